@@ -1,0 +1,92 @@
+# balloonsim -- the only build system.  Read top to bottom.
+#
+#   make            build ./balloonsim (installs missing Debian packages first)
+#   make run        build, run scenarios/default.ini -> results/default.db and a figure
+#   make test       the whole suite: Criterion unit tests, end-to-end tests, regression scenarios
+#   make bench      benchmarks (engine, scenarios); prints figures, asserts nothing
+#   make sanitize   the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS each
+#   make figures    regenerate every figure the README shows
+#   make clean
+
+CC      ?= cc
+PKGS    := gsl sqlite3 inih
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS_ALL = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -I. -MMD -MP \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(EXTRA_CPPFLAGS)
+LDLIBS_ALL   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgslcblas -lsqlite3 -linih) -lm $(EXTRA_LDLIBS)
+BUILD   ?= build
+BIN     ?= balloonsim
+
+LIB_SRC  := $(wildcard sim/*.c models/*.c models/policies/*.c)
+LIB_SRC  := $(filter-out models/main.c,$(LIB_SRC))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all deps run test unit e2e regression bench sanitize fuzz figures clean
+all: $(BIN)
+
+# Missing packages are installed once; the stamp avoids asking apt every build.
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/deps.sh
+	@bash scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libballoonsim.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/models/main.o $(BUILD)/libballoonsim.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# One Criterion binary per suite: a suite can be run alone (build/tests/test_queue).
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libballoonsim.a | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/libballoonsim.a $(LDLIBS_ALL) -lcriterion
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libballoonsim.a | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/libballoonsim.a $(LDLIBS_ALL)
+
+run: $(BIN)
+	@mkdir -p results
+	./$(BIN) run scenarios/default.ini -o results/default.db
+	./$(BIN) plot results/default.db --figure timeline -o results/default-timeline.png
+
+unit: $(TEST_BIN)
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; ./$$t --jobs 2 --short-filename; done
+
+e2e: $(BIN)
+	@BALLOONSIM=./$(BIN) bash tests/e2e/run.sh
+
+regression: $(BIN)
+	./$(BIN) check --quiet tests/regression/*.ini
+
+test: unit e2e regression
+	@echo "make test: all suites passed"
+
+bench: $(BIN) $(BENCH_BIN)
+	@BALLOONSIM=./$(BIN) bash scripts/bench.sh $(BENCH_BIN)
+
+sanitize:
+	$(MAKE) BUILD=build-san BIN=build-san/balloonsim OPT=-O1 \
+	  EXTRA_CPPFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+figures: $(BIN)
+	bash scripts/figures.sh ./$(BIN)
+
+clean:
+	rm -rf build build-san build-fuzz $(BIN)
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/models/main.d

@@ -1,0 +1,81 @@
+/*
+ * models/balloon.h -- the balloon driver in each guest, and hot-add (balloon_*).
+ *
+ * STATE MACHINE (one driver per VM)
+ *
+ *          target != size                 latency elapsed
+ *   IDLE ------------------> WAITING ---------------------> INFLATING / DEFLATING
+ *    ^                         |  refused (prob. p): retry after backoff    |   one chunk per event:
+ *    |                         v                                           |   chunk / rate seconds
+ *    +------------- target reached, or limited (cap, floor, nothing to give) +
+ *   Any state may be overlaid by UNRESPONSIVE (exponential MTBF, exponential duration):
+ *   no progress; a pending chunk is delayed until the driver responds again.  A target
+ *   that does not move for stuck_after_ns while pending is reported as stuck.
+ *
+ * TIMING: an operation of X pages at rate r with request latency l finishes at
+ * l + X / r (chunked: each chunk of c pages takes c / r).  Inflation is limited by
+ * what the guest can give and how fast: free and cache pages at inflate_rate, anonymous
+ * pages at min(inflate_rate, guest swap bandwidth) (guest.h reclaim order).
+ * COST: cpu_per_page of guest CPU per page moved (recorded as guest CPU seconds).
+ * LIMITS: the balloon never exceeds max_fraction of configured memory (ESX
+ * Mem.CtlMaxPercent = 65%), and never takes the guest below its floor
+ * (floor = linux-hv: the Hyper-V Linux driver's piecewise-linear floor, REFERENCE.md 2).
+ * DEFLATE-ON-OOM: when enabled, a guest OOM deflates the balloon by 256 pages per OOM
+ * retry until the demand fits or the balloon is empty (virtio, REFERENCE.md 5).
+ * HOT-ADD: memory grows in hotadd_chunk units after hotadd_latency (Hyper-V, 128 MB).
+ *
+ * PRESETS (REFERENCE.md 1, 2, 4, 5; [code] facts, the rest assumptions marked *):
+ *   vmware  1 s loop as latency, 16384 pages/s = 64 MiB/s both ways, 4 KiB grain,
+ *           65% cap, cpu 1 us/page*
+ *   virtio  5 ms* latency, 1.7 GB/s (7 GB in 4.1 s, LKML 2017), 1 MiB grain (256 pages),
+ *           retry 200 ms, deflate-on-OOM on, no cap
+ *   hyperv  1 s balancer period as latency, 2 MiB grain, 1 GiB/s*, hot-add 128 MiB,
+ *           linux-hv floor
+ *   xen     10 ms* latency, 2 MiB (512 pages per hypercall), 1 GiB/s*, backoff 1 s doubling
+ *           to 32 s
+ * Units: pages and ns in state; the keys take human units.
+ */
+#ifndef MODELS_BALLOON_H
+#define MODELS_BALLOON_H
+
+#include <gsl/gsl_rng.h>
+#include "sim/keys.h"
+#include "sim/engine.h"
+
+typedef struct balloon_params {
+    char preset[SIM_STR_MAX];
+    sim_time_t latency_ns;
+    double inflate_bytes_per_s;
+    double deflate_bytes_per_s;
+    int64_t chunk_bytes;
+    int64_t granularity_bytes;
+    sim_time_t cpu_per_page_ns;
+    double max_fraction;
+    char floor[SIM_STR_MAX];
+    sim_time_t mtbf_ns;                 /* 0: never unresponsive */
+    sim_time_t unresponsive_mean_ns;
+    double refuse_probability;
+    sim_time_t retry_ns;
+    sim_time_t retry_max_ns;
+    int deflate_on_oom;
+    int64_t hotadd_chunk_bytes;
+    sim_time_t hotadd_latency_ns;
+    sim_time_t stuck_after_ns;
+} balloon_params_t;
+
+extern const sim_key_table_t balloon_key_table;
+/* "key=value;key=value" text of a preset, or NULL for an unknown preset. */
+const char *balloon_preset(const char *name);
+int balloon_params_check(const balloon_params_t *p, char *err, size_t errlen);
+
+typedef enum {
+    BALLOON_IDLE, BALLOON_WAITING, BALLOON_INFLATING, BALLOON_DEFLATING
+} balloon_state_t;
+
+typedef enum { BALLOON_OP_INFLATE, BALLOON_OP_DEFLATE, BALLOON_OP_HOTADD } balloon_op_kind_t;
+const char *balloon_op_kind_name(balloon_op_kind_t k);
+
+/* Linux hv_balloon floor (MiB of RAM -> MiB floor), in pages. */
+int64_t balloon_linux_hv_floor_pages(int64_t ram_pages);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * models/cli.h -- shared command-line machinery (cli_*): option parsing, loading a
+ * scenario with overrides and study expansion, running a study into a database.
+ * Used by models/main.c and the sweep/check/plot/merge commands.
+ */
+#ifndef MODELS_CLI_H
+#define MODELS_CLI_H
+
+#include <signal.h>
+#include "sim/ini.h"
+#include "sim/study.h"
+#include "models/scenario.h"
+
+#define CLI_VERSION "0.1.0"
+#define CLI_HELP 100            /* cli_parse: --help was given */
+
+typedef enum { CLI_RUN, CLI_VALIDATE, CLI_SWEEP, CLI_CHECK } cli_kind_t;
+
+typedef struct cli_opts {
+    char **files;  size_t nfiles;
+    char **sets;   size_t nsets;     /* --set K=V, in order */
+    const char *db_path;             /* -o */
+    int has_seed;  int64_t seed;
+    int quiet, check, force, dry_run, update_fingerprints;
+    int jobs;                        /* -j N (sweep) */
+    const char *runs;                /* --runs 0-9,17 (sweep) */
+    int shard_i, shard_n;            /* --shard i/N (sweep) */
+} cli_opts_t;
+
+int cli_parse(int argc, char **argv, cli_opts_t *o, cli_kind_t kind, char *err, size_t errlen);
+void cli_opts_free(cli_opts_t *o);
+
+/* Load FILE, apply --set overrides and --seed, expand the study.  The caller owns
+ * *ini and *study. */
+int cli_load(const cli_opts_t *o, const char *file, sim_ini_t **ini, sim_study_t **study,
+             int64_t *base_seed, char *err, size_t errlen);
+/* Study key: FNV-1a over the overridden scenario text and overrides (hex). */
+void cli_study_key(const sim_ini_t *ini, char *buf, size_t len);
+/* Default database for a scenario: results/NAME.db */
+void cli_default_db(const char *file, char *buf, size_t len);
+
+int cli_validate(const cli_opts_t *o, const char *file, size_t *runs, char *err, size_t errlen);
+/* Run every selected run of the study of FILE into the database (serially).
+ * select(run) may be NULL (all).  Completed runs are skipped unless --force; incomplete
+ * ones are deleted and redone. */
+int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *stop,
+                  char *err, size_t errlen);
+/* Run one run of a loaded study into an open database path. */
+int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *study, int64_t base_seed,
+                size_t run, const char *db_path, volatile sig_atomic_t *stop, int *skipped,
+                char *err, size_t errlen);
+
+/* Subcommands implemented in their own files. */
+int cli_cmd_sweep(int argc, char **argv);    /* models/sweep.c */
+int cli_cmd_merge(int argc, char **argv);    /* models/sweep.c */
+int cli_cmd_check(int argc, char **argv);    /* models/expect.c */
+int cli_cmd_plot(int argc, char **argv);     /* models/plot.c */
+
+#endif

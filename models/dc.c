@@ -1,0 +1,592 @@
+/*
+ * models/dc.c -- one run: build hosts and VMs from a scenario, schedule, simulate,
+ * sample and summarise.  Event order, RNG streams and metrics are documented in dc.h.
+ */
+#include <fnmatch.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sim/rng.h"
+#include "models/dc.h"
+#include "models/model.h"
+#include "models/record.h"
+
+enum { PRIO_LIFE = 0, PRIO_WORKLOAD = 10, PRIO_POLICY = 50, PRIO_SAMPLE = 90 };
+
+/* Per-VM running statistics over samples (kept outside vm_t: only when summarising). */
+typedef struct vm_stats {
+    double usable_sum, assigned_sum, balloon_sum, slowdown_sum;
+    double usable_max, assigned_max, balloon_max, slowdown_max;
+    int64_t n;
+} vm_stats_t;
+
+typedef struct run {
+    dc_t dc;
+    vm_stats_t *stats;
+    sim_time_t end_ns;
+    sim_time_t last_sample_ns;
+    int level;                      /* 0 summary, 1 host, 2 vm */
+    const dc_options_t *opt;
+} run_t;
+
+static double now_wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void dc_fingerprint_add(dc_t *dc, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        dc->fingerprint ^= p[i];
+        dc->fingerprint *= 0x100000001b3ULL;
+    }
+}
+
+/* ------------------------------------------------------------------ events */
+
+static void on_workload(void *ctx, int64_t arg, sim_time_t now)
+{
+    vm_t *v = ctx;
+    v->wl_ev = NULL;
+    if (!v->running)
+        return;
+    vm_advance(v, now);
+    workload_sample_t s;
+    workload_at(v->wl, now, &s);
+    guest_delta_t d = {0};
+    guest_set_demand(&v->g, &s, &d);
+    if (v->g.in_oom && v->b.size_pages > 0 && v->host->dc->scn->balloon.deflate_on_oom) {
+        /* virtio DEFLATE_ON_OOM: the OOM notifier releases 256 pages per call, and the
+         * allocation is retried; repeat while OOM and the balloon holds pages. */
+        while (v->g.in_oom && v->b.size_pages > 0) {
+            host_apply_delta(v->host, v, &d, now);
+            memset(&d, 0, sizeof d);
+            balloon_on_oom(v, now);
+            guest_set_demand(&v->g, &s, &d);
+            d.oom_kills = 0;
+        }
+    }
+    host_apply_delta(v->host, v, &d, now);
+    sim_time_t next = workload_next_change(v->wl, now);
+    if (next != SIM_TIME_NEVER && next <= v->host->dc->scn->sim.duration_ns)
+        v->wl_ev = sim_engine_at(v->host->dc->engine, next, PRIO_WORKLOAD, on_workload, v, 0);
+}
+
+static void boot(vm_t *v, sim_time_t now)
+{
+    vm_boot(v, now);
+    if (v->wl_ev)
+        sim_engine_cancel(v->host->dc->engine, v->wl_ev);
+    v->wl_ev = NULL;
+    on_workload(v, 0, now);
+}
+
+static void on_life(void *ctx, int64_t what, sim_time_t now)
+{
+    vm_t *v = ctx;
+    if (what == 0) {
+        boot(v, now);
+    } else if (what == 1) {
+        if (v->wl_ev)
+            sim_engine_cancel(v->host->dc->engine, v->wl_ev);
+        v->wl_ev = NULL;
+        vm_shutdown(v, now);
+    } else {
+        if (v->wl_ev)
+            sim_engine_cancel(v->host->dc->engine, v->wl_ev);
+        v->wl_ev = NULL;
+        vm_shutdown(v, now);
+        boot(v, now);
+        record_event(v->host->dc->rec, now, v->id, "restart", 0);
+    }
+}
+
+static void on_policy(void *ctx, int64_t arg, sim_time_t now)
+{
+    host_t *h = ctx;
+    dc_t *dc = h->dc;
+    host_advance_all(h, now);
+    dc->scn->policy->tick(h->policy_state, (policy_ctx_t *)(void *)h, now);
+    sim_time_t dt = dc->scn->policy->interval_ns(dc->scn->policy_params);
+    if (dt > 0 && now + dt <= dc->scn->sim.duration_ns)
+        sim_engine_at(dc->engine, now + dt, PRIO_POLICY, on_policy, h, 0);
+}
+
+static const char *host_state(const host_t *h)
+{
+    if (h->free_pages >= h->high_pages)
+        return "high";
+    if (h->free_pages >= h->soft_pages)
+        return "soft-high";   /* between soft and high: no reclaim yet, hysteresis band */
+    if (h->free_pages >= h->hard_pages)
+        return "soft";
+    if (h->free_pages >= h->low_pages)
+        return "hard";
+    return "low";
+}
+
+static double vm_slowdown(const vm_t *v, double dt_ns)
+{
+    double stall = v->c.stall_ns - v->c_sampled.stall_ns;
+    return dt_ns > 0 ? 1.0 + stall / dt_ns : 1.0;
+}
+
+static void sample(run_t *r, sim_time_t now)
+{
+    dc_t *dc = &r->dc;
+    double dt_ns = (double)(now - r->last_sample_ns);
+    double dt_s = dt_ns / 1e9;
+    for (int32_t hi = 0; hi < dc->nhosts; hi++) {
+        host_t *h = &dc->hosts[hi];
+        host_advance_all(h, now);
+        int64_t resident = 0, swapped = 0, balloon = 0;
+        double swapouts = 0, faults = 0;
+        for (int32_t i = 0; i < h->nvms; i++) {
+            vm_t *v = h->vms[i];
+            if (v->running) {
+                resident += v->g.touched_pages - v->host_swapped_pages;
+                swapped += v->host_swapped_pages;
+                balloon += v->b.size_pages;
+            }
+            swapouts += v->c.host_swapouts - v->c_sampled.host_swapouts;
+            faults += v->c.host_faults - v->c_sampled.host_faults;
+        }
+        if (r->level >= 1) {
+            record_host_sample_t s = {h->id, now, h->free_pages, resident, swapped, balloon, host_state(h),
+                                      dt_s > 0 ? swapouts / dt_s : 0, dt_s > 0 ? faults / dt_s : 0};
+            record_host_sample(dc->rec, &s);
+        }
+        for (int32_t i = 0; i < h->nvms; i++) {
+            vm_t *v = h->vms[i];
+            vm_stats_t *st = &r->stats[v->id];
+            double slow = vm_slowdown(v, dt_ns);
+            if (v->running && (dt_ns > 0 || now == 0)) {
+                double u = (double)v->g.usable_pages, a = (double)v->assigned_pages, b = (double)v->b.size_pages;
+                st->usable_sum += u, st->assigned_sum += a, st->balloon_sum += b, st->slowdown_sum += slow;
+                st->usable_max = fmax(st->usable_max, u), st->assigned_max = fmax(st->assigned_max, a);
+                st->balloon_max = fmax(st->balloon_max, b), st->slowdown_max = fmax(st->slowdown_max, slow);
+                st->n++;
+            }
+            if (r->level >= 2 && v->record_series && v->running) {
+                double cm = v->c.cache_misses - v->c_sampled.cache_misses;
+                double si = v->c.guest_swapins - v->c_sampled.guest_swapins;
+                double hf = v->c.host_faults - v->c_sampled.host_faults;
+                double stall = v->c.stall_ns - v->c_sampled.stall_ns;
+                record_vm_sample_t s = {
+                    .vm_id = v->id, .t = now, .assigned = v->assigned_pages, .balloon = v->b.size_pages,
+                    .balloon_target = v->b.target_pages, .usable = v->g.usable_pages,
+                    .anon_demand = v->g.anon_demand_pages, .anon = v->g.anon_pages,
+                    .guest_swapped = v->g.swapped_pages, .cache = v->g.cache_pages, .file_set = v->g.file_pages,
+                    .free = guest_free_pages(&v->g), .host_swapped = v->host_swapped_pages,
+                    .hit_ratio = v->rates.hit_ratio,
+                    .cache_miss_per_s = dt_s > 0 ? cm / dt_s : v->rates.cache_miss_per_s,
+                    .guest_swapin_per_s = dt_s > 0 ? si / dt_s : v->rates.swapin_faults_per_s,
+                    .host_fault_per_s = dt_s > 0 ? hf / dt_s : v->host_fault_per_s,
+                    .major_faults_per_s = dt_s > 0 ? (cm + si + hf) / dt_s : 0,
+                    .stall_fraction = dt_ns > 0 ? stall / (dt_ns + stall) : 0,
+                    .slowdown = slow};
+                record_vm_sample(dc->rec, &s);
+            }
+            v->c_sampled = v->c;
+        }
+    }
+    r->last_sample_ns = now;
+    record_flush(dc->rec);
+    if (record_error(dc->rec))
+        dc->failed = 1;
+}
+
+static void on_sample(void *ctx, int64_t arg, sim_time_t now)
+{
+    run_t *r = ctx;
+    sample(r, now);
+    sim_time_t next = now + r->dc.scn->sim.sample_interval_ns;
+    if (next > r->end_ns && now < r->end_ns)
+        next = r->end_ns;
+    if (next <= r->end_ns && next > now)
+        sim_engine_at(r->dc.engine, next, PRIO_SAMPLE, on_sample, r, 0);
+}
+
+static int check_all(void *ctx, sim_time_t now, char *err, size_t errlen)
+{
+    run_t *r = ctx;
+    for (int32_t i = 0; i < r->dc.nhosts; i++) {
+        int rc = host_check(&r->dc.hosts[i], err, errlen);
+        if (rc) {
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n, " (at t=%.9f s)", sim_time_to_s(now));
+            return rc;
+        }
+    }
+    if (r->dc.failed) {
+        snprintf(err, errlen, "%s", record_error(r->dc.rec) ? record_error(r->dc.rec) : "recorder failed");
+        return SIM_EIO;
+    }
+    return 0;
+}
+
+static void progress_cb(void *ctx, sim_time_t now, uint64_t events)
+{
+    run_t *r = ctx;
+    if (r->opt->progress)
+        r->opt->progress(r->opt->progress_ctx, sim_time_to_s(now), sim_time_to_s(r->end_ns), events);
+}
+
+/* ------------------------------------------------------------------ build */
+
+static int build(run_t *r, char *err, size_t errlen)
+{
+    dc_t *dc = &r->dc;
+    const scenario_t *s = dc->scn;
+    int rc;
+    if ((rc = workload_library_create(&dc->lib))) {
+        snprintf(err, errlen, "out of memory");
+        return rc;
+    }
+    /* Count VMs (bitbrains groups may take their count from the directory). */
+    int64_t total = 0;
+    int64_t *counts = calloc(s->nvm_groups, sizeof *counts);
+    dc->mrcs = calloc(s->nvm_groups, sizeof *dc->mrcs);
+    if (!counts || !dc->mrcs) {
+        free(counts);
+        snprintf(err, errlen, "out of memory");
+        return SIM_ENOMEM;
+    }
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        const scn_vm_t *gp = &s->vms[g];
+        counts[g] = gp->count;
+        if (!strcmp(gp->wl.type, "bitbrains")) {
+            int64_t n;
+            char msg[SIM_ERR_MAX];
+            if ((rc = workload_bitbrains_dir_count(dc->lib, gp->wl.file, &n, msg, sizeof msg))) {
+                snprintf(err, errlen, "%s: [vm %s] workload.file: %s", s->path, gp->name, msg);
+                free(counts);
+                return rc;
+            }
+            if (counts[g] == 0 || counts[g] > n)
+                counts[g] = counts[g] == 0 ? n : counts[g];
+        }
+        total += counts[g];
+        int64_t file_pages = sim_bytes_to_pages(gp->wl.file_set_bytes);
+        char msg[SIM_ERR_MAX];
+        if ((rc = cache_mrc_create(&dc->mrcs[g], gp->zipf_alpha, file_pages > 0 ? file_pages : 262144, msg,
+                                   sizeof msg))) {
+            snprintf(err, errlen, "%s: [vm %s] zipf_alpha: %s", s->path, gp->name, msg);
+            free(counts);
+            return rc;
+        }
+    }
+    if (total > INT32_MAX / 2 || s->host.count > INT32_MAX / 2) {
+        snprintf(err, errlen, "%s: too many VMs or hosts (%lld VMs)", s->path, (long long)total);
+        free(counts);
+        return SIM_EINPUT;
+    }
+    dc->nhosts = (int32_t)s->host.count;
+    dc->nvms = (int32_t)total;
+    dc->hosts = calloc((size_t)dc->nhosts, sizeof *dc->hosts);
+    dc->vms = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *dc->vms);
+    r->stats = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->stats);
+    if (!dc->hosts || !dc->vms || !r->stats) {
+        free(counts);
+        snprintf(err, errlen, "out of memory for %lld VMs", (long long)total);
+        return SIM_ENOMEM;
+    }
+    /* Hosts */
+    int32_t per_host = (dc->nvms + dc->nhosts - 1) / dc->nhosts;
+    for (int32_t i = 0; i < dc->nhosts; i++) {
+        host_t *h = &dc->hosts[i];
+        h->id = i;
+        h->dc = dc;
+        h->capacity_pages = s->host.memory_bytes / SIM_PAGE_BYTES;
+        h->reserve_pages = sim_bytes_to_pages(s->host.reserve_bytes);
+        h->overhead_pages = sim_bytes_to_pages(s->host.vm_overhead_bytes);
+        h->free_pages = h->capacity_pages - h->reserve_pages;
+        h->high_pages = (int64_t)(s->host.high * (double)h->capacity_pages);
+        h->soft_pages = (int64_t)(s->host.soft * (double)h->capacity_pages);
+        h->hard_pages = (int64_t)(s->host.hard * (double)h->capacity_pages);
+        h->low_pages = (int64_t)(s->host.low * (double)h->capacity_pages);
+        h->swap_pages_per_s = s->host.swap_bytes_per_s / (double)SIM_PAGE_BYTES;
+        h->swap_latency_ns = s->host.swap_latency_ns;
+        h->vms = calloc((size_t)(per_host ? per_host : 1), sizeof *h->vms);
+        if (!h->vms) {
+            free(counts);
+            snprintf(err, errlen, "out of memory");
+            return SIM_ENOMEM;
+        }
+        record_host(dc->rec, i, h->capacity_pages, h->reserve_pages);
+    }
+    /* VMs */
+    int32_t id = 0;
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        const scn_vm_t *gp = &s->vms[g];
+        for (int64_t k = 0; k < counts[g]; k++, id++) {
+            vm_t *v = &dc->vms[id];
+            char name[SIM_STR_MAX + 64], stream[SIM_STR_MAX + 96], msg[SIM_ERR_MAX];
+            v->id = id;
+            v->group = (int32_t)g;
+            v->index = (int32_t)k;
+            v->gp = gp;
+            v->host = &dc->hosts[id % dc->nhosts];
+            v->slot = v->host->nvms;
+            v->host->vms[v->host->nvms++] = v;
+            int64_t mem = gp->memory_bytes;
+            if (!strcmp(gp->wl.type, "bitbrains") && mem == 0) {
+                if ((rc = workload_bitbrains_provisioned_bytes(dc->lib, gp->wl.file, k, &mem, msg, sizeof msg))) {
+                    snprintf(err, errlen, "%s: [vm %s] workload.file: %s", s->path, gp->name, msg);
+                    free(counts);
+                    return rc;
+                }
+            }
+            v->configured_pages = sim_bytes_to_pages(mem);
+            v->startup_pages = gp->startup_bytes && gp->startup_bytes < mem ? sim_bytes_to_pages(gp->startup_bytes)
+                                                                              : v->configured_pages;
+            v->min_pages = sim_bytes_to_pages(gp->min_bytes);
+            if (v->configured_pages + v->host->overhead_pages > v->host->capacity_pages - v->host->reserve_pages) {
+                snprintf(err, errlen, "%s: [vm %s] memory: VM %lld (%lld MiB) does not fit on a host", s->path,
+                         gp->name, (long long)k, (long long)(mem / SIM_MIB));
+                free(counts);
+                return SIM_EINPUT;
+            }
+            vm_name(v, name, sizeof name);
+            v->record_series = fnmatch(s->sim.output_vms, name, 0) == 0;
+            snprintf(stream, sizeof stream, "vm/%s/workload", name);
+            v->wl_rng = sim_rng_stream(dc->seed, stream);
+            snprintf(stream, sizeof stream, "vm/%s/balloon", name);
+            v->b.rng = sim_rng_stream(dc->seed, stream);
+            if (!v->wl_rng || !v->b.rng) {
+                free(counts);
+                snprintf(err, errlen, "out of memory");
+                return SIM_ENOMEM;
+            }
+            if ((rc = workload_create(&v->wl, &gp->wl, dc->lib, k, v->wl_rng, msg, sizeof msg))) {
+                snprintf(err, errlen, "%s: [vm %s] workload: %s", s->path, gp->name, msg);
+                free(counts);
+                return rc;
+            }
+            record_vm(dc->rec, id, v->host->id, gp->name, (int32_t)k, name, v->configured_pages, v->startup_pages,
+                      v->min_pages, gp->shares, gp->weight);
+            sim_time_t end = s->sim.duration_ns;
+            if (gp->start_ns <= end)
+                sim_engine_at(dc->engine, gp->start_ns, PRIO_LIFE, on_life, v, 0);
+            if (gp->stop_ns > 0 && gp->stop_ns <= end)
+                sim_engine_at(dc->engine, gp->stop_ns, PRIO_LIFE, on_life, v, 1);
+            if (gp->restart_ns > 0 && gp->restart_ns <= end)
+                sim_engine_at(dc->engine, gp->restart_ns, PRIO_LIFE + 1, on_life, v, 2);
+        }
+    }
+    free(counts);
+    /* Policies: one instance per host, its own stream. */
+    sim_time_t dt = s->policy->interval_ns(s->policy_params);
+    for (int32_t i = 0; i < dc->nhosts; i++) {
+        host_t *h = &dc->hosts[i];
+        char stream[64], msg[SIM_ERR_MAX];
+        snprintf(stream, sizeof stream, "host/%d/policy", (int)i);
+        h->policy_rng = sim_rng_stream(dc->seed, stream);
+        if (!h->policy_rng) {
+            snprintf(err, errlen, "out of memory");
+            return SIM_ENOMEM;
+        }
+        if ((rc = s->policy->create(&h->policy_state, s->policy_params, (policy_ctx_t *)(void *)h, h->policy_rng,
+                                    msg, sizeof msg))) {
+            snprintf(err, errlen, "%s: [policy] %s: %s", s->path, s->policy->name, msg);
+            return rc;
+        }
+        if (dt > 0 && dt <= s->sim.duration_ns)
+            sim_engine_at(dc->engine, dt, PRIO_POLICY, on_policy, h, 0);
+    }
+    if (r->level >= 0)
+        sim_engine_at(dc->engine, 0, PRIO_SAMPLE, on_sample, r, 0);
+    return SIM_OK;
+}
+
+static void teardown(run_t *r)
+{
+    dc_t *dc = &r->dc;
+    if (dc->hosts) {
+        for (int32_t i = 0; i < dc->nhosts; i++) {
+            host_t *h = &dc->hosts[i];
+            if (h->policy_state && dc->scn->policy->destroy)
+                dc->scn->policy->destroy(h->policy_state);
+            gsl_rng_free(h->policy_rng);
+            free(h->vms);
+        }
+    }
+    if (dc->vms) {
+        for (int32_t i = 0; i < dc->nvms; i++) {
+            workload_destroy(dc->vms[i].wl);
+            if (dc->vms[i].wl_rng)
+                gsl_rng_free(dc->vms[i].wl_rng);
+            if (dc->vms[i].b.rng)
+                gsl_rng_free(dc->vms[i].b.rng);
+        }
+    }
+    if (dc->mrcs)
+        for (size_t g = 0; g < dc->scn->nvm_groups; g++)
+            cache_mrc_destroy(dc->mrcs[g]);
+    free(dc->mrcs);
+    free(dc->hosts);
+    free(dc->vms);
+    free(r->stats);
+    workload_library_destroy(dc->lib);
+    sim_engine_destroy(dc->engine);
+}
+
+/* ------------------------------------------------------------------ summary */
+
+static void summarise(run_t *r)
+{
+    dc_t *dc = &r->dc;
+    vm_counters_t t = {0};
+    double duration_s = sim_time_to_s(r->end_ns);
+    double slow_sum = 0, slow_max = 1, vms_short = 0;
+    for (int32_t i = 0; i < dc->nvms; i++) {
+        vm_t *v = &dc->vms[i];
+        vm_stats_t *st = &r->stats[i];
+        double n = st->n > 0 ? (double)st->n : 1;
+        const double P = (double)SIM_PAGE_BYTES;
+        double run_s = duration_s > 0 ? duration_s : 1;
+        double mean_slow = 1.0 + v->c.stall_ns / 1e9 / run_s;
+        double short_frac = v->c.short_ns / 1e9 / run_s;
+        struct { const char *m; double val; } rows[] = {
+            {"usable_mean_bytes", st->usable_sum / n * P}, {"usable_max_bytes", st->usable_max * P},
+            {"usable_final_bytes", (double)(v->running ? v->g.usable_pages : 0) * P},
+            {"assigned_mean_bytes", st->assigned_sum / n * P}, {"assigned_max_bytes", st->assigned_max * P},
+            {"assigned_final_bytes", (double)(v->running ? v->assigned_pages : 0) * P},
+            {"balloon_mean_bytes", st->balloon_sum / n * P}, {"balloon_max_bytes", st->balloon_max * P},
+            {"balloon_final_bytes", (double)v->b.size_pages * P},
+            {"host_swap_out_bytes", v->c.host_swapouts * P}, {"host_faults", v->c.host_faults},
+            {"guest_swap_out_bytes", v->c.guest_swapouts * P}, {"guest_swap_in_bytes", v->c.guest_swapins * P},
+            {"cache_misses", v->c.cache_misses}, {"major_faults", v->c.cache_misses + v->c.guest_swapins + v->c.host_faults},
+            {"oom_kills", v->c.oom_kills}, {"stall_s", v->c.stall_ns / 1e9}, {"balloon_cpu_s", v->c.balloon_cpu_ns / 1e9},
+            {"slowdown_mean", mean_slow}, {"slowdown_max", st->slowdown_max > 0 ? st->slowdown_max : 1},
+            {"short_fraction", short_frac},
+        };
+        for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+            record_vm_summary(dc->rec, v->id, rows[k].m, rows[k].val);
+        t.host_swapouts += v->c.host_swapouts, t.host_faults += v->c.host_faults;
+        t.guest_swapouts += v->c.guest_swapouts, t.guest_swapins += v->c.guest_swapins;
+        t.cache_misses += v->c.cache_misses, t.oom_kills += v->c.oom_kills, t.stall_ns += v->c.stall_ns;
+        t.balloon_inflated_pages += v->c.balloon_inflated_pages;
+        t.balloon_deflated_pages += v->c.balloon_deflated_pages;
+        t.hotadd_pages += v->c.hotadd_pages, t.balloon_cpu_ns += v->c.balloon_cpu_ns;
+        slow_sum += mean_slow;
+        slow_max = fmax(slow_max, st->slowdown_max);
+        if (short_frac >= 0.25)
+            vms_short += 1;
+    }
+    const double P = (double)SIM_PAGE_BYTES;
+    struct { const char *m; double val; } rows[] = {
+        {"host_swap_out_bytes", t.host_swapouts * P}, {"host_faults", t.host_faults},
+        {"guest_swap_out_bytes", t.guest_swapouts * P}, {"guest_swap_in_bytes", t.guest_swapins * P},
+        {"cache_misses", t.cache_misses}, {"major_faults", t.cache_misses + t.guest_swapins + t.host_faults},
+        {"oom_kills", t.oom_kills}, {"balloon_inflated_bytes", t.balloon_inflated_pages * P},
+        {"balloon_deflated_bytes", t.balloon_deflated_pages * P}, {"hotadd_bytes", t.hotadd_pages * P},
+        {"balloon_cpu_s", t.balloon_cpu_ns / 1e9}, {"stall_s", t.stall_ns / 1e9},
+        {"mean_slowdown", dc->nvms ? slow_sum / dc->nvms : 1}, {"max_slowdown", slow_max},
+        {"vms_short", vms_short}, {"vms", (double)dc->nvms}, {"hosts", (double)dc->nhosts},
+        {"events", (double)sim_engine_events(dc->engine)}, {"vm_ticks", (double)dc->vm_ticks},
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+        record_run_summary(dc->rec, rows[k].m, rows[k].val);
+}
+
+/* ------------------------------------------------------------------ run */
+
+static int store_param(void *ctx, const char *section, const char *key, const char *value)
+{
+    void **a = ctx;
+    char *err = a[2];
+    return db_run_param(a[0], *(int64_t *)a[1], section, key, value, err, SIM_ERR_MAX);
+}
+
+int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_options_t *opt,
+           dc_result_t *res, char *err, size_t errlen)
+{
+    double t0 = now_wall();
+    run_t *r = calloc(1, sizeof *r);
+    memset(res, 0, sizeof *res);
+    res->status = "failed";
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return SIM_ENOMEM;
+    }
+    int rc;
+    char perr[SIM_ERR_MAX] = "";
+    dc_t *dc = &r->dc;
+    r->opt = opt;
+    dc->scn = s;
+    dc->seed = opt->seed;
+    dc->fingerprint = 0xcbf29ce484222325ULL;
+    r->end_ns = s->sim.duration_ns;
+    r->level = !strcmp(s->sim.output, "vm") ? 2 : !strcmp(s->sim.output, "host") ? 1 : 0;
+    if ((rc = db_run_begin(db, info, &res->run_id, err, errlen)))
+        goto out_free;
+    if ((rc = db_begin(db, err, errlen)))
+        goto out_free;
+    void *args[3] = {db, &res->run_id, perr};
+    if ((rc = scenario_foreach_param(s, store_param, args))) {
+        snprintf(err, errlen, "%s", perr);
+        db_rollback(db);
+        goto out_free;
+    }
+    if ((rc = db_commit(db, err, errlen)))
+        goto out_free;
+    dc->engine = sim_engine_create();
+    if (!dc->engine || (rc = record_create(&dc->rec, db, res->run_id, err, errlen))) {
+        if (!rc) {
+            snprintf(err, errlen, "out of memory");
+            rc = SIM_ENOMEM;
+        }
+        goto out_mark;
+    }
+    record_set_fingerprint(dc->rec, &dc->fingerprint);
+    if ((rc = build(r, err, errlen)))
+        goto out_mark;
+    sim_engine_set_stop_flag(dc->engine, opt->stop);
+    if (opt->check || s->sim.check)
+        sim_engine_set_check(dc->engine, check_all, r);
+    sim_engine_set_progress(dc->engine, progress_cb, r, 65536);
+    rc = sim_engine_run(dc->engine, r->end_ns, err, errlen);
+    if (!rc && dc->failed) {
+        snprintf(err, errlen, "%s", record_error(dc->rec) ? record_error(dc->rec) : "recorder failed");
+        rc = SIM_EIO;
+    }
+    if (!rc) {
+        summarise(r);
+        if (record_flush(dc->rec)) {
+            snprintf(err, errlen, "%s", record_error(dc->rec));
+            rc = SIM_EIO;
+        }
+    }
+out_mark:
+    if (dc->rec && rc != SIM_EIO)
+        record_flush(dc->rec);
+    res->rows = dc->rec ? record_rows(dc->rec) : 0;
+    record_destroy(dc->rec);
+    dc->rec = NULL;
+    res->events = dc->engine ? sim_engine_events(dc->engine) : 0;
+    res->vm_ticks = dc->vm_ticks;
+    res->wall_s = now_wall() - t0;
+    snprintf(res->fingerprint, sizeof res->fingerprint, "%016llx", (unsigned long long)dc->fingerprint);
+    res->status = rc == SIM_OK ? "complete" : rc == SIM_EINTR ? "interrupted" : "failed";
+    {
+        char ferr[SIM_ERR_MAX];
+        db_rollback(db);
+        int frc = db_run_finish(db, res->run_id, res->status, res->wall_s, res->events,
+                                rc == SIM_OK ? res->fingerprint : NULL, rc ? err : NULL, ferr, sizeof ferr);
+        if (frc && !rc) {
+            snprintf(err, errlen, "%s", ferr);
+            rc = frc;
+            res->status = "failed";
+        }
+    }
+    teardown(r);
+out_free:
+    free(r);
+    return rc;
+}

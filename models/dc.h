@@ -1,0 +1,55 @@
+/*
+ * models/dc.h -- one run of a scenario: build the datacenter, simulate, record (dc_*).
+ *
+ * Events and their priorities at equal times (lower first), so that the order is
+ * deterministic and meaningful:
+ *     0 VM boot / shutdown / restart     10 workload change     20 balloon driver
+ *    50 policy tick (per host)           90 metric sample (all hosts)
+ * The first policy tick is at one interval, samples at 0, sample_interval, ... and at
+ * the end of the run.  VM j runs on host j mod hosts (round robin).  Every entity draws
+ * from its own RNG stream named "vm/GROUP/INDEX/workload", "vm/GROUP/INDEX/balloon",
+ * "host/H/policy", derived from the run seed (sim/rng.h).
+ *
+ * Summary metrics (run_summary, long format; bytes and seconds):
+ *   host_swap_out_bytes, host_faults, guest_swap_out_bytes, guest_swap_in_bytes,
+ *   cache_misses, major_faults, oom_kills, balloon_inflated_bytes, balloon_deflated_bytes,
+ *   hotadd_bytes, balloon_cpu_s, balloon_ops, stall_s, mean_slowdown, max_slowdown,
+ *   vms_short (VMs short of memory -- stall >= 10% -- for >= 25% of their running time),
+ *   events, vm_ticks.
+ * Per VM (vm_summary): the same counters plus usable/assigned/balloon mean, max, final
+ * (bytes), slowdown mean and max, short_fraction.
+ */
+#ifndef MODELS_DC_H
+#define MODELS_DC_H
+
+#include <signal.h>
+#include "sim/db.h"
+#include "models/scenario.h"
+
+typedef void (*dc_progress_fn)(void *ctx, double sim_s, double end_s, uint64_t events);
+
+typedef struct dc_options {
+    uint64_t seed;                       /* this run's seed */
+    volatile sig_atomic_t *stop;         /* set by a signal handler; NULL = never */
+    int check;                           /* check page conservation after every event */
+    dc_progress_fn progress;             /* NULL = none */
+    void *progress_ctx;
+} dc_options_t;
+
+typedef struct dc_result {
+    int64_t run_id;
+    uint64_t events;
+    uint64_t vm_ticks;
+    uint64_t rows;
+    double wall_s;
+    char fingerprint[17];                /* hex FNV-1a of the deterministic record stream */
+    const char *status;                  /* complete | interrupted | failed */
+} dc_result_t;
+
+/* Run scenario s once and record it in db as a new run described by info.  Returns 0
+ * (complete), SIM_EINTR (stopped by the flag: run marked interrupted), SIM_EINPUT (a bad
+ * trace, etc.: run marked failed), SIM_EIO (database), SIM_EINTERNAL (an invariant). */
+int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_options_t *opt,
+           dc_result_t *res, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * models/guest.h -- the guest operating system's memory (guest_*).
+ *
+ * MODEL (DESIGN.md 4 "Guest OS"; REFERENCE.md 1, 5, 7)
+ * The guest sees `usable` pages: its assigned memory less the balloon.  They split into
+ *
+ *     usable = kernel + anon + cache + free                              (G1)
+ *
+ *   kernel  the kernel reserve (fixed per VM class);
+ *   anon    resident anonymous pages; the rest of the anonymous demand, `swapped`,
+ *           sits in the guest's swap device: anon + swapped = demand - oom_dropped;
+ *   cache   page cache holding part of the file working set (cache <= file set);
+ *   free    the rest.
+ * Of the usable pages, `touched` have been written at least once and are therefore
+ * backed by the host (resident or host-swapped); the others cost the host nothing:
+ *
+ *     kernel + anon + cache <= touched <= usable                          (G2)
+ *
+ * Dynamics (hybrid time, DESIGN.md 3): demand changes are applied at once at the event
+ * that brings them; between events the guest's rates are constant and integrated:
+ *   - growing anon demand takes free pages (touched-free first, then untouched), then
+ *     evicts clean page cache, then pushes anon pages to guest swap; beyond swap the
+ *     guest is out of memory: an OOM event, and the excess demand is dropped (the OOM
+ *     killer's victim), never a crash;
+ *   - a shrinking anon demand frees pages (the swapped share first in proportion);
+ *     they stay touched: the host cannot know they are free -- ballooning's raison d'etre;
+ *   - reclaim by the balloon (guest_reclaim) takes free pages, then clean page cache,
+ *     then anonymous pages to guest swap, in that order (DESIGN.md 4);
+ *   - faults: the workload makes R page references per second to its working set
+ *     (anon demand A plus file set F), split in proportion A : F.  A reference to a
+ *     swapped anon page is a swap-in fault (rate R_a * swapped / A); a file reference
+ *     misses the cache with probability 1 - h(cache / F), h from Che's approximation
+ *     (models/cache.h).  Swapped pages come back lazily, one per swap-in fault, and a
+ *     miss adds the page to the cache while it is below the file set, taking free pages.
+ *
+ * UNITS pages of 4 KiB, rates in pages/s, times in ns.
+ * ASSUMPTIONS (documented choices): references are uniform over anon pages and Zipf over
+ * file pages; the balloon takes touched and untouched free pages in proportion; stale cache
+ * beyond a shrunken file set is counted as free.
+ */
+#ifndef MODELS_GUEST_H
+#define MODELS_GUEST_H
+
+#include "sim/types.h"
+#include "models/cache.h"
+#include "models/workload.h"
+
+typedef struct guest {
+    /* configuration */
+    int64_t kernel_pages;
+    int64_t swap_max_pages;
+    const cache_mrc_t *mrc;          /* shared, not owned */
+    /* state (pages) */
+    int64_t usable_pages;
+    int64_t touched_pages;
+    int64_t anon_pages;
+    int64_t swapped_pages;
+    int64_t cache_pages;
+    /* demand (from the workload) */
+    int64_t anon_demand_pages;
+    int64_t file_pages;
+    double active_fraction;
+    double access_pages_per_s;
+    int in_oom;                      /* demand does not fit in memory + swap */
+} guest_t;
+
+/* What one change of the guest did, for the host and the metrics. */
+typedef struct guest_delta {
+    int64_t newly_touched_pages;     /* the host must back these now */
+    int64_t released_touched_pages;  /* touched pages given back to the host (balloon) */
+    int64_t swap_out_pages;          /* anon pages written to guest swap */
+    int64_t swap_in_pages;           /* anon pages read back from guest swap */
+    int64_t cache_fill_pages;        /* pages read into the page cache (misses) */
+    int64_t oom_kills;               /* OOM episodes started */
+    int64_t oom_dropped_pages;       /* anon demand dropped by OOM kills */
+} guest_delta_t;
+
+typedef struct guest_rates {
+    double swapin_faults_per_s;      /* references to guest-swapped pages */
+    double cache_miss_per_s;         /* file references missing the page cache */
+    double resident_refs_per_s;      /* references hitting guest-resident pages */
+    double hit_ratio;                /* page cache hit ratio, 0..1 */
+} guest_rates_t;
+
+/* Boot: usable pages, kernel reserve touched. */
+void guest_init(guest_t *g, int64_t usable_pages, int64_t kernel_pages, int64_t swap_max_pages,
+                const cache_mrc_t *mrc);
+int64_t guest_free_pages(const guest_t *g);
+int64_t guest_committed_pages(const guest_t *g);   /* kernel + anon demand (Hyper-V "committed") */
+/* Apply a new workload sample at once. */
+void guest_set_demand(guest_t *g, const workload_sample_t *s, guest_delta_t *d);
+void guest_rates(const guest_t *g, guest_rates_t *r);
+/* Integrate dt_s seconds at the given rates (lazy swap-in, cache refill). */
+void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_t *d);
+/* Pages the guest could give the balloon right now without swapping (free + cache),
+ * and in all (free + cache + anon that fits in swap). */
+int64_t guest_reclaimable_cheap(const guest_t *g);
+int64_t guest_reclaimable_total(const guest_t *g);
+/* The balloon takes `pages` (<= guest_reclaimable_total): usable shrinks. */
+void guest_reclaim(guest_t *g, int64_t pages, guest_delta_t *d);
+/* The balloon gives back or hot-add adds `pages`: usable grows (untouched). */
+void guest_grow(guest_t *g, int64_t pages);
+/* Check G1/G2; returns 0 or SIM_EINTERNAL with a message. */
+int guest_check(const guest_t *g, char *err, size_t errlen);
+
+#endif

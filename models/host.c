@@ -1,0 +1,340 @@
+/*
+ * models/host.c -- host memory, host swapping, VM integration over time, and the view a
+ * policy gets of a host (host_*, vm_*, policy_* accessors).
+ *
+ * The model (conservation C1-C3, host swapping by random victims, double paging, the
+ * slowdown formula) is documented in model.h.  Choices made here:
+ *   - a VM is advanced lazily: only at its own events, unless the host must swap, in
+ *     which case every VM of the host is first advanced to now (host_sync) so victims'
+ *     rates change only from now on;
+ *   - the host swaps when free memory falls below the `hard` threshold (ESX: hard = host
+ *     swap) and swaps exactly enough to bring it back to the threshold;
+ *   - victims: every running VM in proportion to its resident pages, shares computed by
+ *     largest remainder in VM order (deterministic);
+ *   - host faults of one VM are bounded by the host swap device's bandwidth.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <gsl/gsl_randist.h>
+#include "models/model.h"
+#include "models/record.h"
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+static int64_t vm_resident(const vm_t *v) { return v->g.touched_pages - v->host_swapped_pages; }
+
+void vm_name(const vm_t *v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%d", v->gp->name, (int)v->index);
+}
+
+void vm_refresh_rates(vm_t *v)
+{
+    if (!v->running) {
+        memset(&v->rates, 0, sizeof v->rates);
+        v->host_fault_per_s = 0;
+        return;
+    }
+    guest_rates(&v->g, &v->rates);
+    double hs_frac = v->g.touched_pages > 0 ? (double)v->host_swapped_pages / (double)v->g.touched_pages : 0;
+    double rate = v->rates.resident_refs_per_s * hs_frac;
+    if (rate > v->host->swap_pages_per_s)
+        rate = v->host->swap_pages_per_s;
+    v->host_fault_per_s = rate;
+}
+
+/* Integrate v from v->last_ns to now; apply the local effects and return the pages the
+ * host must newly back (free memory is debited here; swapping is the caller's job). */
+static void vm_advance_local(vm_t *v, sim_time_t now_ns)
+{
+    sim_time_t dt_ns = now_ns - v->last_ns;
+    v->last_ns = now_ns;
+    if (!v->running || dt_ns <= 0)
+        return;
+    host_t *h = v->host;
+    double dt_s = sim_time_to_s(dt_ns);
+    guest_delta_t d = {0};
+    double misses = v->rates.cache_miss_per_s * dt_s;
+    double host_faults = v->host_fault_per_s * dt_s;
+    guest_advance(&v->g, &v->rates, dt_s, &d);
+    double swapins = (double)d.swap_in_pages;
+    /* Host faults bring host-swapped pages back into host memory. */
+    int64_t back = min64(v->host_swapped_pages, (int64_t)llround(host_faults));
+    v->host_swapped_pages -= back;
+    h->free_pages -= back;
+    h->faults += host_faults;
+    /* New guest pages need host backing. */
+    h->free_pages -= d.newly_touched_pages;
+    v->c.cache_misses += misses;
+    v->c.guest_swapins += swapins;
+    v->c.host_faults += host_faults;
+    double stall_ns = misses * (double)v->gp->disk_latency_ns + swapins * (double)v->gp->swap_latency_ns +
+                      host_faults * (double)h->swap_latency_ns;
+    v->c.stall_ns += stall_ns;
+    if (stall_ns >= 0.1 * (double)(dt_ns + stall_ns))
+        v->c.short_ns += (double)dt_ns;
+    h->dc->vm_ticks++;
+    vm_refresh_rates(v);
+}
+
+/* Swap out `pages` from the running VMs in proportion to their resident pages. */
+static void host_swap_out(host_t *h, int64_t pages)
+{
+    int64_t total = 0;
+    for (int32_t i = 0; i < h->nvms; i++)
+        if (h->vms[i]->running)
+            total += max64(0, vm_resident(h->vms[i]) - h->vms[i]->g.kernel_pages / 2);
+    if (total <= 0 || pages <= 0)
+        return;
+    if (pages > total)
+        pages = total;
+    int64_t done = 0;
+    for (int32_t i = 0; i < h->nvms && done < pages; i++) {
+        vm_t *v = h->vms[i];
+        if (!v->running)
+            continue;
+        int64_t avail = max64(0, vm_resident(v) - v->g.kernel_pages / 2);
+        int64_t share = (int64_t)((double)pages * (double)avail / (double)total);
+        share = min64(share, avail);
+        v->host_swapped_pages += share;
+        v->c.host_swapouts += (double)share;
+        done += share;
+    }
+    /* Remainder (rounding) from the VMs in order. */
+    for (int32_t i = 0; i < h->nvms && done < pages; i++) {
+        vm_t *v = h->vms[i];
+        if (!v->running)
+            continue;
+        int64_t avail = max64(0, vm_resident(v) - v->g.kernel_pages / 2);
+        int64_t extra = min64(avail, pages - done);
+        v->host_swapped_pages += extra;
+        v->c.host_swapouts += (double)extra;
+        done += extra;
+    }
+    h->free_pages += done;
+    h->swapped_out_pages += (double)done;
+    for (int32_t i = 0; i < h->nvms; i++)
+        vm_refresh_rates(h->vms[i]);
+}
+
+void host_advance_all(host_t *h, sim_time_t now_ns)
+{
+    for (int32_t i = 0; i < h->nvms; i++)
+        vm_advance_local(h->vms[i], now_ns);
+    if (h->free_pages < h->hard_pages)
+        host_swap_out(h, h->hard_pages - h->free_pages);
+}
+
+void vm_advance(vm_t *v, sim_time_t now_ns)
+{
+    vm_advance_local(v, now_ns);
+    if (v->host->free_pages < v->host->hard_pages)
+        host_advance_all(v->host, now_ns);
+}
+
+void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now_ns)
+{
+    /* Released touched pages: the host-swapped share is dropped from swap, the rest frees
+     * host memory (random pages of the guest, so in proportion). */
+    if (d->released_touched_pages > 0) {
+        int64_t touched_before = v->g.touched_pages + d->released_touched_pages;
+        int64_t from_swap = touched_before > 0
+            ? (int64_t)((double)d->released_touched_pages * (double)v->host_swapped_pages / (double)touched_before)
+            : 0;
+        from_swap = min64(from_swap, v->host_swapped_pages);
+        v->host_swapped_pages -= from_swap;
+        h->free_pages += d->released_touched_pages - from_swap;
+        /* Guest swap-out of a host-swapped page first faults it in (double paging). */
+    }
+    if (d->swap_out_pages > 0 && v->g.touched_pages > 0) {
+        double hf = (double)d->swap_out_pages * (double)v->host_swapped_pages /
+                    (double)(v->g.touched_pages + d->released_touched_pages);
+        v->c.host_faults += hf;
+        v->c.stall_ns += hf * (double)h->swap_latency_ns;
+    }
+    h->free_pages -= d->newly_touched_pages;
+    v->c.guest_swapouts += (double)d->swap_out_pages;
+    v->c.guest_swapins += (double)d->swap_in_pages;
+    v->c.cache_misses += (double)d->cache_fill_pages;
+    v->c.oom_kills += (double)d->oom_kills;
+    v->c.oom_dropped_pages += (double)d->oom_dropped_pages;
+    if (d->oom_kills)
+        record_event(h->dc->rec, now_ns, v->id, "oom", (double)d->oom_dropped_pages);
+    vm_refresh_rates(v);
+    if (h->free_pages < h->hard_pages)
+        host_advance_all(h, now_ns);
+}
+
+void vm_boot(vm_t *v, sim_time_t now_ns)
+{
+    host_t *h = v->host;
+    if (v->running)
+        return;
+    host_advance_all(h, now_ns);
+    v->running = 1;
+    v->last_ns = now_ns;
+    v->assigned_pages = v->startup_pages;
+    v->host_swapped_pages = 0;
+    balloon_init(v, v->b.rng);
+    guest_init(&v->g, v->assigned_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
+               sim_bytes_to_pages(v->gp->swap_bytes), h->dc->mrcs[v->group]);
+    h->free_pages -= h->overhead_pages + v->g.touched_pages;
+    record_event(h->dc->rec, now_ns, v->id, "boot", (double)v->assigned_pages);
+    vm_refresh_rates(v);
+    if (h->free_pages < h->hard_pages)
+        host_advance_all(h, now_ns);
+}
+
+void vm_shutdown(vm_t *v, sim_time_t now_ns)
+{
+    host_t *h = v->host;
+    if (!v->running)
+        return;
+    host_advance_all(h, now_ns);
+    balloon_stop(v);
+    h->free_pages += h->overhead_pages + vm_resident(v);
+    v->host_swapped_pages = 0;
+    v->g.touched_pages = 0;
+    v->g.anon_pages = v->g.swapped_pages = v->g.cache_pages = 0;
+    v->g.anon_demand_pages = 0;
+    v->running = 0;
+    record_event(h->dc->rec, now_ns, v->id, "shutdown", 0);
+    vm_refresh_rates(v);
+}
+
+int host_check(const host_t *h, char *err, size_t errlen)
+{
+    int64_t sum = h->free_pages + h->reserve_pages;
+    for (int32_t i = 0; i < h->nvms; i++) {
+        const vm_t *v = h->vms[i];
+        if (!v->running)
+            continue;
+        int rc = guest_check(&v->g, err, errlen);
+        if (rc)
+            return rc;
+        if (v->b.size_pages < 0 || v->assigned_pages != v->b.size_pages + v->g.usable_pages ||
+            v->host_swapped_pages < 0 || v->host_swapped_pages > v->g.touched_pages ||
+            v->assigned_pages > v->configured_pages) {
+            snprintf(err, errlen, "vm %d: C1/C2 violated: assigned=%lld balloon=%lld usable=%lld "
+                     "touched=%lld host_swapped=%lld configured=%lld", (int)v->id,
+                     (long long)v->assigned_pages, (long long)v->b.size_pages, (long long)v->g.usable_pages,
+                     (long long)v->g.touched_pages, (long long)v->host_swapped_pages,
+                     (long long)v->configured_pages);
+            return SIM_EINTERNAL;
+        }
+        sum += h->overhead_pages + vm_resident(v);
+    }
+    if (sum != h->capacity_pages) {
+        snprintf(err, errlen, "host %d: C3 violated: free + reserve + overhead + resident = %lld != capacity %lld",
+                 (int)h->id, (long long)sum, (long long)h->capacity_pages);
+        return SIM_EINTERNAL;
+    }
+    return SIM_OK;
+}
+
+/* ---------------------------------------------------------------- policy view */
+
+struct policy_ctx { host_t h; };   /* never instantiated: a policy_ctx_t * is a host_t * */
+#define HOST(ctx) ((host_t *)(void *)(ctx))
+
+void policy_host(policy_ctx_t *ctx, policy_host_obs_t *out)
+{
+    host_t *h = HOST(ctx);
+    out->capacity_pages = h->capacity_pages - h->reserve_pages;
+    out->free_pages = h->free_pages;
+    out->high_pages = h->high_pages;
+    out->soft_pages = h->soft_pages;
+    out->hard_pages = h->hard_pages;
+    out->low_pages = h->low_pages;
+    out->nvms = h->nvms;
+}
+
+int32_t policy_nvms(policy_ctx_t *ctx) { return HOST(ctx)->nvms; }
+sim_time_t policy_now(policy_ctx_t *ctx) { return sim_engine_now(HOST(ctx)->dc->engine); }
+
+void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
+{
+    host_t *h = HOST(ctx);
+    const vm_t *v = h->vms[i];
+    memset(o, 0, sizeof *o);
+    o->running = v->running;
+    o->configured_pages = v->configured_pages;
+    o->assigned_pages = v->running ? v->assigned_pages : 0;
+    o->min_pages = v->min_pages;
+    o->startup_pages = v->startup_pages;
+    o->shares = v->gp->shares;
+    o->weight = v->gp->weight;
+    o->buffer = v->gp->buffer;
+    if (!v->running)
+        return;
+    o->balloon_pages = v->b.size_pages;
+    o->balloon_target_pages = v->b.target_pages;
+    o->usable_pages = v->g.usable_pages;
+    o->balloon_stuck = balloon_is_stuck(v, sim_engine_now(h->dc->engine));
+    o->guest_free_pages = guest_free_pages(&v->g);
+    o->guest_cache_pages = v->g.cache_pages;
+    o->guest_available_pages = o->guest_free_pages + o->guest_cache_pages;
+    o->committed_pages = guest_committed_pages(&v->g);
+    o->swap_in_pages_per_s = v->rates.swapin_faults_per_s;
+    o->swap_out_pages_per_s = 0;
+    o->major_faults_per_s = v->rates.swapin_faults_per_s + v->rates.cache_miss_per_s + v->host_fault_per_s;
+    double stall_per_s = (v->rates.cache_miss_per_s * (double)v->gp->disk_latency_ns +
+                          v->rates.swapin_faults_per_s * (double)v->gp->swap_latency_ns +
+                          v->host_fault_per_s * (double)h->swap_latency_ns) / 1e9;
+    o->stall_fraction = stall_per_s / (1.0 + stall_per_s);
+}
+
+void policy_truth(policy_ctx_t *ctx, int32_t i, policy_vm_truth_t *out)
+{
+    const vm_t *v = HOST(ctx)->vms[i];
+    out->anon_pages = v->g.anon_demand_pages;
+    out->file_pages = v->g.file_pages;
+    out->need_pages = v->running ? v->g.kernel_pages + v->g.anon_demand_pages + v->g.file_pages : 0;
+    out->active_fraction = v->g.active_fraction;
+}
+
+int64_t policy_sample_active(policy_ctx_t *ctx, int32_t i, int64_t n, gsl_rng *rng)
+{
+    const vm_t *v = HOST(ctx)->vms[i];
+    if (!v->running || n <= 0 || v->g.usable_pages <= 0)
+        return 0;
+    /* True active fraction of the VM's memory: active share of the pages in use. */
+    double used = (double)(v->g.kernel_pages + v->g.anon_pages + v->g.cache_pages);
+    double f = v->g.active_fraction * used / (double)v->g.usable_pages;
+    if (f > 1)
+        f = 1;
+    if (f < 0)
+        f = 0;
+    return (int64_t)gsl_ran_binomial(rng, f, (unsigned int)n);
+}
+
+void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int allow_hot_add)
+{
+    host_t *h = HOST(ctx);
+    vm_t *v = h->vms[i];
+    if (!v->running)
+        return;
+    sim_time_t now = sim_engine_now(h->dc->engine);
+    if (usable_pages < 0)
+        usable_pages = 0;
+    if (usable_pages > v->assigned_pages && allow_hot_add && v->assigned_pages < v->configured_pages &&
+        v->b.hotadd_ev == NULL) {
+        balloon_hot_add(v, min64(usable_pages, v->configured_pages) - v->assigned_pages, now);
+    }
+    int64_t assigned_then = v->assigned_pages + (v->b.hotadd_ev ? v->b.hotadd_pages : 0);
+    int64_t target = max64(0, assigned_then - usable_pages);
+    if (v->b.hotadd_ev && target > 0 && usable_pages > v->assigned_pages)
+        target = 0;
+    if (target != v->b.target_pages)
+        record_target(h->dc->rec, now, v->id, target, usable_pages);
+    balloon_set_target(v, target, now);
+}
+
+void policy_log(policy_ctx_t *ctx, int32_t vm, const char *what, double value)
+{
+    host_t *h = HOST(ctx);
+    record_policy(h->dc->rec, sim_engine_now(h->dc->engine), h->id,
+                  vm >= 0 ? h->vms[vm]->id : -1, what, value);
+}

@@ -1,0 +1,103 @@
+/*
+ * models/policy.h -- the interface between a memory-overcommitment policy and the
+ * hypervisor it runs in (policy_*).
+ *
+ * A policy is a type struct of function pointers (like gsl_rng_type) in a registry
+ * (models/policy.c), chosen by `[policy] name = ...`.  One instance runs per host; it is
+ * ticked every interval_ns and acts only through balloon targets and hot-add.
+ *
+ * What a policy may observe (DESIGN.md 4: never the ground truth):
+ *   - the host: capacity, free pages, the free-memory thresholds;
+ *   - per VM: configuration (configured/assigned/min/startup sizes, shares, weight,
+ *     buffer), balloon size and target, and the statistics a guest agent reports
+ *     (virtio-balloon stats, Hyper-V pressure reports): free, cache, committed,
+ *     swap-in/out and major-fault rates, and a pressure-stall fraction (PSI "some");
+ *   - active memory only through policy_sample_active(): n random guest pages are
+ *     checked for a touch during the last period, as ESX's sampler does; the result is
+ *     a Binomial(n, f) draw on the policy's own RNG stream, so it carries sampling error.
+ * The `oracle` policy alone calls policy_truth().
+ *
+ * Acting: policy_set_target(ctx, i, pages) asks for `pages` of guest-usable memory
+ * (assigned - balloon).  Below the assigned size the balloon inflates; above it the
+ * balloon deflates, and beyond that, with allow_hot_add, memory is hot-added in the
+ * driver's hot-add chunks (never above the configured maximum).  Targets are clamped to
+ * what the driver allows (maximum balloon fraction, guest floor) by the driver itself.
+ *
+ * Units: pages (4 KiB), rates per second, time in ns.
+ */
+#ifndef MODELS_POLICY_H
+#define MODELS_POLICY_H
+
+#include <gsl/gsl_rng.h>
+#include "sim/keys.h"
+
+typedef struct policy_ctx policy_ctx_t;        /* the host, as a policy sees it */
+
+typedef struct policy_host_obs {
+    int64_t capacity_pages;        /* host memory less hypervisor reserve */
+    int64_t free_pages;            /* host free pages now */
+    int64_t high_pages, soft_pages, hard_pages, low_pages;   /* free-memory thresholds */
+    int32_t nvms;                  /* VMs on the host, running or not */
+} policy_host_obs_t;
+
+typedef struct policy_vm_obs {
+    int running;                   /* 0 before start / after stop */
+    int64_t configured_pages;      /* maximum the guest can see */
+    int64_t assigned_pages;        /* guest-physical memory now (grows by hot-add) */
+    int64_t min_pages;             /* reservation / minimum RAM / dynamic-min / guaranteed */
+    int64_t startup_pages;
+    double shares;                 /* ESX shares */
+    double weight;                 /* Hyper-V memory weight, 0..10000 */
+    double buffer;                 /* Hyper-V memory buffer, fraction (0.2 = 20%) */
+    int64_t balloon_pages;
+    int64_t balloon_target_pages;
+    int64_t usable_pages;          /* assigned - balloon */
+    int balloon_stuck;             /* no progress on a pending target for 5 s (driver report) */
+    /* guest-reported statistics */
+    int64_t guest_free_pages;
+    int64_t guest_cache_pages;
+    int64_t guest_available_pages; /* free + cache */
+    int64_t committed_pages;       /* kernel + anonymous demand */
+    double swap_in_pages_per_s;
+    double swap_out_pages_per_s;
+    double major_faults_per_s;
+    double stall_fraction;         /* share of time stalled on memory (PSI "some"), 0..1 */
+} policy_vm_obs_t;
+
+/* Ground truth, for the oracle only. */
+typedef struct policy_vm_truth {
+    int64_t need_pages;            /* kernel + anon demand + file working set */
+    int64_t anon_pages, file_pages;
+    double active_fraction;
+} policy_vm_truth_t;
+
+void policy_host(policy_ctx_t *ctx, policy_host_obs_t *out);
+int32_t policy_nvms(policy_ctx_t *ctx);
+void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *out);
+void policy_truth(policy_ctx_t *ctx, int32_t i, policy_vm_truth_t *out);
+int64_t policy_sample_active(policy_ctx_t *ctx, int32_t i, int64_t n, gsl_rng *rng);
+void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int allow_hot_add);
+/* Record a decision or state change in the database (table policy_log). vm = -1: the host. */
+void policy_log(policy_ctx_t *ctx, int32_t vm, const char *what, double value);
+sim_time_t policy_now(policy_ctx_t *ctx);
+
+typedef struct policy_type {
+    const char *name;
+    const char *summary;                    /* one line for `balloonsim policies` */
+    const sim_key_table_t *keys;            /* keys of the [policy] section besides `name` */
+    size_t params_size;                     /* size of the params struct the keys fill */
+    /* Check cross-key constraints of params (0 or SIM_EINPUT with message). May be NULL. */
+    int (*check)(const void *params, char *err, size_t errlen);
+    sim_time_t (*interval_ns)(const void *params);
+    /* One instance per host; params outlive it; rng is the policy's own stream. */
+    int (*create)(void **state, const void *params, policy_ctx_t *ctx, gsl_rng *rng,
+                  char *err, size_t errlen);
+    void (*destroy)(void *state);
+    void (*tick)(void *state, policy_ctx_t *ctx, sim_time_t now_ns);
+} policy_type_t;
+
+const policy_type_t *policy_find(const char *name);
+size_t policy_count(void);
+const policy_type_t *policy_at(size_t i);
+
+#endif

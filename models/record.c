@@ -1,0 +1,343 @@
+/*
+ * models/record.c -- the model's tables, prepared inserts and batching.  See record.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "models/record.h"
+
+const char *const record_tables[] = {"hosts", "vms", "host_samples", "vm_samples", "balloon_ops", "targets",
+                                     "policy_log", "events", "vm_summary", "run_summary", NULL};
+const size_t record_ntables = sizeof record_tables / sizeof record_tables[0] - 1;
+
+static const char *schema =
+    "CREATE TABLE IF NOT EXISTS hosts(run_id INTEGER NOT NULL, host_id INTEGER NOT NULL,"
+    " capacity_bytes INTEGER, reserve_bytes INTEGER, PRIMARY KEY(run_id, host_id));"
+    "CREATE TABLE IF NOT EXISTS vms(run_id INTEGER NOT NULL, vm_id INTEGER NOT NULL, host_id INTEGER,"
+    " grp TEXT, idx INTEGER, name TEXT, configured_bytes INTEGER, startup_bytes INTEGER, min_bytes INTEGER,"
+    " shares REAL, weight REAL, PRIMARY KEY(run_id, vm_id));"
+    "CREATE TABLE IF NOT EXISTS host_samples(run_id INTEGER NOT NULL, host_id INTEGER NOT NULL,"
+    " time_ns INTEGER NOT NULL, free_bytes INTEGER, resident_bytes INTEGER, host_swapped_bytes INTEGER,"
+    " balloon_bytes INTEGER, state TEXT, swap_out_bytes_per_s REAL, faults_per_s REAL);"
+    "CREATE TABLE IF NOT EXISTS vm_samples(run_id INTEGER NOT NULL, vm_id INTEGER NOT NULL,"
+    " time_ns INTEGER NOT NULL, assigned_bytes INTEGER, balloon_bytes INTEGER, balloon_target_bytes INTEGER,"
+    " usable_bytes INTEGER, anon_demand_bytes INTEGER, anon_bytes INTEGER, guest_swapped_bytes INTEGER,"
+    " cache_bytes INTEGER, file_set_bytes INTEGER, free_bytes INTEGER, host_swapped_bytes INTEGER,"
+    " hit_ratio REAL, cache_miss_per_s REAL, guest_swapin_per_s REAL, host_fault_per_s REAL,"
+    " major_faults_per_s REAL, stall_fraction REAL, slowdown REAL);"
+    "CREATE TABLE IF NOT EXISTS balloon_ops(run_id INTEGER NOT NULL, vm_id INTEGER NOT NULL, op INTEGER,"
+    " kind TEXT, issued_ns INTEGER, started_ns INTEGER, finished_ns INTEGER, asked_bytes INTEGER,"
+    " moved_bytes INTEGER, outcome TEXT);"
+    "CREATE TABLE IF NOT EXISTS targets(run_id INTEGER NOT NULL, time_ns INTEGER, vm_id INTEGER,"
+    " balloon_target_bytes INTEGER, usable_target_bytes INTEGER);"
+    "CREATE TABLE IF NOT EXISTS policy_log(run_id INTEGER NOT NULL, time_ns INTEGER, host_id INTEGER,"
+    " vm_id INTEGER, what TEXT, value REAL);"
+    "CREATE TABLE IF NOT EXISTS events(run_id INTEGER NOT NULL, time_ns INTEGER, vm_id INTEGER, what TEXT,"
+    " value REAL);"
+    "CREATE TABLE IF NOT EXISTS vm_summary(run_id INTEGER NOT NULL, vm_id INTEGER NOT NULL, metric TEXT NOT NULL,"
+    " value REAL, PRIMARY KEY(run_id, vm_id, metric));"
+    "CREATE TABLE IF NOT EXISTS run_summary(run_id INTEGER NOT NULL, metric TEXT NOT NULL, value REAL,"
+    " PRIMARY KEY(run_id, metric));"
+    "CREATE INDEX IF NOT EXISTS vm_samples_run ON vm_samples(run_id, vm_id, time_ns);"
+    "CREATE INDEX IF NOT EXISTS host_samples_run ON host_samples(run_id, host_id, time_ns);"
+    "CREATE VIEW IF NOT EXISTS v_vm_samples AS SELECT s.*, s.time_ns / 1e9 AS time_s,"
+    " s.assigned_bytes / 1048576.0 AS assigned_mib, s.balloon_bytes / 1048576.0 AS balloon_mib,"
+    " (s.anon_demand_bytes) / 1048576.0 AS demand_mib, s.cache_bytes / 1048576.0 AS cache_mib,"
+    " s.usable_bytes / 1048576.0 AS usable_mib, v.name AS vm_name, v.grp AS grp"
+    " FROM vm_samples s JOIN vms v USING(run_id, vm_id);"
+    "CREATE VIEW IF NOT EXISTS v_host_samples AS SELECT *, time_ns / 1e9 AS time_s,"
+    " free_bytes / 1048576.0 AS free_mib FROM host_samples;"
+    "CREATE VIEW IF NOT EXISTS v_balloon_ops AS SELECT *, (finished_ns - issued_ns) / 1e9 AS latency_s,"
+    " moved_bytes / 1048576.0 AS moved_mib FROM balloon_ops;"
+    "CREATE VIEW IF NOT EXISTS v_summary AS SELECT r.run_id, r.study_key, r.point_index, r.repetition,"
+    " r.seed, r.policy, r.axes, r.status, s.metric, s.value FROM runs r JOIN run_summary s USING(run_id);";
+
+enum { ST_HOST, ST_VM, ST_EVENT, ST_TARGET, ST_POLICY, ST_OP, ST_HS, ST_VS, ST_VSUM, ST_RSUM, ST_N };
+static const char *sqls[ST_N] = {
+    "INSERT INTO hosts VALUES(?,?,?,?)",
+    "INSERT INTO vms VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO events VALUES(?,?,?,?,?)",
+    "INSERT INTO targets VALUES(?,?,?,?,?)",
+    "INSERT INTO policy_log VALUES(?,?,?,?,?,?)",
+    "INSERT INTO balloon_ops VALUES(?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO host_samples VALUES(?,?,?,?,?,?,?,?,?,?)",
+    "INSERT INTO vm_samples VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "INSERT OR REPLACE INTO vm_summary VALUES(?,?,?,?)",
+    "INSERT OR REPLACE INTO run_summary VALUES(?,?,?)",
+};
+
+enum { BATCH_ROWS = 20000 };
+
+struct record {
+    db_t *db;
+    int64_t run_id;
+    sqlite3_stmt *st[ST_N];
+    int in_tx;
+    uint64_t batch, rows;
+    uint64_t *fp;
+    char err[SIM_ERR_MAX];
+    int failed;
+};
+
+int record_schema(db_t *db, char *err, size_t errlen) { return db_exec(db, schema, err, errlen); }
+
+int record_create(record_t **out, db_t *db, int64_t run_id, char *err, size_t errlen)
+{
+    *out = NULL;
+    record_t *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return SIM_ENOMEM;
+    }
+    r->db = db;
+    r->run_id = run_id;
+    for (int i = 0; i < ST_N; i++) {
+        int rc = db_prepare(db, sqls[i], &r->st[i], err, errlen);
+        if (rc) {
+            record_destroy(r);
+            return rc;
+        }
+    }
+    *out = r;
+    return SIM_OK;
+}
+
+void record_destroy(record_t *r)
+{
+    if (!r)
+        return;
+    if (r->in_tx)
+        db_rollback(r->db);
+    for (int i = 0; i < ST_N; i++)
+        sqlite3_finalize(r->st[i]);
+    free(r);
+}
+
+const char *record_error(const record_t *r) { return r->failed ? r->err : NULL; }
+uint64_t record_rows(const record_t *r) { return r->rows; }
+void record_set_fingerprint(record_t *r, uint64_t *fp) { r->fp = fp; }
+
+int record_flush(record_t *r)
+{
+    if (r->failed)
+        return SIM_EIO;
+    if (r->in_tx) {
+        if (db_commit(r->db, r->err, sizeof r->err)) {
+            r->failed = 1;
+            db_rollback(r->db);
+            r->in_tx = 0;
+            return SIM_EIO;
+        }
+        r->in_tx = 0;
+    }
+    r->batch = 0;
+    return SIM_OK;
+}
+
+static void hash(record_t *r, int64_t x)
+{
+    if (!r->fp)
+        return;
+    uint64_t h = *r->fp;
+    for (int i = 0; i < 8; i++) {
+        h ^= (uint64_t)(x >> (8 * i)) & 0xff;
+        h *= 0x100000001b3ULL;
+    }
+    *r->fp = h;
+}
+
+static void hash_str(record_t *r, const char *s)
+{
+    while (s && *s)
+        hash(r, *s++);
+}
+
+/* Begin a batch if needed; returns the statement or NULL when failed. */
+static sqlite3_stmt *row(record_t *r, int which)
+{
+    if (r->failed)
+        return NULL;
+    if (!r->in_tx) {
+        if (db_begin(r->db, r->err, sizeof r->err)) {
+            r->failed = 1;
+            return NULL;
+        }
+        r->in_tx = 1;
+    }
+    sqlite3_stmt *st = r->st[which];
+    sqlite3_bind_int64(st, 1, r->run_id);
+    return st;
+}
+
+static void done(record_t *r, sqlite3_stmt *st)
+{
+    if (db_step_done(r->db, st, r->err, sizeof r->err)) {
+        r->failed = 1;
+        return;
+    }
+    sqlite3_clear_bindings(st);
+    r->rows++;
+    if (++r->batch >= BATCH_ROWS)
+        record_flush(r);
+}
+
+void record_host(record_t *r, int32_t host_id, int64_t capacity_pages, int64_t reserve_pages)
+{
+    sqlite3_stmt *st = row(r, ST_HOST);
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 2, host_id);
+    sqlite3_bind_int64(st, 3, capacity_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_int64(st, 4, reserve_pages * SIM_PAGE_BYTES);
+    done(r, st);
+}
+
+void record_vm(record_t *r, int32_t vm_id, int32_t host_id, const char *grp, int32_t idx, const char *name,
+               int64_t configured_pages, int64_t startup_pages, int64_t min_pages, double shares, double weight)
+{
+    sqlite3_stmt *st = row(r, ST_VM);
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 2, vm_id);
+    sqlite3_bind_int(st, 3, host_id);
+    sqlite3_bind_text(st, 4, grp, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 5, idx);
+    sqlite3_bind_text(st, 6, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 7, configured_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_int64(st, 8, startup_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_int64(st, 9, min_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_double(st, 10, shares);
+    sqlite3_bind_double(st, 11, weight);
+    done(r, st);
+}
+
+void record_event(record_t *r, sim_time_t t, int32_t vm_id, const char *what, double value)
+{
+    hash(r, t);
+    hash(r, vm_id);
+    hash_str(r, what);
+    sqlite3_stmt *st = row(r, ST_EVENT);
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 2, t);
+    sqlite3_bind_int(st, 3, vm_id);
+    sqlite3_bind_text(st, 4, what, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 5, value);
+    done(r, st);
+}
+
+void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_target_pages, int64_t usable_pages)
+{
+    hash(r, t);
+    hash(r, vm_id);
+    hash(r, balloon_target_pages);
+    sqlite3_stmt *st = row(r, ST_TARGET);
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 2, t);
+    sqlite3_bind_int(st, 3, vm_id);
+    sqlite3_bind_int64(st, 4, balloon_target_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_int64(st, 5, usable_pages * SIM_PAGE_BYTES);
+    done(r, st);
+}
+
+void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value)
+{
+    hash(r, t);
+    hash_str(r, what);
+    sqlite3_stmt *st = row(r, ST_POLICY);
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 2, t);
+    sqlite3_bind_int(st, 3, host_id);
+    sqlite3_bind_int(st, 4, vm_id);
+    sqlite3_bind_text(st, 5, what, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 6, value);
+    done(r, st);
+}
+
+void record_op(record_t *r, int32_t vm_id, int64_t op, const char *kind, sim_time_t issued, sim_time_t started,
+               sim_time_t finished, int64_t asked_pages, int64_t moved_pages, const char *outcome)
+{
+    hash(r, vm_id);
+    hash(r, issued);
+    hash(r, finished);
+    hash(r, moved_pages);
+    hash_str(r, outcome);
+    sqlite3_stmt *st = row(r, ST_OP);
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 2, vm_id);
+    sqlite3_bind_int64(st, 3, op);
+    sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, issued);
+    if (started >= 0)
+        sqlite3_bind_int64(st, 6, started);
+    sqlite3_bind_int64(st, 7, finished);
+    sqlite3_bind_int64(st, 8, asked_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_int64(st, 9, moved_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_text(st, 10, outcome, -1, SQLITE_STATIC);
+    done(r, st);
+}
+
+void record_host_sample(record_t *r, const record_host_sample_t *s)
+{
+    hash(r, s->t);
+    hash(r, s->free_pages);
+    hash(r, s->host_swapped_pages);
+    sqlite3_stmt *st = row(r, ST_HS);
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 2, s->host_id);
+    sqlite3_bind_int64(st, 3, s->t);
+    sqlite3_bind_int64(st, 4, s->free_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_int64(st, 5, s->resident_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_int64(st, 6, s->host_swapped_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_int64(st, 7, s->balloon_pages * SIM_PAGE_BYTES);
+    sqlite3_bind_text(st, 8, s->state, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 9, s->swap_out_pages_per_s * SIM_PAGE_BYTES);
+    sqlite3_bind_double(st, 10, s->faults_per_s);
+    done(r, st);
+}
+
+void record_vm_sample(record_t *r, const record_vm_sample_t *s)
+{
+    hash(r, s->vm_id);
+    hash(r, s->balloon);
+    hash(r, s->usable);
+    sqlite3_stmt *st = row(r, ST_VS);
+    if (!st)
+        return;
+    int64_t pages[] = {s->assigned, s->balloon, s->balloon_target, s->usable, s->anon_demand, s->anon,
+                       s->guest_swapped, s->cache, s->file_set, s->free, s->host_swapped};
+    double reals[] = {s->hit_ratio, s->cache_miss_per_s, s->guest_swapin_per_s, s->host_fault_per_s,
+                      s->major_faults_per_s, s->stall_fraction, s->slowdown};
+    sqlite3_bind_int(st, 2, s->vm_id);
+    sqlite3_bind_int64(st, 3, s->t);
+    for (int i = 0; i < 11; i++)
+        sqlite3_bind_int64(st, 4 + i, pages[i] * SIM_PAGE_BYTES);
+    for (int i = 0; i < 7; i++)
+        sqlite3_bind_double(st, 15 + i, reals[i]);
+    done(r, st);
+}
+
+void record_vm_summary(record_t *r, int32_t vm_id, const char *metric, double value)
+{
+    sqlite3_stmt *st = row(r, ST_VSUM);
+    if (!st)
+        return;
+    sqlite3_bind_int(st, 2, vm_id);
+    sqlite3_bind_text(st, 3, metric, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 4, value);
+    done(r, st);
+}
+
+void record_run_summary(record_t *r, const char *metric, double value)
+{
+    sqlite3_stmt *st = row(r, ST_RSUM);
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 2, metric, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 3, value);
+    done(r, st);
+}

@@ -1,0 +1,77 @@
+/*
+ * models/record.h -- the model's tables in the results database (record_*).
+ *
+ * Tables (every one keyed by run_id; column names carry units; times are simulated
+ * nanoseconds `*_ns` with views giving seconds):
+ *   hosts(run_id, host_id, capacity_bytes, reserve_bytes)
+ *   vms(run_id, vm_id, host_id, grp, idx, name, configured_bytes, startup_bytes, min_bytes,
+ *       shares, weight)
+ *   host_samples(run_id, host_id, time_ns, free_bytes, resident_bytes, host_swapped_bytes,
+ *       balloon_bytes, state, swap_out_bytes_per_s, faults_per_s)
+ *   vm_samples(run_id, vm_id, time_ns, assigned_bytes, balloon_bytes, balloon_target_bytes,
+ *       usable_bytes, anon_demand_bytes, anon_bytes, guest_swapped_bytes, cache_bytes,
+ *       file_set_bytes, free_bytes, host_swapped_bytes, hit_ratio, cache_miss_per_s,
+ *       guest_swapin_per_s, host_fault_per_s, major_faults_per_s, stall_fraction, slowdown)
+ *   balloon_ops(run_id, vm_id, op, kind, issued_ns, started_ns, finished_ns, asked_bytes,
+ *       moved_bytes, outcome)
+ *   targets(run_id, time_ns, vm_id, balloon_target_bytes, usable_target_bytes)
+ *   policy_log(run_id, time_ns, host_id, vm_id, what, value)
+ *   events(run_id, time_ns, vm_id, what, value)        -- boot, shutdown, oom, ...
+ *   vm_summary(run_id, vm_id, metric, value)           -- long format, one row per metric
+ *   run_summary(run_id, metric, value)
+ * Views: v_vm_samples / v_host_samples (time_s, *_mib), v_summary (runs joined with
+ * run_summary and axes), v_balloon_ops (latency_s).
+ * Writes are batched: one transaction per `batch_rows` rows or per sample time, whichever
+ * first.  On an error the recorder remembers it (record_error) and ignores later writes;
+ * the run then stops and is marked failed.
+ */
+#ifndef MODELS_RECORD_H
+#define MODELS_RECORD_H
+
+#include "sim/db.h"
+
+typedef struct record record_t;
+
+extern const char *const record_tables[];     /* every table with run rows, NULL-terminated */
+extern const size_t record_ntables;
+
+int record_schema(db_t *db, char *err, size_t errlen);
+int record_create(record_t **out, db_t *db, int64_t run_id, char *err, size_t errlen);
+void record_destroy(record_t *r);                    /* accepts NULL; rolls back an open batch */
+/* Commit the open batch (call at the end of a run and at sample times). */
+int record_flush(record_t *r);
+const char *record_error(const record_t *r);         /* NULL if no error */
+uint64_t record_rows(const record_t *r);
+void record_set_fingerprint(record_t *r, uint64_t *fp);  /* where integer fields are hashed */
+
+void record_host(record_t *r, int32_t host_id, int64_t capacity_pages, int64_t reserve_pages);
+void record_vm(record_t *r, int32_t vm_id, int32_t host_id, const char *grp, int32_t idx, const char *name,
+               int64_t configured_pages, int64_t startup_pages, int64_t min_pages, double shares, double weight);
+void record_event(record_t *r, sim_time_t t, int32_t vm_id, const char *what, double value);
+void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_target_pages, int64_t usable_pages);
+void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value);
+void record_op(record_t *r, int32_t vm_id, int64_t op, const char *kind, sim_time_t issued, sim_time_t started,
+               sim_time_t finished, int64_t asked_pages, int64_t moved_pages, const char *outcome);
+
+typedef struct record_host_sample {
+    int32_t host_id;
+    sim_time_t t;
+    int64_t free_pages, resident_pages, host_swapped_pages, balloon_pages;
+    const char *state;
+    double swap_out_pages_per_s, faults_per_s;
+} record_host_sample_t;
+void record_host_sample(record_t *r, const record_host_sample_t *s);
+
+typedef struct record_vm_sample {
+    int32_t vm_id;
+    sim_time_t t;
+    int64_t assigned, balloon, balloon_target, usable, anon_demand, anon, guest_swapped, cache, file_set,
+        free, host_swapped;  /* pages */
+    double hit_ratio, cache_miss_per_s, guest_swapin_per_s, host_fault_per_s, major_faults_per_s,
+        stall_fraction, slowdown;
+} record_vm_sample_t;
+void record_vm_sample(record_t *r, const record_vm_sample_t *s);
+void record_vm_summary(record_t *r, int32_t vm_id, const char *metric, double value);
+void record_run_summary(record_t *r, const char *metric, double value);
+
+#endif

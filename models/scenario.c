@@ -1,0 +1,434 @@
+/*
+ * models/scenario.c -- the declarative key tables of a scenario and their binding.
+ * See scenario.h for sections and rules.  Defaults follow REFERENCE.md where it has a
+ * fact (ESX thresholds 6/4/2/1 %, 32 MB per-VM overhead) and are marked as assumptions
+ * in the help text otherwise.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sim/units.h"
+#include "models/scenario.h"
+
+#define SO(f) offsetof(scn_sim_t, f)
+static const sim_key_t sim_keys[] = {
+    {"duration", SIM_KEY_DURATION, SO(duration_ns), "1h", 1, 3.2e17, NULL, "simulated time of a run (duration)"},
+    {"seed", SIM_KEY_INT, SO(seed), "1", 0, 9.2e18, NULL, "base seed; each run derives its own from it and its number"},
+    {"repeat", SIM_KEY_INT, SO(repeat), "1", 1, 1e6, NULL, "repetitions of each sweep point, each with its own seed"},
+    {"sample_interval", SIM_KEY_DURATION, SO(sample_interval_ns), "10s", 1e6, 3.2e17, NULL,
+     "time between recorded samples (duration)"},
+    {"output", SIM_KEY_CHOICE, SO(output), "vm", SIM_NO_RANGE, "summary|host|vm",
+     "what is recorded: summaries only, + host samples, + VM samples"},
+    {"output.vms", SIM_KEY_STRING, SO(output_vms), "*", SIM_NO_RANGE, NULL,
+     "glob over VM names (GROUP/INDEX) that get VM samples at output = vm"},
+    {"check", SIM_KEY_BOOL, SO(check), "no", SIM_NO_RANGE, NULL,
+     "check page conservation after every event (slow; the tests turn it on)"},
+};
+const sim_key_table_t scn_sim_key_table = SIM_KEY_TABLE("simulation", sim_keys);
+
+#define HO(f) offsetof(scn_host_t, f)
+static const sim_key_t host_keys[] = {
+    {"count", SIM_KEY_INT, HO(count), "1", 1, 1e6, NULL, "number of identical hosts"},
+    {"memory", SIM_KEY_BYTES, HO(memory_bytes), NULL, 16 * 1048576.0, 1e15, NULL, "physical memory of a host (size)"},
+    {"reserve", SIM_KEY_BYTES, HO(reserve_bytes), "0B", 0, 1e15, NULL, "memory the hypervisor keeps for itself (size)"},
+    {"vm_overhead", SIM_KEY_BYTES, HO(vm_overhead_bytes), "32MiB", 0, 1e12, NULL,
+     "per running VM: frame buffer, page tables (size; ESX 2002: about 32 MB)"},
+    {"swap_bandwidth", SIM_KEY_RATE, HO(swap_bytes_per_s), "200MiB/s", 4096, 1e12, NULL,
+     "host swap device bandwidth (size/s; assumption: a SATA SSD)"},
+    {"swap_latency", SIM_KEY_DURATION, HO(swap_latency_ns), "1ms", 0, 1e10, NULL,
+     "cost of one host swap fault (duration; assumption)"},
+    {"high", SIM_KEY_FRACTION, HO(high), "6%", 0, 1, NULL, "free-memory state high above this (ESX 6%)"},
+    {"soft", SIM_KEY_FRACTION, HO(soft), "4%", 0, 1, NULL, "soft state below this: balloon (ESX 4%)"},
+    {"hard", SIM_KEY_FRACTION, HO(hard), "2%", 0, 1, NULL, "hard state below this: the host swaps (ESX 2%)"},
+    {"low", SIM_KEY_FRACTION, HO(low), "1%", 0, 1, NULL, "low state below this: block VMs above target (ESX 1%)"},
+};
+const sim_key_table_t scn_host_key_table = SIM_KEY_TABLE("host", host_keys);
+
+#define VO(f) offsetof(scn_vm_t, f)
+static const sim_key_t vm_keys[] = {
+    {"count", SIM_KEY_INT, VO(count), "1", 0, 1e7, NULL,
+     "VMs in the group (bitbrains: 0 = one per trace file)"},
+    {"memory", SIM_KEY_BYTES, VO(memory_bytes), "0B", 0, 1e15, NULL,
+     "configured memory = maximum the guest sees (size; bitbrains: 0 = provisioned)"},
+    {"startup", SIM_KEY_BYTES, VO(startup_bytes), "0B", 0, 1e15, NULL,
+     "memory at boot, grows by hot-add to `memory` (size; 0 = memory; Hyper-V startup RAM)"},
+    {"min", SIM_KEY_BYTES, VO(min_bytes), "0B", 0, 1e15, NULL,
+     "floor a policy keeps (ESX reservation, Hyper-V minimum RAM, Xen dynamic-min; size)"},
+    {"shares", SIM_KEY_REAL, VO(shares), "1000", 0, 1e9, NULL, "ESX memory shares (high:normal:low = 4:2:1)"},
+    {"weight", SIM_KEY_REAL, VO(weight), "5000", 0, 10000, NULL, "Hyper-V memory weight (0..10000)"},
+    {"buffer", SIM_KEY_FRACTION, VO(buffer), "20%", 0.05, 20, NULL, "Hyper-V memory buffer (5%..2000%)"},
+    {"kernel", SIM_KEY_BYTES, VO(kernel_bytes), "64MiB", 0, 1e12, NULL, "guest kernel reserve, never reclaimed (size)"},
+    {"swap", SIM_KEY_BYTES, VO(swap_bytes), "2GiB", 0, 1e15, NULL, "guest swap device size (size)"},
+    {"swap_bandwidth", SIM_KEY_RATE, VO(swap_bytes_per_s), "100MiB/s", 4096, 1e12, NULL,
+     "guest swap write bandwidth: limits inflation that must swap (size/s)"},
+    {"disk_latency", SIM_KEY_DURATION, VO(disk_latency_ns), "1ms", 0, 1e10, NULL,
+     "cost of one page-cache miss (duration; assumption)"},
+    {"swap_latency", SIM_KEY_DURATION, VO(swap_latency_ns), "1ms", 0, 1e10, NULL,
+     "cost of one guest swap-in (duration; assumption)"},
+    {"zipf_alpha", SIM_KEY_REAL, VO(zipf_alpha), "0.8", 0, 3, NULL,
+     "Zipf popularity of file pages, for the page-cache hit ratio (Che's approximation)"},
+    {"start", SIM_KEY_DURATION, VO(start_ns), "0s", 0, 3.2e17, NULL, "boot time (duration from the run start)"},
+    {"stop", SIM_KEY_DURATION, VO(stop_ns), "0s", 0, 3.2e17, NULL, "shutdown time; 0 = never (duration)"},
+    {"restart", SIM_KEY_DURATION, VO(restart_ns), "0s", 0, 3.2e17, NULL,
+     "reboot time (shutdown and boot at startup size); 0 = never (duration)"},
+};
+const sim_key_table_t scn_vm_key_table = SIM_KEY_TABLE("vm", vm_keys);
+
+static int failf(char *err, size_t errlen, const sim_ini_t *ini, int line, const char *section,
+                 const char *key, const char *msg)
+{
+    if (line > 0)
+        snprintf(err, errlen, "%s:%d: [%s] %s: %s", ini->path, line, section, key, msg);
+    else if (key)
+        snprintf(err, errlen, "%s: [%s] %s: %s", ini->path, section, key, msg);
+    else
+        snprintf(err, errlen, "%s: [%s]: %s", ini->path, section, msg);
+    return SIM_EINPUT;
+}
+
+/* Bind one entry to the first table that knows the key; unknown -> suggestion. */
+static int bind(const sim_ini_t *ini, const sim_ini_entry_t *e, const sim_key_table_t *const *tabs,
+                void *const *targets, size_t n, char *err, size_t errlen)
+{
+    char msg[SIM_ERR_MAX];
+    for (size_t i = 0; i < n; i++) {
+        const sim_key_t *k = sim_keys_find(tabs[i], e->key);
+        if (!k)
+            continue;
+        if (sim_keys_parse(k, targets[i], e->value, msg, sizeof msg))
+            return failf(err, errlen, ini, e->line, e->section, e->key, msg);
+        return SIM_OK;
+    }
+    const char *near = sim_keys_nearest(tabs, n, e->key);
+    if (near)
+        snprintf(msg, sizeof msg, "unknown key (did you mean '%s'?)", near);
+    else
+        snprintf(msg, sizeof msg, "unknown key (see `balloonsim keys`)");
+    return failf(err, errlen, ini, e->line, e->section, e->key, msg);
+}
+
+static int section_kind(const char *sec, const char **name)
+{
+    static const char *kinds[] = {"simulation", "host", "vm", "balloon", "policy", "expect"};
+    size_t len = strcspn(sec, " ");
+    *name = sec[len] ? sec + len + 1 : NULL;
+    for (int i = 0; i < 6; i++)
+        if (strlen(kinds[i]) == len && !strncmp(sec, kinds[i], len))
+            return i;
+    return -1;
+}
+
+enum { K_SIM, K_HOST, K_VM, K_BALLOON, K_POLICY, K_EXPECT };
+
+static int apply_preset(scenario_t *s, const char *preset, char *err, size_t errlen)
+{
+    const char *text = balloon_preset(preset);
+    char buf[1024], msg[SIM_ERR_MAX];
+    snprintf(buf, sizeof buf, "%s", text ? text : "");
+    for (char *tok = strtok(buf, ";"); tok; tok = strtok(NULL, ";")) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            continue;
+        *eq = 0;
+        const sim_key_t *k = sim_keys_find(&balloon_key_table, tok);
+        if (!k || sim_keys_parse(k, &s->balloon, eq + 1, msg, sizeof msg)) {
+            snprintf(err, errlen, "internal: preset %s: %s", preset, tok);
+            return SIM_EINTERNAL;
+        }
+    }
+    return SIM_OK;
+}
+
+int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    scenario_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return SIM_ENOMEM;
+    }
+    int rc = SIM_OK;
+    snprintf(s->path, sizeof s->path, "%s", ini->path);
+    s->ini = ini;
+    sim_keys_defaults(&scn_sim_key_table, &s->sim, err, errlen);
+    sim_keys_defaults(&scn_host_key_table, &s->host, err, errlen);
+    sim_keys_defaults(&balloon_key_table, &s->balloon, err, errlen);
+
+    /* Pass 1: sections, VM groups, the policy name and the balloon preset. */
+    size_t ngroups = 0, nexpect = 0;
+    const char *policy_name = "static";
+    int policy_line = 0, have_host = 0;
+    for (size_t i = 0; i < ini->count; i++) {
+        const sim_ini_entry_t *e = &ini->entries[i];
+        const char *name;
+        int kind = section_kind(e->section, &name);
+        if (kind < 0) {
+            rc = failf(err, errlen, ini, e->line, e->section, e->key,
+                       "unknown section (sections: simulation, host, vm NAME, balloon, policy, expect)");
+            goto fail;
+        }
+        if (kind == K_VM && !name) {
+            rc = failf(err, errlen, ini, e->line, e->section, e->key, "a [vm] section needs a name: [vm NAME]");
+            goto fail;
+        }
+        if (kind != K_VM && name) {
+            rc = failf(err, errlen, ini, e->line, e->section, e->key, "only [vm NAME] sections take a name");
+            goto fail;
+        }
+        if (kind == K_HOST)
+            have_host = 1;
+        if (kind == K_EXPECT)
+            nexpect++;
+        if (kind == K_POLICY && !strcmp(e->key, "name")) {
+            policy_name = e->value;
+            policy_line = e->line;
+        }
+        if (kind == K_BALLOON && !strcmp(e->key, "preset")) {
+            const sim_key_t *k = sim_keys_find(&balloon_key_table, "preset");
+            char msg[SIM_ERR_MAX];
+            if (sim_keys_parse(k, &s->balloon, e->value, msg, sizeof msg)) {
+                rc = failf(err, errlen, ini, e->line, e->section, e->key, msg);
+                goto fail;
+            }
+        }
+        if (kind == K_VM) {
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = !strcmp(ini->entries[j].section, e->section);
+            if (!seen)
+                ngroups++;
+        }
+    }
+    if (!have_host) {
+        rc = failf(err, errlen, ini, 0, "host", "memory", "missing: a scenario needs a [host] section with memory");
+        goto fail;
+    }
+    if ((rc = apply_preset(s, s->balloon.preset, err, errlen)))
+        goto fail;
+    s->policy = policy_find(policy_name);
+    if (!s->policy) {
+        char msg[SIM_ERR_MAX];
+        int n = snprintf(msg, sizeof msg, "unknown policy '%s' (policies:", policy_name);
+        for (size_t i = 0; i < policy_count() && n < (int)sizeof msg; i++)
+            n += snprintf(msg + n, sizeof msg - n, " %s", policy_at(i)->name);
+        snprintf(msg + n, n < (int)sizeof msg ? sizeof msg - n : 0, ")");
+        rc = failf(err, errlen, ini, policy_line, "policy", "name", msg);
+        goto fail;
+    }
+    s->policy_params = calloc(1, s->policy->params_size ? s->policy->params_size : 1);
+    s->vms = calloc(ngroups ? ngroups : 1, sizeof *s->vms);
+    s->expect = calloc(nexpect ? nexpect : 1, sizeof *s->expect);
+    s->expect_lines = calloc(nexpect ? nexpect : 1, sizeof *s->expect_lines);
+    if (!s->policy_params || !s->vms || !s->expect || !s->expect_lines) {
+        snprintf(err, errlen, "out of memory");
+        rc = SIM_ENOMEM;
+        goto fail;
+    }
+    if (s->policy->keys && (rc = sim_keys_defaults(s->policy->keys, s->policy_params, err, errlen)))
+        goto fail;
+
+    /* Pass 2: bind every entry. */
+    for (size_t i = 0; i < ini->count; i++) {
+        const sim_ini_entry_t *e = &ini->entries[i];
+        const char *name;
+        int kind = section_kind(e->section, &name);
+        const sim_key_table_t *tabs[2];
+        void *targets[2];
+        size_t n = 0;
+        switch (kind) {
+        case K_SIM:
+            tabs[0] = &scn_sim_key_table, targets[0] = &s->sim, n = 1;
+            break;
+        case K_HOST:
+            tabs[0] = &scn_host_key_table, targets[0] = &s->host, n = 1;
+            break;
+        case K_BALLOON:
+            if (!strcmp(e->key, "preset"))
+                continue;
+            tabs[0] = &balloon_key_table, targets[0] = &s->balloon, n = 1;
+            break;
+        case K_POLICY:
+            if (!strcmp(e->key, "name"))
+                continue;
+            if (!s->policy->keys) {
+                rc = failf(err, errlen, ini, e->line, e->section, e->key, "unknown key: this policy has no keys");
+                goto fail;
+            }
+            tabs[0] = s->policy->keys, targets[0] = s->policy_params, n = 1;
+            break;
+        case K_EXPECT:
+            if (e->key[0] != '#') {
+                rc = failf(err, errlen, ini, e->line, e->section, e->key,
+                           "not an expectation: write `METRIC OP VALUE` with OP one of < <= > >= == !=");
+                goto fail;
+            }
+            s->expect_lines[s->nexpect] = e->line;
+            s->expect[s->nexpect++] = e->value;
+            continue;
+        case K_VM: {
+            size_t g = 0;
+            while (g < s->nvm_groups && strcmp(s->vms[g].name, name))
+                g++;
+            if (g == s->nvm_groups) {
+                s->nvm_groups++;
+                if (strlen(name) >= SIM_STR_MAX || strchr(name, '/') || strchr(name, '*')) {
+                    rc = failf(err, errlen, ini, e->line, e->section, e->key,
+                               "VM group names may not contain '/' or '*' and are at most 255 bytes");
+                    goto fail;
+                }
+                snprintf(s->vms[g].name, SIM_STR_MAX, "%s", name);
+                s->vms[g].line = e->line;
+                sim_keys_defaults(&scn_vm_key_table, &s->vms[g], err, errlen);
+                sim_keys_defaults(&workload_key_table, &s->vms[g].wl, err, errlen);
+            }
+            tabs[0] = &scn_vm_key_table, targets[0] = &s->vms[g];
+            tabs[1] = &workload_key_table, targets[1] = &s->vms[g].wl;
+            n = 2;
+            break;
+        }
+        default:
+            continue;
+        }
+        if ((rc = bind(ini, e, tabs, targets, n, err, errlen)))
+            goto fail;
+    }
+
+    /* Required keys and cross-key checks. */
+    char msg[SIM_ERR_MAX];
+    if (!sim_ini_find(ini, "host", "memory")) {
+        rc = failf(err, errlen, ini, 0, "host", "memory", "missing required key (e.g. memory = 64GiB)");
+        goto fail;
+    }
+    if (s->host.high < s->host.soft || s->host.soft < s->host.hard || s->host.hard < s->host.low) {
+        rc = failf(err, errlen, ini, 0, "host", "high", "thresholds must satisfy high >= soft >= hard >= low");
+        goto fail;
+    }
+    if (s->host.reserve_bytes >= s->host.memory_bytes) {
+        rc = failf(err, errlen, ini, 0, "host", "reserve", "the reserve must be smaller than the host memory");
+        goto fail;
+    }
+    if (balloon_params_check(&s->balloon, msg, sizeof msg)) {
+        rc = failf(err, errlen, ini, 0, "balloon", "retry_max", msg);
+        goto fail;
+    }
+    if (s->policy->check && s->policy->check(s->policy_params, msg, sizeof msg)) {
+        rc = failf(err, errlen, ini, 0, "policy", s->policy->name, msg);
+        goto fail;
+    }
+    if (s->nvm_groups == 0) {
+        rc = failf(err, errlen, ini, 0, "vm NAME", "count", "no VMs: add a [vm NAME] section");
+        goto fail;
+    }
+    int64_t host_usable = s->host.memory_bytes - s->host.reserve_bytes - s->host.vm_overhead_bytes;
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        scn_vm_t *v = &s->vms[g];
+        char sec[SIM_STR_MAX + 8];
+        snprintf(sec, sizeof sec, "vm %s", v->name);
+        int is_bb = !strcmp(v->wl.type, "bitbrains");
+        if (!is_bb && v->memory_bytes <= 0) {
+            rc = failf(err, errlen, ini, v->line, sec, "memory", "missing required key (e.g. memory = 4GiB)");
+            goto fail;
+        }
+        if (!is_bb && v->count < 1) {
+            rc = failf(err, errlen, ini, v->line, sec, "count", "must be >= 1");
+            goto fail;
+        }
+        if (v->memory_bytes > host_usable) {
+            char a[32], b[32];
+            sim_units_format_bytes(v->memory_bytes, a, sizeof a);
+            sim_units_format_bytes(host_usable, b, sizeof b);
+            snprintf(msg, sizeof msg, "a VM of %s does not fit on a host with %s for VMs "
+                     "(memory - reserve - vm_overhead)", a, b);
+            rc = failf(err, errlen, ini, sim_ini_find(ini, sec, "memory") ? sim_ini_find(ini, sec, "memory")->line : v->line,
+                       sec, "memory", msg);
+            goto fail;
+        }
+        if (v->startup_bytes == 0)
+            v->startup_bytes = v->memory_bytes;
+        if (v->memory_bytes && v->startup_bytes > v->memory_bytes) {
+            rc = failf(err, errlen, ini, v->line, sec, "startup", "must be <= memory");
+            goto fail;
+        }
+        if (v->memory_bytes && v->min_bytes > v->memory_bytes) {
+            rc = failf(err, errlen, ini, v->line, sec, "min", "must be <= memory");
+            goto fail;
+        }
+        if (v->memory_bytes && v->kernel_bytes >= v->memory_bytes) {
+            rc = failf(err, errlen, ini, v->line, sec, "kernel", "the kernel reserve must be smaller than memory");
+            goto fail;
+        }
+        if (workload_params_check(&v->wl, msg, sizeof msg)) {
+            rc = failf(err, errlen, ini, v->line, sec, "workload", msg);
+            goto fail;
+        }
+    }
+    *out = s;
+    return SIM_OK;
+fail:
+    scenario_destroy(s);
+    return rc;
+}
+
+void scenario_destroy(scenario_t *s)
+{
+    if (!s)
+        return;
+    free(s->policy_params);
+    free(s->vms);
+    free(s->expect);
+    free(s->expect_lines);
+    free(s);
+}
+
+static int each_table(const sim_key_table_t *t, const char *section, const void *params,
+                      scenario_param_fn fn, void *ctx)
+{
+    char buf[SIM_STR_MAX + 64];
+    for (size_t i = 0; i < t->count; i++) {
+        sim_keys_format(&t->keys[i], params, buf, sizeof buf);
+        int rc = fn(ctx, section, t->keys[i].name, buf);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int scenario_foreach_param(const scenario_t *s, scenario_param_fn fn, void *ctx)
+{
+    int rc;
+    if ((rc = each_table(&scn_sim_key_table, "simulation", &s->sim, fn, ctx)) ||
+        (rc = each_table(&scn_host_key_table, "host", &s->host, fn, ctx)) ||
+        (rc = each_table(&balloon_key_table, "balloon", &s->balloon, fn, ctx)) ||
+        (rc = fn(ctx, "policy", "name", s->policy->name)))
+        return rc;
+    if (s->policy->keys && (rc = each_table(s->policy->keys, "policy", s->policy_params, fn, ctx)))
+        return rc;
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        char sec[SIM_STR_MAX + 8];
+        snprintf(sec, sizeof sec, "vm %s", s->vms[g].name);
+        if ((rc = each_table(&scn_vm_key_table, sec, &s->vms[g], fn, ctx)) ||
+            (rc = each_table(&workload_key_table, sec, &s->vms[g].wl, fn, ctx)))
+            return rc;
+    }
+    return 0;
+}
+
+void scenario_print_keys(FILE *out, int md)
+{
+    const sim_key_table_t *tabs[] = {&scn_sim_key_table, &scn_host_key_table, &scn_vm_key_table,
+                                     &workload_key_table, &balloon_key_table};
+    const char *titles[] = {"[simulation]", "[host]", "[vm NAME]", "[vm NAME] workload keys", "[balloon]"};
+    for (size_t i = 0; i < 5; i++) {
+        fprintf(out, md ? "\n#### %s\n\n" : "\n%s\n", titles[i]);
+        sim_keys_print(out, tabs[i], md);
+    }
+    for (size_t i = 0; i < policy_count(); i++) {
+        const policy_type_t *p = policy_at(i);
+        fprintf(out, md ? "\n#### [policy] name = %s\n\n%s\n\n" : "\n[policy] name = %s: %s\n", p->name, p->summary);
+        if (p->keys && p->keys->count)
+            sim_keys_print(out, p->keys, md);
+        else
+            fprintf(out, md ? "(no keys)\n" : "  (no keys)\n");
+    }
+}

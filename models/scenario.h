@@ -1,0 +1,96 @@
+/*
+ * models/scenario.h -- a scenario file bound to typed parameters (scenario_*).
+ *
+ * Sections (DESIGN.md 7; every key is in a declarative table, see scenario.c, and
+ * `balloonsim keys` prints them):
+ *   [simulation]  duration, seed, repeat, sample_interval, output, output.vms, check
+ *   [host]        count, memory, reserve, vm_overhead, swap_bandwidth, swap_latency,
+ *                 high, soft, hard, low (free-memory thresholds, % of host memory)
+ *   [vm NAME]     a group of identical VMs: count, memory, startup, min, shares, weight,
+ *                 buffer, kernel, swap, swap_bandwidth, disk_latency, swap_latency,
+ *                 zipf_alpha, start, stop, restart, and workload.* (models/workload.h)
+ *   [balloon]     preset and driver keys (models/balloon.h), for every VM
+ *   [policy]      name and the chosen policy's own keys (models/policies/)
+ *   [expect]      assertions checked by `balloonsim check` (models/expect.h)
+ * Unknown sections and keys are errors naming file, line, section and key, with the
+ * nearest valid key suggested.  Placement: VM j (counting over groups in file order)
+ * runs on host j mod count (round robin) -- a documented choice.
+ */
+#ifndef MODELS_SCENARIO_H
+#define MODELS_SCENARIO_H
+
+#include "sim/ini.h"
+#include "sim/keys.h"
+#include "models/balloon.h"
+#include "models/policy.h"
+#include "models/workload.h"
+
+typedef struct scn_sim {
+    sim_time_t duration_ns;
+    int64_t seed;
+    int64_t repeat;
+    sim_time_t sample_interval_ns;
+    char output[SIM_STR_MAX];        /* summary | host | vm */
+    char output_vms[SIM_STR_MAX];    /* glob over VM names for vm-level output */
+    int check;                       /* check invariants after every event */
+} scn_sim_t;
+
+typedef struct scn_host {
+    int64_t count;
+    int64_t memory_bytes;
+    int64_t reserve_bytes;
+    int64_t vm_overhead_bytes;
+    double swap_bytes_per_s;
+    sim_time_t swap_latency_ns;
+    double high, soft, hard, low;    /* fractions of host memory */
+} scn_host_t;
+
+typedef struct scn_vm {
+    char name[SIM_STR_MAX];
+    int line;                        /* line of the section header, for messages */
+    int64_t count;
+    int64_t memory_bytes;
+    int64_t startup_bytes;
+    int64_t min_bytes;
+    double shares;
+    double weight;
+    double buffer;
+    int64_t kernel_bytes;
+    int64_t swap_bytes;
+    double swap_bytes_per_s;
+    sim_time_t disk_latency_ns;
+    sim_time_t swap_latency_ns;
+    double zipf_alpha;
+    sim_time_t start_ns;
+    sim_time_t stop_ns;              /* 0 = runs to the end */
+    sim_time_t restart_ns;           /* 0 = no restart; else stopped and booted again then */
+    workload_params_t wl;
+} scn_vm_t;
+
+typedef struct scenario {
+    char path[SIM_STR_MAX];
+    const sim_ini_t *ini;            /* not owned */
+    scn_sim_t sim;
+    scn_host_t host;
+    balloon_params_t balloon;
+    const policy_type_t *policy;
+    void *policy_params;             /* owned, policy->params_size bytes */
+    scn_vm_t *vms;
+    size_t nvm_groups;
+    const char **expect;             /* the [expect] lines (pointers into ini) */
+    int *expect_lines;
+    size_t nexpect;
+} scenario_t;
+
+extern const sim_key_table_t scn_sim_key_table, scn_host_key_table, scn_vm_key_table;
+
+/* Bind and validate.  Errors: SIM_EINPUT with "file:line: [section] key: message". */
+int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errlen);
+void scenario_destroy(scenario_t *s);                     /* accepts NULL */
+/* Call fn for every resolved (section, key, value) -- stored with each run. */
+typedef int (*scenario_param_fn)(void *ctx, const char *section, const char *key, const char *value);
+int scenario_foreach_param(const scenario_t *s, scenario_param_fn fn, void *ctx);
+/* Print every key of every section (and every policy's keys); markdown tables if md. */
+void scenario_print_keys(FILE *out, int md);
+
+#endif

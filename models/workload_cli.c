@@ -1,0 +1,349 @@
+/*
+ * models/workload_cli.c -- `balloonsim trace generate` and `balloonsim trace check`
+ * (workload_cli_*).  Usage and exit status in models/workload_cli.h.
+ *
+ * This is the edge of the program: it prints (stdout for results, stderr for the one error
+ * message) and returns an exit status; it never calls exit().
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/trace.h"
+#include "models/workload.h"
+#include "models/workload_cli.h"
+#include "sim/keys.h"
+#include "sim/rng.h"
+#include "sim/units.h"
+
+static const char usage_text[] =
+    "usage: balloonsim trace generate [--set workload.KEY=VALUE ...] [--duration 24h] [--step 300s]\n"
+    "                                 [--seed N] [--vm I] [-o FILE.csv]\n"
+    "       balloonsim trace check FILE|DIR ...\n"
+    "\n"
+    "generate  write a workload's samples at t = 0, step, 2*step, ... < duration as a CSV trace\n"
+    "          (columns time_s,anon_bytes,file_bytes,active_fraction,access_pages_per_s).\n"
+    "          --set takes any workload key (`workload=diurnal`, `workload.mean=3GiB`; the\n"
+    "          'workload.' prefix may be left out).  Defaults: --duration 24h --step 300s\n"
+    "          --seed 1 --vm 0 (the VM index, for workload.phase); no -o or -o - is stdout.\n"
+    "check     load CSV or Bitbrains GWA-T-12 traces (a directory: every usable *.csv) and\n"
+    "          print rows, quirks handled, duration and min/mean/max memory.\n"
+    "exit status: 0 ok, 2 bad usage or bad input (the message names file and line).\n";
+
+/* "3.25GiB" style, for people (not parsed back). */
+static void human_bytes(double bytes, char *buf, size_t len)
+{
+    static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+    size_t u = 0;
+    while (bytes >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        bytes /= 1024.0;
+        u++;
+    }
+    snprintf(buf, len, u == 0 ? "%.0f%s" : "%.2f%s", bytes, units[u]);
+}
+
+/* Exact seconds from ns: "300", "0.5", "-". */
+static void format_seconds(sim_time_t ns, char *buf, size_t len)
+{
+    int64_t s = ns / SIM_NS_PER_S, frac = ns % SIM_NS_PER_S;
+    if (frac == 0) {
+        snprintf(buf, len, "%" PRId64, s);
+    } else {
+        char fr[16];
+        size_t k;
+        snprintf(fr, sizeof fr, "%09" PRId64, frac);
+        for (k = strlen(fr); k > 0 && fr[k - 1] == '0'; k--)
+            fr[k - 1] = '\0';
+        snprintf(buf, len, "%" PRId64 ".%s", s, fr);
+    }
+}
+
+static int set_key(workload_params_t *p, const char *kv)
+{
+    char name[SIM_STR_MAX + 16], err[SIM_ERR_MAX];
+    const char *eq = strchr(kv, '=');
+    const sim_key_t *k;
+    if (!eq || eq == kv || (size_t)(eq - kv) >= SIM_STR_MAX) {
+        fprintf(stderr, "balloonsim trace generate: --set %s: expected KEY=VALUE\n", kv);
+        return 2;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)(eq - kv), kv);
+    k = sim_keys_find(&workload_key_table, name);
+    if (!k && strncmp(name, "workload", 8) != 0) {
+        char full[SIM_STR_MAX + 32];
+        snprintf(full, sizeof full, "workload.%s", name);
+        k = sim_keys_find(&workload_key_table, full);
+    }
+    if (!k) {
+        const sim_key_table_t *tabs[1] = { &workload_key_table };
+        const char *near = sim_keys_nearest(tabs, 1, name);
+        fprintf(stderr, "balloonsim trace generate: --set: unknown key '%s'%s%s%s\n", name,
+                near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        return 2;
+    }
+    err[0] = '\0';
+    if (sim_keys_parse(k, p, eq + 1, err, sizeof err)) {
+        fprintf(stderr, "balloonsim trace generate: --set %s: %s\n", k->name, err);
+        return 2;
+    }
+    return 0;
+}
+
+/* Value of option argv[*i] ("--opt V" or "--opt=V"); NULL with a message if missing. */
+static const char *optval(int argc, char **argv, int *i, const char *opt)
+{
+    size_t n = strlen(opt);
+    if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "balloonsim trace: %s needs a value\n", opt);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static int is_opt(const char *arg, const char *opt)
+{
+    size_t n = strlen(opt);
+    return strncmp(arg, opt, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static int cmd_generate(int argc, char **argv)
+{
+    workload_params_t p;
+    char err[SIM_ERR_MAX] = "";
+    sim_time_t duration_ns = 24 * 3600 * SIM_NS_PER_S, step_ns = 300 * SIM_NS_PER_S, t;
+    int64_t seed = 1, vm = 0;
+    const char *outpath = NULL, *v;
+    workload_library_t *lib = NULL;
+    workload_t *w = NULL;
+    gsl_rng *rng = NULL;
+    FILE *out = NULL;
+    int i, rc = 2;
+    size_t k;
+
+    if (sim_keys_defaults(&workload_key_table, &p, err, sizeof err)) {
+        fprintf(stderr, "balloonsim trace generate: internal error: %s\n", err);
+        return 2;
+    }
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (is_opt(a, "--set")) {
+            if (!(v = optval(argc, argv, &i, "--set")) || set_key(&p, v))
+                return 2;
+        } else if (is_opt(a, "--duration")) {
+            if (!(v = optval(argc, argv, &i, "--duration")))
+                return 2;
+            if (sim_units_parse_duration(v, &duration_ns, err, sizeof err) || duration_ns <= 0) {
+                fprintf(stderr, "balloonsim trace generate: --duration %s: %s\n", v, err[0] ? err : "must be > 0");
+                return 2;
+            }
+        } else if (is_opt(a, "--step")) {
+            if (!(v = optval(argc, argv, &i, "--step")))
+                return 2;
+            if (sim_units_parse_duration(v, &step_ns, err, sizeof err) || step_ns <= 0) {
+                fprintf(stderr, "balloonsim trace generate: --step %s: %s\n", v, err[0] ? err : "must be > 0");
+                return 2;
+            }
+        } else if (is_opt(a, "--seed")) {
+            if (!(v = optval(argc, argv, &i, "--seed")))
+                return 2;
+            if (sim_units_parse_int(v, &seed, err, sizeof err) || seed < 0) {
+                fprintf(stderr, "balloonsim trace generate: --seed %s: %s\n", v, err[0] ? err : "must be >= 0");
+                return 2;
+            }
+        } else if (is_opt(a, "--vm")) {
+            if (!(v = optval(argc, argv, &i, "--vm")))
+                return 2;
+            if (sim_units_parse_int(v, &vm, err, sizeof err) || vm < 0) {
+                fprintf(stderr, "balloonsim trace generate: --vm %s: %s\n", v, err[0] ? err : "must be >= 0");
+                return 2;
+            }
+        } else if (strcmp(a, "-o") == 0 || is_opt(a, "--output")) {
+            if (!(outpath = optval(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output")))
+                return 2;
+        } else {
+            fprintf(stderr, "balloonsim trace generate: unknown argument '%s' (see --help)\n", a);
+            return 2;
+        }
+    }
+    if (duration_ns / step_ns > INT64_C(100000000)) {
+        fprintf(stderr, "balloonsim trace generate: --duration / --step gives more than 10^8 rows\n");
+        return 2;
+    }
+    if (workload_params_check(&p, err, sizeof err)) {
+        fprintf(stderr, "balloonsim trace generate: %s\n", err);
+        return 2;
+    }
+    if (workload_library_create(&lib)) {
+        fprintf(stderr, "balloonsim trace generate: out of memory\n");
+        return 2;
+    }
+    rng = sim_rng_stream((uint64_t)seed, "trace generate");
+    if (!rng) {
+        fprintf(stderr, "balloonsim trace generate: out of memory\n");
+        goto done;
+    }
+    if (workload_create(&w, &p, lib, vm, rng, err, sizeof err)) {
+        fprintf(stderr, "balloonsim trace generate: %s\n", err);
+        goto done;
+    }
+    if (!outpath || strcmp(outpath, "-") == 0) {
+        out = stdout;
+    } else if (!(out = fopen(outpath, "w"))) {
+        fprintf(stderr, "balloonsim trace generate: %s: cannot write: %s\n", outpath, strerror(errno));
+        goto done;
+    }
+    {
+        char d[64], s[64];
+        sim_units_format_duration(duration_ns, d, sizeof d);
+        sim_units_format_duration(step_ns, s, sizeof s);
+        fprintf(out, "# balloonsim trace generate --duration %s --step %s --seed %" PRId64 " --vm %" PRId64 "\n",
+                d, s, seed, vm);
+    }
+    for (k = 0; k < workload_key_table.count; k++) {
+        char buf[SIM_STR_MAX + 64];
+        sim_keys_format(&workload_key_table.keys[k], &p, buf, sizeof buf);
+        fprintf(out, "# %s = %s\n", workload_key_table.keys[k].name, buf);
+    }
+    fprintf(out, "time_s,anon_bytes,file_bytes,active_fraction,access_pages_per_s\n");
+    for (t = 0; t < duration_ns; t += step_ns) {
+        workload_sample_t smp;
+        char ts[48];
+        workload_at(w, t, &smp);
+        format_seconds(t, ts, sizeof ts);
+        fprintf(out, "%s,%" PRId64 ",%" PRId64 ",%.6g,%.10g\n", ts, sim_pages_to_bytes(smp.anon_pages),
+                sim_pages_to_bytes(smp.file_pages), smp.active_fraction, smp.access_pages_per_s);
+        if (step_ns > SIM_TIME_NEVER - t)
+            break;
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        fprintf(stderr, "balloonsim trace generate: %s: write error: %s\n", outpath ? outpath : "stdout",
+                strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    if (out && out != stdout && fclose(out) != 0 && rc == 0) {
+        fprintf(stderr, "balloonsim trace generate: %s: write error: %s\n", outpath, strerror(errno));
+        rc = 2;
+    }
+    workload_destroy(w);
+    if (rng)
+        gsl_rng_free(rng);
+    workload_library_destroy(lib);
+    return rc;
+}
+
+static void print_trace(const workload_trace_t *tr)
+{
+    const workload_trace_stats_t *st = &tr->stats;
+    char mn[32], me[32], mx[32], pv[32], dur[32], med[32], gap[32];
+    int bb = tr->format == WORKLOAD_TRACE_BITBRAINS;
+
+    printf("%s: %s\n", tr->path, bb ? (st->timestamps_ms ? "Bitbrains GWA-T-12, timestamps in ms (Q1)"
+                                                           : "Bitbrains GWA-T-12, timestamps in s (Q1)")
+                                       : "CSV trace");
+    printf("  rows %" PRId64 ": %" PRId64 " kept", st->rows, st->kept_rows);
+    if (bb)
+        printf(", %" PRId64 " missing dropped (%" PRId64 " all-zero)", st->missing_rows, st->zero_rows);
+    printf(", %" PRId64 " rows repeat a timestamp, %" PRId64 " valid duplicates replaced (Q3); %zu points stored\n",
+           st->repeated_timestamps, st->duplicate_rows, tr->n);
+    if (tr->n == 0) {
+        printf("  unusable: no valid memory row\n");
+        return;
+    }
+    format_seconds(tr->duration_ns, dur, sizeof dur);
+    format_seconds(st->median_interval_ns, med, sizeof med);
+    format_seconds(st->max_interval_ns, gap, sizeof gap);
+    printf("  duration %ss (%.2f h), median interval %ss, %" PRId64 " gaps > 1.5x median (longest %ss)\n",
+           dur, sim_time_to_s(tr->duration_ns) / 3600.0, med, st->gaps, gap);
+    human_bytes((double)st->min_pages * SIM_PAGE_BYTES, mn, sizeof mn);
+    human_bytes(st->mean_pages * SIM_PAGE_BYTES, me, sizeof me);
+    human_bytes((double)st->max_pages * SIM_PAGE_BYTES, mx, sizeof mx);
+    printf("  %s: min %s, mean %s, max %s", bb ? "memory usage (read as active memory)" : "anon", mn, me, mx);
+    if (bb) {
+        human_bytes(tr->provisioned_kib * 1024.0, pv, sizeof pv);
+        printf("; provisioned %s", pv);
+    }
+    printf("\n");
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    int i, rc = 0, nfiles = 0;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            fprintf(stderr, "balloonsim trace check: unknown option '%s' (see --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    for (i = 1; i < argc; i++) {
+        char err[SIM_ERR_MAX] = "";
+        workload_library_t *lib = NULL;
+        nfiles++;
+        if (workload_library_create(&lib)) {
+            fprintf(stderr, "balloonsim trace check: out of memory\n");
+            return 2;
+        }
+        if (workload_path_is_dir(argv[i])) {
+            int64_t n, j;
+            if (workload_bitbrains_dir_count(lib, argv[i], &n, err, sizeof err)) {
+                fprintf(stderr, "balloonsim trace check: %s\n", err);
+                rc = 2;
+            } else {
+                printf("%s: %" PRId64 " usable Bitbrains files\n", argv[i], n);
+                for (j = 0; j < n; j++) {
+                    const workload_trace_t *tr;
+                    if (workload_library_dir_trace(lib, argv[i], j, &tr, err, sizeof err) == 0)
+                        print_trace(tr);
+                }
+            }
+        } else {
+            const workload_trace_t *tr;
+            if (workload_library_trace(lib, argv[i], &tr, err, sizeof err)) {
+                fprintf(stderr, "balloonsim trace check: %s\n", err);
+                rc = 2;
+            } else {
+                print_trace(tr);
+                if (tr->n == 0) {
+                    fprintf(stderr, "balloonsim trace check: %s: no valid memory row (unusable)\n", tr->path);
+                    rc = 2;
+                }
+            }
+        }
+        workload_library_destroy(lib);
+    }
+    if (nfiles == 0) {
+        fprintf(stderr, "balloonsim trace check: no file given\n%s", usage_text);
+        return 2;
+    }
+    return rc;
+}
+
+int workload_cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "generate") == 0)
+        return cmd_generate(argc - 1, argv + 1);
+    if (strcmp(argv[1], "check") == 0)
+        return cmd_check(argc - 1, argv + 1);
+    fprintf(stderr, "balloonsim trace: unknown command '%s' (generate or check; see --help)\n", argv[1]);
+    return 2;
+}

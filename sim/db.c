@@ -1,0 +1,273 @@
+/*
+ * sim/db.c -- SQLite connection, schema version and run bookkeeping.  See db.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "sim/db.h"
+
+#ifndef BALLOONSIM_VERSION
+#define BALLOONSIM_VERSION "0.1.0"
+#endif
+
+struct db {
+    sqlite3 *h;
+    char *path;
+};
+
+static int fail(db_t *db, int rc, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s: %s", db && db->path ? db->path : "database", what,
+             db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+    if (rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_BUSY || rc == SQLITE_LOCKED ||
+        rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY)
+        return SIM_EIO;
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+        return SIM_EINPUT;
+    return SIM_EIO;
+}
+
+static const char *generic_schema =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS runs("
+    " run_id INTEGER PRIMARY KEY,"
+    " study_key TEXT NOT NULL, run_index INTEGER NOT NULL, point_index INTEGER NOT NULL,"
+    " repetition INTEGER NOT NULL, seed INTEGER NOT NULL, policy TEXT, axes TEXT,"
+    " scenario_path TEXT, scenario_text TEXT, version TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('running','complete','interrupted','failed')),"
+    " message TEXT, started_utc TEXT NOT NULL, wall_time_s REAL, events INTEGER,"
+    " fingerprint TEXT, UNIQUE(study_key, run_index));"
+    "CREATE TABLE IF NOT EXISTS run_params("
+    " run_id INTEGER NOT NULL REFERENCES runs(run_id), section TEXT NOT NULL,"
+    " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run_id, section, key));";
+
+int db_open(const char *path, db_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    db_t *db = calloc(1, sizeof *db);
+    if (!db || !(db->path = strdup(path))) {
+        free(db);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return SIM_ENOMEM;
+    }
+    int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        int r = fail(db, rc, "cannot open", err, errlen);
+        db_close(db);
+        return r;
+    }
+    sqlite3_busy_timeout(db->h, 10000);
+    /* Is this file ours?  An SQLite file with tables but no meta is someone else's. */
+    sqlite3_stmt *st = NULL;
+    rc = sqlite3_prepare_v2(db->h,
+        "SELECT (SELECT count(*) FROM sqlite_master),"
+        " (SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta')", -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        int r = fail(db, rc, "not a readable SQLite database", err, errlen);
+        db_close(db);
+        return r == SIM_EIO && rc == SQLITE_NOTADB ? SIM_EINPUT : r;
+    }
+    int64_t nobj = 0, nmeta = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        nobj = sqlite3_column_int64(st, 0);
+        nmeta = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (nobj > 0 && nmeta == 0) {
+        snprintf(err, errlen, "%s: not a balloonsim database (it has tables but no 'meta' table)", path);
+        db_close(db);
+        return SIM_EINPUT;
+    }
+    if (nmeta) {
+        st = NULL;
+        int64_t version = -1;
+        char app[64] = "";
+        if (sqlite3_prepare_v2(db->h, "SELECT key, value FROM meta", -1, &st, NULL) == SQLITE_OK) {
+            while (sqlite3_step(st) == SQLITE_ROW) {
+                const char *k = (const char *)sqlite3_column_text(st, 0);
+                const char *v = (const char *)sqlite3_column_text(st, 1);
+                if (k && v && !strcmp(k, "schema_version"))
+                    version = atoll(v);
+                if (k && v && !strcmp(k, "application"))
+                    snprintf(app, sizeof app, "%s", v);
+            }
+        }
+        sqlite3_finalize(st);
+        if (strcmp(app, "balloonsim") != 0) {
+            snprintf(err, errlen, "%s: not a balloonsim database (meta.application is '%s')", path, app);
+            db_close(db);
+            return SIM_EINPUT;
+        }
+        if (version > DB_SCHEMA_VERSION) {
+            snprintf(err, errlen, "%s: written by a newer balloonsim (schema version %lld, this build reads %d)",
+                     path, (long long)version, DB_SCHEMA_VERSION);
+            db_close(db);
+            return SIM_EINPUT;
+        }
+    }
+    int r = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err, errlen);
+    if (!r)
+        r = db_exec(db, generic_schema, err, errlen);
+    if (!r) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "INSERT OR IGNORE INTO meta VALUES('application','balloonsim');"
+                 "INSERT OR IGNORE INTO meta VALUES('schema_version','%d');", DB_SCHEMA_VERSION);
+        r = db_exec(db, sql, err, errlen);
+    }
+    if (r) {
+        db_close(db);
+        return r;
+    }
+    *out = db;
+    return SIM_OK;
+}
+
+void db_close(db_t *db)
+{
+    if (!db)
+        return;
+    if (db->h)
+        sqlite3_close_v2(db->h);
+    free(db->path);
+    free(db);
+}
+
+sqlite3 *db_handle(db_t *db) { return db->h; }
+const char *db_path(const db_t *db) { return db->path; }
+
+int db_exec(db_t *db, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+    sqlite3_free(msg);
+    return rc == SQLITE_OK ? SIM_OK : fail(db, rc, "write failed", err, errlen);
+}
+
+int db_prepare(db_t *db, const char *sql, sqlite3_stmt **out, char *err, size_t errlen)
+{
+    int rc = sqlite3_prepare_v2(db->h, sql, -1, out, NULL);
+    return rc == SQLITE_OK ? SIM_OK : fail(db, rc, "cannot prepare statement", err, errlen);
+}
+
+int db_step_done(db_t *db, sqlite3_stmt *st, char *err, size_t errlen)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return SIM_OK;
+    return fail(db, rc, "write failed", err, errlen);
+}
+
+int db_begin(db_t *db, char *err, size_t errlen) { return db_exec(db, "BEGIN IMMEDIATE", err, errlen); }
+int db_commit(db_t *db, char *err, size_t errlen) { return db_exec(db, "COMMIT", err, errlen); }
+int db_rollback(db_t *db)
+{
+    if (sqlite3_get_autocommit(db->h))
+        return SIM_OK;
+    return sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ? SIM_OK : SIM_EIO;
+}
+
+int db_run_begin(db_t *db, const db_run_info_t *info, int64_t *out_run_id, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int r = db_prepare(db,
+        "INSERT INTO runs(study_key, run_index, point_index, repetition, seed, policy, axes,"
+        " scenario_path, scenario_text, version, status, started_utc)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,'running',strftime('%Y-%m-%dT%H:%M:%SZ','now'))", &st, err, errlen);
+    if (r)
+        return r;
+    sqlite3_bind_text(st, 1, info->study_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, info->run_index);
+    sqlite3_bind_int64(st, 3, info->point_index);
+    sqlite3_bind_int64(st, 4, info->repetition);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)info->seed);
+    sqlite3_bind_text(st, 6, info->policy, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, info->axes ? info->axes : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, info->scenario_path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, info->scenario_text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, BALLOONSIM_VERSION, -1, SQLITE_STATIC);
+    r = db_step_done(db, st, err, errlen);
+    sqlite3_finalize(st);
+    if (!r)
+        *out_run_id = sqlite3_last_insert_rowid(db->h);
+    return r;
+}
+
+int db_run_param(db_t *db, int64_t run_id, const char *section, const char *key,
+                 const char *value, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int r = db_prepare(db, "INSERT OR REPLACE INTO run_params VALUES(?,?,?,?)", &st, err, errlen);
+    if (r)
+        return r;
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_text(st, 2, section, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
+    r = db_step_done(db, st, err, errlen);
+    sqlite3_finalize(st);
+    return r;
+}
+
+int db_run_finish(db_t *db, int64_t run_id, const char *status, double wall_s, uint64_t events,
+                  const char *fingerprint, const char *message, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int r = db_prepare(db,
+        "UPDATE runs SET status=?, wall_time_s=?, events=?, fingerprint=?, message=? WHERE run_id=?",
+        &st, err, errlen);
+    if (r)
+        return r;
+    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+    sqlite3_bind_double(st, 2, wall_s);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)events);
+    if (fingerprint)
+        sqlite3_bind_text(st, 4, fingerprint, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 4);
+    if (message)
+        sqlite3_bind_text(st, 5, message, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 5);
+    sqlite3_bind_int64(st, 6, run_id);
+    r = db_step_done(db, st, err, errlen);
+    sqlite3_finalize(st);
+    return r;
+}
+
+int db_run_lookup(db_t *db, const char *study_key, int64_t run_index, int64_t *run_id,
+                  char *status, size_t statuslen, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int r = db_prepare(db, "SELECT run_id, status FROM runs WHERE study_key=? AND run_index=?",
+                       &st, err, errlen);
+    if (r)
+        return -r;
+    sqlite3_bind_text(st, 1, study_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, run_index);
+    int found = 0;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        found = 1;
+        *run_id = sqlite3_column_int64(st, 0);
+        snprintf(status, statuslen, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+int db_run_delete(db_t *db, int64_t run_id, const char *const *tables, size_t ntables,
+                  char *err, size_t errlen)
+{
+    char sql[256];
+    for (size_t i = 0; i < ntables; i++) {
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE run_id=%lld", tables[i], (long long)run_id);
+        int r = db_exec(db, sql, err, errlen);
+        if (r)
+            return r;
+    }
+    snprintf(sql, sizeof sql, "DELETE FROM run_params WHERE run_id=%lld; DELETE FROM runs WHERE run_id=%lld",
+             (long long)run_id, (long long)run_id);
+    return db_exec(db, sql, err, errlen);
+}

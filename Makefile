@@ -46,17 +46,20 @@ $(BUILD)/libballoonsim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# --whole-archive: the policy registry refers to policies weakly (models/policy.c), and
+# weak references do not pull members out of an archive.
+WHOLE = -Wl,--whole-archive $(BUILD)/libballoonsim.a -Wl,--no-whole-archive
 $(BIN): $(BUILD)/models/main.o $(BUILD)/libballoonsim.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/models/main.o $(WHOLE) $(LDLIBS_ALL)
 
 # One Criterion binary per suite: a suite can be run alone (build/tests/test_queue).
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libballoonsim.a | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/libballoonsim.a $(LDLIBS_ALL) -lcriterion
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE) $(LDLIBS_ALL) -lcriterion
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libballoonsim.a | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) -o $@ $< $(BUILD)/libballoonsim.a $(LDLIBS_ALL)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE) $(LDLIBS_ALL)
 
 run: $(BIN)
 	@mkdir -p results

@@ -748,9 +748,41 @@ static int dir_load(workload_library_t *lib, const char *dir, const bb_dir_t **o
             *out = &lib->dirs[i];
             return 0;
         }
+    memset(&bd, 0, sizeof bd);
     if (!workload_path_is_dir(dir)) {
-        seterr(err, errlen, "%s: not a directory of Bitbrains files", dir);
-        return SIM_EINPUT;
+        /* one Bitbrains file: a group of one file, which every VM replays */
+        const workload_trace_t *tr;
+        if ((rc = workload_library_trace(lib, dir, &tr, err, errlen)))
+            return rc;
+        if (tr->format != WORKLOAD_TRACE_BITBRAINS) {
+            seterr(err, errlen, "%s: not a Bitbrains file (its header must start with 'Timestamp' and use ';')", dir);
+            return SIM_EINPUT;
+        }
+        if (tr->n == 0) {
+            seterr(err, errlen, "%s: no valid memory row (every row is a missing sample)", dir);
+            return SIM_EINPUT;
+        }
+        if (lib->ndirs == lib->dcap) {
+            size_t dcap = lib->dcap ? 2 * lib->dcap : 4;
+            if (grow((void **)&lib->dirs, dcap, sizeof *lib->dirs)) {
+                seterr(err, errlen, "%s: out of memory", dir);
+                return SIM_ENOMEM;
+            }
+            lib->dcap = dcap;
+        }
+        bd.path = strdup(dir);
+        bd.traces = malloc(sizeof *bd.traces);
+        if (!bd.path || !bd.traces) {
+            free(bd.path);
+            free(bd.traces);
+            seterr(err, errlen, "%s: out of memory", dir);
+            return SIM_ENOMEM;
+        }
+        bd.traces[0] = tr;
+        bd.count = 1;
+        lib->dirs[lib->ndirs] = bd;
+        *out = &lib->dirs[lib->ndirs++];
+        return 0;
     }
     d = opendir(dir);
     if (!d) {
@@ -768,9 +800,9 @@ static int dir_load(workload_library_t *lib, const char *dir, const bb_dir_t **o
         nnames++;
     }
     closedir(d);
-    memset(&bd, 0, sizeof bd);
     if (rc == 0) {
-        qsort(names, nnames, sizeof *names, cmp_names);
+        if (nnames > 0)
+            qsort(names, nnames, sizeof *names, cmp_names);
         bd.traces = calloc(nnames ? nnames : 1, sizeof *bd.traces);
         bd.path = strdup(dir);
         if (!bd.traces || !bd.path)
@@ -860,12 +892,11 @@ int workload_bitbrains_provisioned_bytes(workload_library_t *lib, const char *di
     *out_bytes = 0;
     if (rc)
         return rc;
-    if (index < 0 || index >= (int64_t)d->count) {
-        seterr(err, errlen, "%s: file index %lld out of range (%zu usable files)", dir,
-               (long long)index, d->count);
+    if (index < 0) {
+        seterr(err, errlen, "%s: negative VM index %lld", dir, (long long)index);
         return SIM_EINPUT;
     }
-    *out_bytes = (int64_t)llround(d->traces[index]->provisioned_kib * 1024.0);
+    *out_bytes = (int64_t)llround(d->traces[(size_t)(index % (int64_t)d->count)]->provisioned_kib * 1024.0);
     return 0;
 }
 

@@ -195,9 +195,11 @@ sim_time_t workload_next_change(const workload_t *w, sim_time_t t_ns);
 /* Bitbrains directories (VM groups).  Usable files are the regular files named *.csv
  * with at least one valid memory row, sorted by name numerically (1.csv, 3.csv, 10.csv;
  * names that are not numbers after all numbered ones, in strcmp order).  Loading errors of
- * any file are reported (SIM_EINPUT "FILE:LINE: ..."); a directory with no usable file is
- * an error.  provisioned_bytes of file `index` (0-based, < count): the largest non-zero
- * "Memory capacity provisioned [KB]" x 1024.  scale is not applied. */
+ * any file are reported (SIM_EINPUT "FILE:LINE: ..."); a directory with no usable file, or
+ * a file in it that is not in the Bitbrains format, is an error.  `dir` may also name one
+ * Bitbrains file: a group of count 1.  provisioned_bytes of file `index` (0-based; taken
+ * mod count, as workload_create does for VM indexes): the largest non-zero
+ * "Memory capacity provisioned [KB]" x 1024 (KB = KiB).  scale is not applied. */
 int workload_bitbrains_dir_count(workload_library_t *lib, const char *dir, int64_t *out_count,
                                  char *err, size_t errlen);
 int workload_bitbrains_provisioned_bytes(workload_library_t *lib, const char *dir, int64_t index,

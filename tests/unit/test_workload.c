@@ -216,9 +216,8 @@ Test(keys, cross_checks)
 /* CSV replay: hand-computed values                                                     */
 /* ------------------------------------------------------------------------------------ */
 
-/* Points (0 s, 100), (10 s, 200), (30 s, 50) pages; cycle = 30 + 20 = 50 s.  The row at
- * 20 s equals its neighbour at 10 s only on one side, so it is kept... no: (20, 200)
- * lies between 200 and 50, it is kept; compaction is tested separately. */
+/* Points (0 s, 100), (10 s, 200), (30 s, 50) pages, with file, active fraction and access
+ * columns; cycle = 30 + (30 - 10) = 50 s.  Comments and blank lines in between. */
 static const char *simple_csv(void)
 {
     return write_file("simple.csv",
@@ -501,9 +500,16 @@ Test(bitbrains, directory_all_twelve_files)
         cr_assert_eq(bytes, (int64_t)(prov_kib[i] * 1024), "%s: %lld", base, (long long)bytes);
         cr_assert_gt(bb_trace(lib, order[i])->n, 100);
     }
-    cr_assert_eq(workload_bitbrains_provisioned_bytes(lib, BB_DIR, 12, &bytes, err, sizeof err), SIM_EINPUT);
     /* VM 13 of a group wraps to file 1 (index 13 mod 12) */
+    cr_assert_eq(workload_bitbrains_provisioned_bytes(lib, BB_DIR, 13, &bytes, err, sizeof err), 0);
+    cr_assert_eq(bytes, (int64_t)(prov_kib[1] * 1024));
     cr_assert_str_eq(strrchr(workload_bitbrains_file(lib, BB_DIR, 13, err, sizeof err), '/') + 1, "3.csv");
+    cr_assert_eq(workload_bitbrains_provisioned_bytes(lib, BB_DIR, -1, &bytes, err, sizeof err), SIM_EINPUT);
+    /* one file is a group of one */
+    cr_assert_eq(workload_bitbrains_dir_count(lib, BB_DIR "/20.csv", &n, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(workload_bitbrains_provisioned_bytes(lib, BB_DIR "/20.csv", 5, &bytes, err, sizeof err), 0);
+    cr_assert_eq(bytes, 4 * SIM_GIB);
     workload_library_destroy(lib);
 }
 
@@ -596,7 +602,7 @@ Test(bitbrains, q4_gaps)
     sim_time_t a = S(1373979937 - 1372629804), mid = a + S(110414 / 2);
     cr_assert_eq(workload_library_create(&lib), 0);
     cr_assert_eq(bb_trace(lib, "1.csv")->stats.max_interval_ns, S(110414));
-    cr_assert_gt(bb_trace(lib, "1.csv")->stats.gaps, 100);
+    cr_assert_eq(bb_trace(lib, "1.csv")->stats.gaps, 46);       /* intervals > 450 s, awk-checked */
     workload_library_destroy(lib);
     bb_params(&p, BB_DIR "/1.csv", "step", "1");
     fx_open(&fx, &p, 0, 1);
@@ -936,6 +942,34 @@ Test(generators, spikes_pareto_heights)
     fx_close(&fx);
 }
 
+/* Known answers: default keys, gsl_rng_taus2 seeded 2024; the first three (anon pages,
+ * next change ns).  They pin the order of the draws: a change here changes every result. */
+Test(generators, known_answers)
+{
+    static const struct { const char *type; int64_t v[3]; sim_time_t next[3]; } ka[] = {
+        { "diurnal", { 246631, 256126, 276475 }, { S(60), S(120), S(180) } },
+        { "ou", { 246631, 245302, 252519 }, { S(60), S(120), S(180) } },
+        { "onoff", { 262144, 393216, 262144 }, { 297002466716, 1466632773476, 1942387555438 } },
+        { "spikes", { 262144, 401338, 262144 }, { 1511381781941, 2096196935321, 3047706499244 } },
+    };
+    size_t k;
+    int i;
+    for (k = 0; k < sizeof ka / sizeof ka[0]; k++) {
+        workload_params_t p;
+        fixture_t fx = { 0 };
+        sim_time_t t = 0;
+        defaults(&p);
+        set(&p, "workload", ka[k].type);
+        fx_open(&fx, &p, 0, 2024);
+        for (i = 0; i < 3; i++) {
+            cr_assert_eq(anon_at(fx.w, t), ka[k].v[i], "%s value %d", ka[k].type, i);
+            t = workload_next_change(fx.w, t);
+            cr_assert_eq(t, ka[k].next[i], "%s change %d: %lld", ka[k].type, i, (long long)t);
+        }
+        fx_close(&fx);
+    }
+}
+
 /* Same seed, same output -- also when sampled at other times; another seed differs. */
 Test(generators, deterministic_for_a_seed)
 {
@@ -1051,6 +1085,9 @@ Test(bad_input, paths_and_directories)
     cr_assert_eq(workload_bitbrains_dir_count(lib, dir, &n, err, sizeof err), SIM_EINPUT);
     cr_assert_not_null(strstr(err, "not a Bitbrains file"), "%s", err);
     cr_assert_eq(workload_bitbrains_dir_count(lib, "/nonexistent", &n, err, sizeof err), SIM_EINPUT);
+    cr_assert_not_null(strstr(err, "/nonexistent"), "%s", err);
+    cr_assert_eq(workload_bitbrains_dir_count(lib, simple_csv(), &n, err, sizeof err), SIM_EINPUT);
+    cr_assert_not_null(strstr(err, "not a Bitbrains file"), "%s", err);
     workload_library_destroy(lib);
 }
 

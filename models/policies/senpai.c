@@ -1,0 +1,193 @@
+/*
+ * models/policies/senpai.c -- Meta's Senpai (TMO), a feedback loop on memory pressure stall
+ * (policy `senpai`).
+ *
+ * SOURCE (REFERENCE.md 6, [code]/[paper]): facebookincubator/senpai senpai.py; Weiner et
+ * al., "TMO: Transparent Memory Offloading in Datacenters", ASPLOS 2022.
+ *
+ * MODEL.  Senpai drives one memory limit per cgroup from the PSI "some" stall time; here
+ * the cgroup is a VM and its limit is the VM's usable memory (the balloon target).  Every
+ * `tick` (1 s: senpai sleeps 1 s per loop) each running VM's stall time over the tick is
+ * added to an integral:
+ *     integral += stall_fraction x tick
+ * where stall_fraction is the guest-reported share of time stalled on memory now
+ * (policy_vm_obs.stall_fraction: rates are constant between events, so the fraction at
+ * the tick stands for the whole tick -- an approximation of PSI's `total` delta).  Then,
+ * exactly as senpai.py's tick():
+ *   - integral > pressure (10 ms: target stall per interval): back off at once --
+ *         err = integral / pressure,  adj = min((err / coeff_backoff)^2, 1) x max_backoff
+ *         limit += limit x adj;  integral = 0;  grace = interval - 1 ticks
+ *   - else, while grace ticks remain: grace -= 1
+ *   - else probe -- err = pressure / max(integral, 1 us),
+ *         adj = min((err / coeff_probe)^2, 1) x max_probe
+ *         limit -= limit x adj;  integral = 0;  grace = interval - 1 ticks
+ * So a limit shrinks by up to max_probe (1%) per interval (6 s), the full 1% when stall is
+ * at most pressure / coeff_probe (1 ms per 6 s) and quadratically less closer to the
+ * target; it grows by up to max_backoff (100%), reached at coeff_backoff (20) times the
+ * target, 1% at twice the target.  ("Scaled by the square of the error", REFERENCE.md 6;
+ * this is the ratio form of senpai.py, not (target - stall) / target.)
+ * The limit is clamped to [max(min_size, VM min), configured memory] and page-aligned
+ * (senpai's import_limit); it starts at the VM's usable memory when first seen.  When the
+ * driver does not accept the limit (its maximum balloon fraction or guest floor keeps the
+ * VM above it by more than `slack`), the limit is reset to what the driver accepted, as
+ * senpai resets a limit someone else changed.  Targets are set with allow_hot_add = 1
+ * (a limit above the startup size hot-adds where the driver supports it).
+ *
+ * Senpai looks at no host state: on an overcommitted host the VMs' limits simply sum to
+ * what their stall allows (TMO offloads to swap/zswap; the host may swap).
+ * Logged (policy_log): "limit" (pages) at every adjustment, with "adj" (signed fraction).
+ *
+ * Units: pages and ns in state; the target pressure is a duration per interval.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "models/policy.h"
+
+typedef struct senpai_params {
+    sim_time_t tick_ns;
+    int64_t interval_ticks;
+    sim_time_t pressure_ns;
+    double max_probe, max_backoff;
+    double coeff_probe, coeff_backoff;
+    int64_t min_size_bytes;
+    int64_t slack_bytes;
+} senpai_params_t;
+
+#define SP(f) offsetof(senpai_params_t, f)
+static const sim_key_t senpai_keys[] = {
+    {"tick", SIM_KEY_DURATION, SP(tick_ns), "1s", 1e6, 3.6e12, NULL,
+     "stall is read this often (duration; senpai 1 s)"},
+    {"interval", SIM_KEY_INT, SP(interval_ticks), "6", 1, 1e6, NULL,
+     "ticks between probes (senpai --interval 6: 6 s)"},
+    {"pressure", SIM_KEY_DURATION, SP(pressure_ns), "10ms", 1e3, 3.6e12, NULL,
+     "target stall time per interval (duration; senpai --pressure 10 ms)"},
+    {"max_probe", SIM_KEY_FRACTION, SP(max_probe), "1%", 0, 1, NULL,
+     "largest shrink of the limit per probe (senpai --max-probe 0.01)"},
+    {"max_backoff", SIM_KEY_FRACTION, SP(max_backoff), "100%", 0, 100, NULL,
+     "largest growth of the limit per back-off (senpai --max-backoff 1.0)"},
+    {"coeff_probe", SIM_KEY_REAL, SP(coeff_probe), "10", 1e-6, 1e6, NULL,
+     "probing reaches max_probe at stall = pressure / coeff_probe (senpai 10)"},
+    {"coeff_backoff", SIM_KEY_REAL, SP(coeff_backoff), "20", 1e-6, 1e6, NULL,
+     "back-off reaches max_backoff at stall = coeff_backoff x pressure (senpai 20)"},
+    {"min_size", SIM_KEY_BYTES, SP(min_size_bytes), "100MiB", 0, 1e15, NULL,
+     "smallest limit; a VM's own min raises it (size; senpai --min-size 100 MiB)"},
+    {"slack", SIM_KEY_BYTES, SP(slack_bytes), "4MiB", 0, 1e12, NULL,
+     "a driver target this far above the limit means the driver refused it (size)"},
+};
+static const sim_key_table_t senpai_table = SIM_KEY_TABLE("policy senpai", senpai_keys);
+
+typedef struct senpai_vm {
+    int seen;                  /* the limit has been initialised */
+    int64_t limit_pages;
+    double integral_ns;        /* stall time since the last adjustment */
+    int64_t grace;             /* ticks before the next probe */
+} senpai_vm_t;
+
+typedef struct senpai_state {
+    const senpai_params_t *p;
+    int32_t nvms;
+    senpai_vm_t *vm;
+} senpai_state_t;
+
+static sim_time_t senpai_interval(const void *params) { return ((const senpai_params_t *)params)->tick_ns; }
+
+static void senpai_destroy(void *state)
+{
+    senpai_state_t *st = state;
+    if (!st)
+        return;
+    free(st->vm);
+    free(st);
+}
+
+static int senpai_create(void **state, const void *params, policy_ctx_t *ctx, gsl_rng *rng,
+                         char *err, size_t errlen)
+{
+    int32_t n = policy_nvms(ctx);
+    senpai_state_t *st = calloc(1, sizeof *st);
+    if (st)
+        st->vm = calloc((size_t)n + 1, sizeof *st->vm);
+    if (!st || !st->vm) {
+        senpai_destroy(st);
+        snprintf(err, errlen, "out of memory for %d VMs", (int)n);
+        return SIM_ENOMEM;
+    }
+    st->p = params;
+    st->nvms = n;
+    *state = st;
+    return SIM_OK;
+}
+
+/* Scale the limit by (1 + factor), clamp, set it (senpai's adjust + set_limit). */
+static void adjust(const senpai_params_t *p, policy_ctx_t *ctx, int32_t i, const policy_vm_obs_t *o,
+                   senpai_vm_t *v, double factor)
+{
+    int64_t lo = (p->min_size_bytes + SIM_PAGE_BYTES - 1) / SIM_PAGE_BYTES;
+    if (o->min_pages > lo)
+        lo = o->min_pages;
+    double x = (double)v->limit_pages;
+    x += x * factor;
+    int64_t limit = (int64_t)x;
+    if (limit > o->configured_pages)
+        limit = o->configured_pages;
+    if (limit < lo)
+        limit = lo;
+    v->limit_pages = limit;
+    v->integral_ns = 0;
+    v->grace = p->interval_ticks - 1;
+    policy_set_target(ctx, i, limit, 1);
+    policy_log(ctx, i, "adj", factor);
+    policy_log(ctx, i, "limit", (double)limit);
+}
+
+static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
+{
+    senpai_state_t *st = state;
+    const senpai_params_t *p = st->p;
+    double pressure_ns = (double)p->pressure_ns;
+    int64_t slack = (p->slack_bytes + SIM_PAGE_BYTES - 1) / SIM_PAGE_BYTES;
+    for (int32_t i = 0; i < st->nvms; i++) {
+        senpai_vm_t *v = &st->vm[i];
+        policy_vm_obs_t o;
+        policy_vm(ctx, i, &o);
+        if (!o.running) {
+            v->seen = 0;
+            continue;
+        }
+        if (!v->seen) {                       /* a new cgroup: limit = memory.current */
+            v->seen = 1;
+            v->limit_pages = o.usable_pages;
+            v->integral_ns = 0;
+            v->grace = p->interval_ticks;
+            continue;
+        }
+        /* The driver clamps targets (maximum balloon, floor): adopt what it accepted. */
+        int64_t accepted = o.assigned_pages - o.balloon_target_pages;
+        if (o.balloon_target_pages > 0 && accepted > v->limit_pages + slack)
+            v->limit_pages = accepted;
+        v->integral_ns += o.stall_fraction * (double)p->tick_ns;
+        if (v->integral_ns > pressure_ns) {
+            double err = v->integral_ns / pressure_ns / p->coeff_backoff;
+            adjust(p, ctx, i, &o, v, fmin(err * err, 1.0) * p->max_backoff);
+        } else if (v->grace > 0) {
+            v->grace--;
+        } else {
+            double err = pressure_ns / fmax(v->integral_ns, 1000.0) / p->coeff_probe;
+            adjust(p, ctx, i, &o, v, -fmin(err * err, 1.0) * p->max_probe);
+        }
+    }
+}
+
+const policy_type_t policy_senpai = {
+    .name = "senpai",
+    .summary = "Meta Senpai/TMO: per VM, shrink the limit by <= 1% per 6 s while stall < 10 ms, "
+               "grow it by <= 100% when stall exceeds it",
+    .keys = &senpai_table,
+    .params_size = sizeof(senpai_params_t),
+    .interval_ns = senpai_interval,
+    .create = senpai_create,
+    .destroy = senpai_destroy,
+    .tick = senpai_tick,
+};

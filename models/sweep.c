@@ -1,0 +1,1395 @@
+/*
+ * models/sweep.c -- `balloonsim sweep` (a parameter study on N worker processes,
+ * resumable, shardable) and `balloonsim merge` (shard databases into one), plus the
+ * per-sweep-point statistics table `point_summary` (DESIGN.md 5 and 6, issue 6).
+ *
+ * sweep FILE [-j N] [-o DB] [--runs LIST] [--shard i/N] [--dry-run] [--force]
+ *            [--seed N] [--set K=V]... [--quiet]
+ *
+ *   Run numbering, seeds and points come from sim/study.h (run = point * repeat + rep,
+ *   seed = sim_rng_derive_seed(base seed, run)); a run's rows therefore depend on its
+ *   number only, never on -j, --shard or the order in which workers take runs.
+ *
+ *   Selection: --runs "0-9,17,30-" (comma-separated items; "A", "A-B" inclusive,
+ *   "A-" = A to the last run; every number must name a run of the study, else exit 2),
+ *   then --shard i/N keeps the runs with run % N == i.  Both filters combine.
+ *
+ *   Workers (one process each, fork(); -j N, default all online CPUs, never more than
+ *   the runs left to do).  The parent dispatches run numbers one at a time over a pipe
+ *   per worker, in increasing order, to whichever worker is idle (dynamic balance: a
+ *   shared queue); workers report each run on one shared result pipe (records below
+ *   PIPE_BUF, so writes are atomic).  Each worker opens the database itself for each
+ *   run (cli_run_one): SQLite WAL + busy_timeout serialise the writers.  The parent
+ *   holds no SQLite connection while workers live.
+ *
+ *   State of one run, as the parent sees it:
+ *       pending --dispatch--> running --result--> complete | failed | interrupted
+ *       running --worker died (signal, crash)--> failed ("worker killed"; the database
+ *                                                 keeps it 'running' = incomplete)
+ *   A worker that dies is replaced while runs remain (at most 2*N + runs replacements).
+ *
+ *   Resume (db.h): complete runs of the same study (cli_study_key: scenario text and
+ *   overrides) are skipped before dispatch; runs left 'running', 'interrupted' or
+ *   'failed' are deleted with all their rows and redone by cli_run_one.  --force redoes
+ *   complete runs too.  A SIGKILL of a worker or of the whole sweep at any moment leaves
+ *   committed batches under a run not marked complete, so the next sweep redoes it:
+ *   no run is lost or duplicated.  Two guards make that hold for the whole sweep:
+ *     - workers ask the kernel to SIGKILL them when the parent dies (Linux
+ *       PR_SET_PDEATHSIG), so no orphan keeps writing into a run a rerun redoes;
+ *     - the parent takes flock(LOCK_EX) on the database file, inherited by the workers;
+ *       a second sweep on the same database waits up to 10 s for it, then exits 2.
+ *       (flock is independent of SQLite's fcntl locks on local file systems; SQLite's
+ *       WAL needs a local file system anyway: on a cluster, give each shard a local or
+ *       node-exclusive path and merge afterwards.)
+ *
+ *   Signals: SIGINT/SIGTERM in the parent are forwarded to every worker; a worker marks
+ *   its run 'interrupted' (dc_run) and exits; the parent waits for them and exits 130
+ *   (SIGINT) or 143 (SIGTERM) without touching point_summary.
+ *
+ *   Progress on stderr when it is a terminal and --quiet is off: runs done / selected,
+ *   failed, running, elapsed, ETA (elapsed / runs done in this sweep * runs left).
+ *   --dry-run prints the selected runs (run, point, repetition, seed as an unsigned
+ *   64-bit number -- the database stores the same bits as a signed INTEGER -- and axes)
+ *   and runs nothing; it does not open the database.
+ *
+ *   Exit status: 0 every selected run is complete; 1 some run failed (its message is
+ *   printed; the database holds it as 'failed' or incomplete); 2 bad usage, scenario or
+ *   database; 130/143 interrupted.
+ *
+ * merge OUT IN... [--allow-mixed] [--quiet]
+ *
+ *   Copies every complete run of each IN into OUT (created if missing) with a new
+ *   run_id: the runs row, run_params and the rows of every table in record_tables,
+ *   one transaction per input.  Rules:
+ *     - IN must be a balloonsim database of exactly this schema version (DB_SCHEMA_VERSION)
+ *       with every table; OUT too if it exists.  Otherwise exit 2 before writing anything.
+ *     - (study_key, run_index) stays unique: a run already complete in OUT is skipped
+ *       (so merging twice changes nothing); one present but incomplete in OUT is replaced.
+ *       When a skipped run's fingerprint differs from OUT's copy, a warning is printed
+ *       (the same study and run should give the same fingerprint).
+ *     - studies do not mix by accident: when the complete runs of OUT and the inputs carry
+ *       more than one study_key (different scenario text or overrides), merge refuses
+ *       (exit 2) unless --allow-mixed is given.
+ *     - runs of IN that are not complete are not copied; merge then exits 1 (after
+ *       copying the rest) unless OUT already holds them complete.
+ *     - IN may not be OUT itself.
+ *
+ * point_summary(study_key, point_index, axes, policy, metric, n, mean, sd, ci95):
+ *   for every study and sweep point of the database and every run_summary metric, over
+ *   the point's complete runs (its repetitions): n, the mean, the sample standard
+ *   deviation (n - 1 in the denominator; NULL when n < 2) and the half-width of the 95%
+ *   confidence interval of the mean, t(0.975, n - 1) * sd / sqrt(n) with Student's t from
+ *   GSL (gsl_cdf_tdist_Pinv; NULL when n < 2).  Values enter in run_index order, so the
+ *   table is bit-identical whatever -j, shards or merge order produced the runs.  The table
+ *   is rebuilt whole (all studies) after a sweep and after a merge.  Axes and policy are
+ *   those of the point's first run.  Known answer: {1, 2, 3, 4} -> mean 2.5,
+ *   sd 1.290994, ci95 3.182446 * 1.290994 / 2 = 2.054260.
+ *
+ * The only mutable global is the signal flag (as in models/main.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+#include "sim/db.h"
+#include "sim/rng.h"
+#include "sim/study.h"
+#include "models/cli.h"
+#include "models/record.h"
+#include "models/scenario.h"
+
+/* Exported for tests/unit/test_sweep.c (to move into models/cli.h). */
+int sweep_parse_runs(const char *spec, size_t nruns, unsigned char *selected, char *err, size_t errlen);
+size_t sweep_stats(const double *x, size_t n, double *mean, double *sd, double *ci95);
+int sweep_point_summary(db_t *db, char *err, size_t errlen);
+
+static volatile sig_atomic_t g_sweep_stop;   /* the signal number that asked us to stop */
+
+static void on_signal(int sig) { g_sweep_stop = sig; }
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;          /* no SA_RESTART: poll/read return EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);           /* a dead worker's pipe gives EPIPE, not death */
+}
+
+static int signal_exit(int sig) { return sig == SIGTERM ? 143 : 130; }
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------ selection */
+
+static int parse_uint(const char **p, size_t *out)
+{
+    const char *s = *p;
+    if (*s < '0' || *s > '9')
+        return -1;
+    size_t v = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (SIZE_MAX - 9) / 10)
+            return -1;
+        v = v * 10 + (size_t)(*s - '0');
+    }
+    *p = s;
+    *out = v;
+    return 0;
+}
+
+static void skip_space(const char **p)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+}
+
+/* Parse a --runs list ("0-9,17,30-") against a study of nruns runs: set selected[r] = 1
+ * for every run named (selected has nruns bytes, zeroed by the caller).  Returns 0, or
+ * SIM_EINPUT with a message naming the item (empty list or item, not a number, A > B,
+ * a run >= nruns). */
+int sweep_parse_runs(const char *spec, size_t nruns, unsigned char *selected, char *err, size_t errlen)
+{
+    const char *p = spec;
+    size_t items = 0;
+    for (;;) {
+        const char *item = p;
+        size_t a, b;
+        skip_space(&p);
+        if (parse_uint(&p, &a)) {
+            snprintf(err, errlen, "--runs %s: expected a run number or a range A-B at '%.*s'", spec,
+                     (int)strcspn(item, ","), item);
+            return SIM_EINPUT;
+        }
+        skip_space(&p);
+        b = a;
+        if (*p == '-') {
+            p++;
+            skip_space(&p);
+            if (*p == ',' || *p == '\0')
+                b = nruns ? nruns - 1 : 0;          /* "A-": to the last run */
+            else if (parse_uint(&p, &b)) {
+                snprintf(err, errlen, "--runs %s: expected a number after '-' in '%.*s'", spec,
+                         (int)strcspn(item, ","), item);
+                return SIM_EINPUT;
+            }
+            skip_space(&p);
+        }
+        if (*p != ',' && *p != '\0') {
+            snprintf(err, errlen, "--runs %s: unexpected '%c' in '%.*s'", spec, *p, (int)strcspn(item, ","), item);
+            return SIM_EINPUT;
+        }
+        if (a > b) {
+            snprintf(err, errlen, "--runs %s: range %zu-%zu is empty (start after end)", spec, a, b);
+            return SIM_EINPUT;
+        }
+        if (b >= nruns) {
+            snprintf(err, errlen, "--runs %s: run %zu is outside the study (runs 0-%zu)", spec,
+                     a >= nruns ? a : b, nruns ? nruns - 1 : 0);
+            return SIM_EINPUT;
+        }
+        for (size_t r = a; r <= b; r++)
+            selected[r] = 1;
+        items++;
+        if (*p == '\0')
+            break;
+        p++;                                        /* ',' */
+    }
+    return items ? SIM_OK : SIM_EINPUT;
+}
+
+/* ------------------------------------------------------------------ statistics */
+
+/* Mean, sample standard deviation and 95% confidence half-width of x[0..n).  sd and
+ * ci95 are NAN when n < 2, everything NAN when n == 0.  Returns n. */
+size_t sweep_stats(const double *x, size_t n, double *mean, double *sd, double *ci95)
+{
+    *mean = *sd = *ci95 = NAN;
+    if (n == 0)
+        return 0;
+    *mean = gsl_stats_mean(x, 1, n);
+    if (n < 2)
+        return n;
+    *sd = gsl_stats_sd_m(x, 1, n, *mean);
+    *ci95 = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * *sd / sqrt((double)n);
+    return n;
+}
+
+static const char *point_summary_schema =
+    "CREATE TABLE IF NOT EXISTS point_summary(study_key TEXT NOT NULL, point_index INTEGER NOT NULL,"
+    " axes TEXT, policy TEXT, metric TEXT NOT NULL, n INTEGER NOT NULL, mean REAL, sd REAL, ci95 REAL,"
+    " PRIMARY KEY(study_key, point_index, metric));";
+
+typedef struct group {
+    char *study_key, *axes, *policy, *metric;
+    int64_t point;
+    double *x;
+    size_t n, cap;
+} group_t;
+
+static void group_clear(group_t *g)
+{
+    free(g->study_key), free(g->axes), free(g->policy), free(g->metric);
+    g->study_key = g->axes = g->policy = g->metric = NULL;
+    g->n = 0;
+}
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    return strdup(s ? s : "");
+}
+
+static int group_flush(db_t *db, sqlite3_stmt *ins, group_t *g, char *err, size_t errlen)
+{
+    if (!g->study_key)
+        return SIM_OK;
+    double mean, sd, ci;
+    sweep_stats(g->x, g->n, &mean, &sd, &ci);
+    sqlite3_bind_text(ins, 1, g->study_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 2, g->point);
+    sqlite3_bind_text(ins, 3, g->axes, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 4, g->policy, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 5, g->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 6, (sqlite3_int64)g->n);
+    double v[3] = {mean, sd, ci};
+    for (int i = 0; i < 3; i++) {
+        if (isfinite(v[i]))
+            sqlite3_bind_double(ins, 7 + i, v[i]);
+        else
+            sqlite3_bind_null(ins, 7 + i);
+    }
+    int rc = db_step_done(db, ins, err, errlen);
+    group_clear(g);
+    return rc;
+}
+
+/* Rebuild point_summary from the complete runs of every study in db, in one
+ * transaction.  Returns 0 or SIM_EIO/SIM_ENOMEM with a message. */
+int sweep_point_summary(db_t *db, char *err, size_t errlen)
+{
+    int rc = db_exec(db, point_summary_schema, err, errlen);
+    if (rc)
+        return rc;
+    sqlite3_stmt *sel = NULL, *ins = NULL;
+    group_t g;
+    memset(&g, 0, sizeof g);
+    if ((rc = db_begin(db, err, errlen)))
+        return rc;
+    if ((rc = db_exec(db, "DELETE FROM point_summary", err, errlen)) ||
+        (rc = db_prepare(db,
+            "SELECT r.study_key, r.point_index, r.axes, r.policy, s.metric, s.value"
+            " FROM runs r JOIN run_summary s ON s.run_id = r.run_id WHERE r.status = 'complete'"
+            " ORDER BY r.study_key, r.point_index, s.metric, r.run_index", &sel, err, errlen)) ||
+        (rc = db_prepare(db, "INSERT INTO point_summary VALUES(?,?,?,?,?,?,?,?,?)", &ins, err, errlen)))
+        goto out;
+    int step;
+    while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(sel, 0);
+        const char *metric = (const char *)sqlite3_column_text(sel, 4);
+        int64_t point = sqlite3_column_int64(sel, 1);
+        if (!key || !metric)
+            continue;
+        if (g.study_key && (strcmp(g.study_key, key) || g.point != point || strcmp(g.metric, metric)))
+            if ((rc = group_flush(db, ins, &g, err, errlen)))
+                goto out;
+        if (!g.study_key) {
+            g.study_key = strdup(key);
+            g.metric = strdup(metric);
+            g.axes = dup_col(sel, 2);
+            g.policy = dup_col(sel, 3);
+            g.point = point;
+            if (!g.study_key || !g.metric || !g.axes || !g.policy) {
+                rc = SIM_ENOMEM;
+                snprintf(err, errlen, "point_summary: out of memory");
+                goto out;
+            }
+        }
+        if (g.n == g.cap) {
+            size_t cap = g.cap ? 2 * g.cap : 16;
+            double *x = realloc(g.x, cap * sizeof *x);
+            if (!x) {
+                rc = SIM_ENOMEM;
+                snprintf(err, errlen, "point_summary: out of memory");
+                goto out;
+            }
+            g.x = x, g.cap = cap;
+        }
+        g.x[g.n++] = sqlite3_column_double(sel, 5);
+    }
+    if (step != SQLITE_DONE) {
+        snprintf(err, errlen, "%s: reading run_summary: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
+        rc = SIM_EIO;
+        goto out;
+    }
+    if ((rc = group_flush(db, ins, &g, err, errlen)))
+        goto out;
+    rc = db_commit(db, err, errlen);
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    group_clear(&g);
+    free(g.x);
+    if (rc)
+        db_rollback(db);
+    return rc;
+}
+
+/* The short table printed after a sweep or merge: a few headline metrics per point,
+ * mean +- ci95 over the repetitions.  study_key NULL: every study in the database. */
+static void print_point_table(db_t *db, const char *study_key, FILE *f)
+{
+    static const struct { const char *metric, *title; double scale; } cols[] = {
+        {"host_swap_out_bytes", "host_swap_MiB", 1.0 / 1048576}, {"balloon_inflated_bytes", "inflated_MiB", 1.0 / 1048576},
+        {"stall_s", "stall_s", 1}, {"mean_slowdown", "mean_slowdown", 1},
+    };
+    enum { NCOLS = sizeof cols / sizeof cols[0], MAX_POINTS = 40 };
+    sqlite3_stmt *pts = NULL, *val = NULL;
+    char err[SIM_ERR_MAX];
+    if (db_prepare(db, "SELECT study_key, point_index, axes, policy, max(n) FROM point_summary"
+                       " WHERE ?1 IS NULL OR study_key = ?1 GROUP BY study_key, point_index"
+                       " ORDER BY study_key, point_index", &pts, err, sizeof err) ||
+        db_prepare(db, "SELECT mean, ci95 FROM point_summary WHERE study_key=? AND point_index=? AND metric=?",
+                   &val, err, sizeof err)) {
+        sqlite3_finalize(pts);
+        return;
+    }
+    if (study_key)
+        sqlite3_bind_text(pts, 1, study_key, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(pts, 1);
+    size_t shown = 0, total = 0;
+    char last_key[64] = "";
+    while (sqlite3_step(pts) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(pts, 0);
+        const char *axes = (const char *)sqlite3_column_text(pts, 2);
+        const char *policy = (const char *)sqlite3_column_text(pts, 3);
+        total++;
+        if (shown >= MAX_POINTS)
+            continue;
+        if (strcmp(last_key, key ? key : "")) {
+            snprintf(last_key, sizeof last_key, "%s", key ? key : "");
+            fprintf(f, "study %s: mean +- 95%% CI half-width over repetitions (table point_summary)\n", last_key);
+            fprintf(f, "%5s %4s", "point", "n");
+            for (size_t c = 0; c < NCOLS; c++)
+                fprintf(f, " %22s", cols[c].title);
+            fprintf(f, "  policy axes\n");
+        }
+        fprintf(f, "%5lld %4lld", (long long)sqlite3_column_int64(pts, 1), (long long)sqlite3_column_int64(pts, 4));
+        for (size_t c = 0; c < NCOLS; c++) {
+            char cell[64] = "-";
+            sqlite3_bind_text(val, 1, key, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(val, 2, sqlite3_column_int64(pts, 1));
+            sqlite3_bind_text(val, 3, cols[c].metric, -1, SQLITE_STATIC);
+            if (sqlite3_step(val) == SQLITE_ROW && sqlite3_column_type(val, 0) != SQLITE_NULL) {
+                double m = sqlite3_column_double(val, 0) * cols[c].scale;
+                if (sqlite3_column_type(val, 1) != SQLITE_NULL)
+                    snprintf(cell, sizeof cell, "%.4g +- %.3g", m, sqlite3_column_double(val, 1) * cols[c].scale);
+                else
+                    snprintf(cell, sizeof cell, "%.4g", m);
+            }
+            sqlite3_reset(val);
+            fprintf(f, " %22s", cell);
+        }
+        fprintf(f, "  %s %s\n", policy ? policy : "", axes && axes[0] ? axes : "-");
+        shown++;
+    }
+    if (total > shown)
+        fprintf(f, "... %zu more points in table point_summary\n", total - shown);
+    sqlite3_finalize(pts);
+    sqlite3_finalize(val);
+}
+
+/* ------------------------------------------------------------------ sweep: workers */
+
+enum { RS_COMPLETE, RS_SKIPPED, RS_FAILED, RS_INTERRUPTED };
+
+typedef struct result_msg {            /* one record on the result pipe (< PIPE_BUF) */
+    int32_t worker;
+    int32_t status;                    /* RS_* */
+    uint64_t run;
+    double wall_s;
+    char msg[240];
+} result_msg_t;
+
+typedef struct worker {
+    pid_t pid;                         /* 0 = slot free / reaped */
+    int cmd_fd;                        /* write end of its command pipe; -1 = closed */
+    int64_t run;                       /* the run it holds, -1 = idle */
+} worker_t;
+
+typedef struct sweep {
+    const cli_opts_t *opts;
+    const sim_ini_t *ini;
+    const sim_study_t *study;
+    int64_t base_seed;
+    const char *db_path;
+    size_t *pending;                   /* runs to do, increasing */
+    size_t npending, next;             /* next = index of the next run to dispatch */
+    worker_t *w;
+    size_t nw;
+    int res_rd, res_wr;                /* the shared result pipe */
+    int lock_fd;
+    size_t done, failed, interrupted, skipped;
+} sweep_t;
+
+static int write_full(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len) {
+        ssize_t k = write(fd, p, len);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k, len -= (size_t)k;
+    }
+    return 0;
+}
+
+/* The body of a worker process: take run numbers from cmd_fd until EOF or a signal. */
+static int worker_main(const sweep_t *sw, int id, int cmd_fd)
+{
+    cli_opts_t o = *sw->opts;
+    o.quiet = 1;                       /* the parent reports */
+    for (;;) {
+        if (g_sweep_stop)
+            return signal_exit(g_sweep_stop);
+        uint64_t run;
+        ssize_t k = read(cmd_fd, &run, sizeof run);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k == 0)
+            return 0;                  /* no more work */
+        if (k != (ssize_t)sizeof run)
+            return 3;
+        result_msg_t m;
+        memset(&m, 0, sizeof m);
+        m.worker = id;
+        m.run = run;
+        char err[SIM_ERR_MAX] = "";
+        int skipped = 0;
+        double t0 = now_s();
+        int rc = cli_run_one(&o, sw->ini, sw->study, sw->base_seed, (size_t)run, sw->db_path, &g_sweep_stop,
+                             &skipped, err, sizeof err);
+        m.wall_s = now_s() - t0;
+        m.status = rc == SIM_OK ? (skipped ? RS_SKIPPED : RS_COMPLETE) : rc == SIM_EINTR ? RS_INTERRUPTED : RS_FAILED;
+        if (rc && rc != SIM_EINTR)
+            snprintf(m.msg, sizeof m.msg, "%s", err);
+        if (write_full(sw->res_wr, &m, sizeof m))
+            return 3;
+        if (rc == SIM_EINTR)
+            return signal_exit(g_sweep_stop ? g_sweep_stop : SIGINT);
+    }
+}
+
+/* Start worker slot i.  Returns 0 or -1 (fork/pipe failed; errno set). */
+static int spawn_worker(sweep_t *sw, size_t i)
+{
+    int p[2];
+    if (pipe(p))
+        return -1;
+    fflush(NULL);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]), close(p[1]);
+        return -1;
+    }
+    if (pid == 0) {
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGKILL);   /* never outlive the sweep (see the header) */
+        if (getppid() != parent)
+            _exit(137);
+#else
+        (void)parent;
+#endif
+        close(p[1]);
+        close(sw->res_rd);
+        for (size_t j = 0; j < sw->nw; j++)          /* else other workers never see EOF */
+            if (sw->w[j].cmd_fd >= 0)
+                close(sw->w[j].cmd_fd);
+        _exit(worker_main(sw, (int)i, p[0]));
+    }
+    close(p[0]);
+    sw->w[i].pid = pid;
+    sw->w[i].cmd_fd = p[1];
+    sw->w[i].run = -1;
+    return 0;
+}
+
+static void close_cmd(worker_t *w)
+{
+    if (w->cmd_fd >= 0)
+        close(w->cmd_fd);
+    w->cmd_fd = -1;
+}
+
+/* Give worker i its next run, or close its pipe when none is left. */
+static void dispatch(sweep_t *sw, size_t i, int stopping)
+{
+    worker_t *w = &sw->w[i];
+    if (w->pid == 0 || w->cmd_fd < 0 || w->run >= 0)
+        return;
+    if (stopping || sw->next >= sw->npending) {
+        close_cmd(w);
+        return;
+    }
+    uint64_t run = sw->pending[sw->next];
+    if (write_full(w->cmd_fd, &run, sizeof run)) {
+        close_cmd(w);                  /* the worker died: waitpid will see it */
+        return;
+    }
+    sw->next++;
+    w->run = (int64_t)run;
+}
+
+static int progress_on(const sweep_t *sw) { return !sw->opts->quiet && isatty(2); }
+
+static void clear_progress(const sweep_t *sw)
+{
+    if (progress_on(sw))
+        fprintf(stderr, "\r%*s\r", 78, "");
+}
+
+static void fmt_duration(double s, char *buf, size_t len)
+{
+    if (!isfinite(s) || s < 0)
+        snprintf(buf, len, "?");
+    else if (s < 60)
+        snprintf(buf, len, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+static void show_progress(const sweep_t *sw, size_t selected, double t0)
+{
+    if (!progress_on(sw))
+        return;
+    size_t running = 0;
+    for (size_t i = 0; i < sw->nw; i++)
+        running += sw->w[i].pid && sw->w[i].run >= 0;
+    size_t finished = sw->done + sw->failed + sw->interrupted;
+    double el = now_s() - t0;
+    size_t left = sw->npending - finished;
+    char e[32], eta[32];
+    fmt_duration(el, e, sizeof e);
+    if (finished)
+        fmt_duration(el / (double)finished * (double)left, eta, sizeof eta);
+    else
+        snprintf(eta, sizeof eta, "?");
+    fprintf(stderr, "\rsweep: %zu/%zu done, %zu failed, %zu running, %s elapsed, ETA %s   ",
+            sw->done + sw->skipped, selected, sw->failed, running, e, eta);
+}
+
+static void handle_result(sweep_t *sw, const result_msg_t *m)
+{
+    if (m->worker < 0 || (size_t)m->worker >= sw->nw)
+        return;
+    worker_t *w = &sw->w[m->worker];
+    if (w->run == (int64_t)m->run)
+        w->run = -1;
+    switch (m->status) {
+    case RS_COMPLETE: sw->done++; break;
+    case RS_SKIPPED: sw->skipped++; break;
+    case RS_INTERRUPTED: sw->interrupted++; break;
+    default:
+        sw->failed++;
+        clear_progress(sw);
+        fprintf(stderr, "balloonsim sweep: run %llu failed: %s\n", (unsigned long long)m->run, m->msg);
+    }
+}
+
+/* Read every result record available now (non-blocking). */
+static void drain_results(sweep_t *sw)
+{
+    result_msg_t m;
+    for (;;) {
+        ssize_t k = read(sw->res_rd, &m, sizeof m);
+        if (k == (ssize_t)sizeof m)
+            handle_result(sw, &m);
+        else if (k < 0 && errno == EINTR)
+            continue;
+        else
+            break;
+    }
+}
+
+/* Run the pending runs on up to `jobs` workers.  Returns the signal that stopped the
+ * sweep, or 0. */
+static int run_workers(sweep_t *sw, size_t jobs, size_t selected)
+{
+    int p[2];
+    if (pipe(p)) {
+        fprintf(stderr, "balloonsim sweep: pipe: %s\n", strerror(errno));
+        return -1;
+    }
+    sw->res_rd = p[0], sw->res_wr = p[1];
+    fcntl(sw->res_rd, F_SETFL, fcntl(sw->res_rd, F_GETFL) | O_NONBLOCK);
+    sw->nw = jobs < sw->npending ? jobs : sw->npending;
+    sw->w = calloc(sw->nw ? sw->nw : 1, sizeof *sw->w);
+    if (!sw->w) {
+        close(p[0]), close(p[1]);
+        fprintf(stderr, "balloonsim sweep: out of memory\n");
+        return -1;
+    }
+    for (size_t i = 0; i < sw->nw; i++)
+        sw->w[i].cmd_fd = -1, sw->w[i].run = -1;
+    size_t alive = 0, respawns = 0, max_respawns = 2 * sw->nw + sw->npending;
+    int stopping = 0, failed_start = 0;
+    for (size_t i = 0; i < sw->nw; i++) {
+        if (spawn_worker(sw, i)) {
+            fprintf(stderr, "balloonsim sweep: cannot start a worker: %s\n", strerror(errno));
+            failed_start = 1;
+            break;
+        }
+        alive++;
+        dispatch(sw, i, 0);
+    }
+    if (failed_start && !alive) {
+        close(p[0]), close(p[1]);
+        return -1;
+    }
+    double t0 = now_s(), last_draw = 0;
+    while (alive) {
+        if (g_sweep_stop && !stopping) {
+            stopping = g_sweep_stop;
+            for (size_t i = 0; i < sw->nw; i++)
+                if (sw->w[i].pid) {
+                    kill(sw->w[i].pid, stopping);
+                    close_cmd(&sw->w[i]);
+                }
+        }
+        struct pollfd pfd = {sw->res_rd, POLLIN, 0};
+        poll(&pfd, 1, 200);
+        drain_results(sw);
+        for (size_t i = 0; i < sw->nw; i++)
+            dispatch(sw, i, stopping);
+        int status;
+        pid_t pid;
+        while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+            drain_results(sw);                       /* its last record came before its exit */
+            for (size_t i = 0; i < sw->nw; i++) {
+                worker_t *w = &sw->w[i];
+                if (w->pid != pid)
+                    continue;
+                alive--;
+                w->pid = 0;
+                close_cmd(w);
+                if (w->run >= 0) {
+                    sw->failed++;
+                    clear_progress(sw);
+                    if (WIFSIGNALED(status))
+                        fprintf(stderr, "balloonsim sweep: run %lld failed: worker %d killed by signal %d "
+                                "(the run stays incomplete in %s; a rerun redoes it)\n",
+                                (long long)w->run, (int)pid, WTERMSIG(status), sw->db_path);
+                    else
+                        fprintf(stderr, "balloonsim sweep: run %lld failed: worker %d exited with status %d\n",
+                                (long long)w->run, (int)pid, WEXITSTATUS(status));
+                    w->run = -1;
+                }
+                if (!stopping && sw->next < sw->npending && respawns < max_respawns) {
+                    respawns++;
+                    if (spawn_worker(sw, i) == 0) {
+                        alive++;
+                        dispatch(sw, i, 0);
+                    }
+                }
+            }
+        }
+        if (pid < 0 && errno == ECHILD)
+            break;
+        double t = now_s();
+        if (t - last_draw >= 0.2) {
+            show_progress(sw, selected, t0);
+            last_draw = t;
+        }
+    }
+    drain_results(sw);
+    clear_progress(sw);
+    close(p[0]), close(p[1]);
+    /* Runs never dispatched because workers could not start count as failed. */
+    if (!stopping && sw->next < sw->npending) {
+        fprintf(stderr, "balloonsim sweep: %zu runs were not started (workers could not be started)\n",
+                sw->npending - sw->next);
+        sw->failed += sw->npending - sw->next;
+    }
+    free(sw->w);
+    sw->w = NULL;
+    return stopping;
+}
+
+/* ------------------------------------------------------------------ sweep: command */
+
+static const char *sweep_usage =
+    "usage: balloonsim sweep FILE [-j N] [-o DB] [--runs LIST] [--shard i/N] [--dry-run] [--force]\n"
+    "                        [--seed N] [--set section.key=value]... [--quiet]\n"
+    "  -j N         worker processes (default: all online CPUs)\n"
+    "  -o DB        database to write (default results/NAME.db); rerunning resumes it\n"
+    "  --runs LIST  only these runs: 0-9,17,30- (A-B inclusive, A- to the last run)\n"
+    "  --shard i/N  only the runs with run % N == i (for clusters; merge the shards after)\n"
+    "  --dry-run    list the selected runs (run, point, repetition, seed, axes); run nothing\n"
+    "  --force      redo runs the database already holds as complete\n"
+    "  --quiet      no progress and no summary table\n"
+    "exit status: 0 all runs complete, 1 some run failed, 2 bad input, 130/143 interrupted\n";
+
+/* Take the sweep lock on the database file (see the header); waits up to 10 s. */
+static int take_lock(const char *path, int *fd_out, char *err, size_t errlen)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        snprintf(err, errlen, "%.900s: cannot open: %s", path, strerror(errno));
+        return SIM_EIO;
+    }
+    for (int tries = 0;; tries++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            break;
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            break;                     /* a file system without flock: go on unguarded */
+        }
+        if (tries == 0)
+            fprintf(stderr, "balloonsim sweep: %s is in use by another sweep; waiting up to 10 s\n", path);
+        if (tries >= 100 || g_sweep_stop) {
+            close(fd);
+            snprintf(err, errlen, "%.900s: another 'balloonsim sweep' is writing this database "
+                     "(wait for it, or stop it, then rerun)", path);
+            return SIM_EINPUT;
+        }
+        usleep(100000);
+    }
+    *fd_out = fd;
+    return SIM_OK;
+}
+
+/* Check that every selected sweep point binds to a valid scenario. */
+static int validate_points(const sim_study_t *study, const unsigned char *sel, size_t runs, char *err, size_t errlen)
+{
+    size_t points = sim_study_points(study);
+    size_t reps = points ? runs / points : 1;
+    for (size_t pt = 0; pt < points; pt++) {
+        int any = 0;
+        for (size_t r = pt * reps; r < (pt + 1) * reps && r < runs; r++)
+            any |= sel[r];
+        if (!any)
+            continue;
+        sim_ini_t *ri = NULL;
+        sim_study_run_info_t info;
+        int rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen);
+        if (rc)
+            return rc;
+        scenario_t *s = NULL;
+        rc = scenario_load(ri, &s, err, errlen);
+        scenario_destroy(s);
+        sim_ini_destroy(ri);
+        if (rc)
+            return rc;
+    }
+    return SIM_OK;
+}
+
+static void dry_run(const cli_opts_t *o, const sim_study_t *study, int64_t base_seed, const char *key,
+                    const unsigned char *sel, size_t runs)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < runs; r++)
+        n += sel[r];
+    size_t points = sim_study_points(study);
+    printf("# study %s: %zu of %zu runs (%zu points x %zu repetitions)%s\n", key, n, runs, points,
+           points ? runs / points : 0, o->force ? " --force" : "");
+    printf("# %-6s %6s %4s %20s  %s\n", "run", "point", "rep", "seed", "axes");
+    for (size_t r = 0; r < runs; r++) {
+        if (!sel[r])
+            continue;
+        sim_ini_t *ri = NULL;
+        sim_study_run_info_t info;
+        char err[SIM_ERR_MAX];
+        if (sim_study_run(study, r, &ri, &info, err, sizeof err))
+            continue;                  /* validated before: cannot happen */
+        sim_ini_destroy(ri);
+        printf("  %-6zu %6zu %4lld %20llu  %s\n", r, info.point, (long long)info.repetition,
+               (unsigned long long)sim_rng_derive_seed((uint64_t)base_seed, r), info.axes[0] ? info.axes : "-");
+    }
+}
+
+/* Open (create) the database, add the tables, list the complete runs of the study. */
+static int prepare_db(const char *path, const char *key, size_t runs, unsigned char *complete,
+                      char *err, size_t errlen)
+{
+    db_t *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if ((rc = db_open(path, &db, err, errlen)) || (rc = record_schema(db, err, errlen)) ||
+        (rc = db_exec(db, point_summary_schema, err, errlen)) ||
+        (rc = db_prepare(db, "SELECT run_index FROM runs WHERE study_key=? AND status='complete'", &st, err, errlen)))
+        goto out;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t r = sqlite3_column_int64(st, 0);
+        if (r >= 0 && (uint64_t)r < runs)
+            complete[r] = 1;
+    }
+out:
+    sqlite3_finalize(st);
+    db_close(db);
+    return rc;
+}
+
+static int finish_db(const char *path, const char *key, int quiet, char *err, size_t errlen)
+{
+    db_t *db = NULL;
+    int rc = db_open(path, &db, err, errlen);
+    if (!rc)
+        rc = sweep_point_summary(db, err, errlen);
+    if (!rc && !quiet)
+        print_point_table(db, key, stdout);
+    db_close(db);
+    return rc;
+}
+
+int cli_cmd_sweep(int argc, char **argv)
+{
+    cli_opts_t o;
+    char err[SIM_ERR_MAX];
+    int rc = cli_parse(argc, argv, &o, CLI_SWEEP, err, sizeof err);
+    if (rc == CLI_HELP) {
+        fputs(sweep_usage, stdout);
+        return 0;
+    }
+    if (rc) {
+        fprintf(stderr, "balloonsim sweep: %s\n%s", err, sweep_usage);
+        return 2;
+    }
+    if (o.nfiles != 1) {
+        fprintf(stderr, "balloonsim sweep: expected one scenario FILE\n%s", sweep_usage);
+        cli_opts_free(&o);
+        return 2;
+    }
+    sim_ini_t *ini = NULL;
+    sim_study_t *study = NULL;
+    unsigned char *sel = NULL, *complete = NULL;
+    sweep_t sw;
+    memset(&sw, 0, sizeof sw);
+    sw.lock_fd = -1;
+    int64_t base_seed = 0;
+    int status = 2;
+    char dbp[4096], key[32];
+    if ((rc = cli_load(&o, o.files[0], &ini, &study, &base_seed, err, sizeof err)))
+        goto fail;
+    size_t runs = sim_study_runs(study);
+    sel = calloc(runs ? runs : 1, 1);
+    complete = calloc(runs ? runs : 1, 1);
+    sw.pending = calloc(runs ? runs : 1, sizeof *sw.pending);
+    if (!sel || !complete || !sw.pending) {
+        snprintf(err, sizeof err, "out of memory (%zu runs)", runs);
+        goto fail;
+    }
+    if (o.runs) {
+        if ((rc = sweep_parse_runs(o.runs, runs, sel, err, sizeof err)))
+            goto fail;
+    } else
+        memset(sel, 1, runs);
+    if (o.shard_n > 0)
+        for (size_t r = 0; r < runs; r++)
+            if (r % (size_t)o.shard_n != (size_t)o.shard_i)
+                sel[r] = 0;
+    if ((rc = validate_points(study, sel, runs, err, sizeof err)))
+        goto fail;
+    cli_study_key(ini, key, sizeof key);
+    if (o.dry_run) {
+        dry_run(&o, study, base_seed, key, sel, runs);
+        status = 0;
+        goto out;
+    }
+    if (o.db_path)
+        snprintf(dbp, sizeof dbp, "%s", o.db_path);
+    else
+        cli_default_db(o.files[0], dbp, sizeof dbp);
+    if (strchr(dbp, '/')) {                          /* results/ may not exist yet */
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", dbp);
+        *strrchr(dir, '/') = 0;
+        if (dir[0])
+            mkdir(dir, 0777);
+    }
+    install_signals();
+    if ((rc = prepare_db(dbp, key, runs, complete, err, sizeof err)) ||
+        (rc = take_lock(dbp, &sw.lock_fd, err, sizeof err)))
+        goto fail;
+    /* Read the complete runs again under the lock: another sweep may have finished some. */
+    memset(complete, 0, runs);
+    if ((rc = prepare_db(dbp, key, runs, complete, err, sizeof err)))
+        goto fail;
+    size_t selected = 0, already = 0;
+    for (size_t r = 0; r < runs; r++) {
+        if (!sel[r])
+            continue;
+        selected++;
+        if (complete[r] && !o.force)
+            already++;
+        else
+            sw.pending[sw.npending++] = r;
+    }
+    sw.opts = &o, sw.ini = ini, sw.study = study, sw.base_seed = base_seed, sw.db_path = dbp;
+    sw.skipped = already;
+    int stopped = 0;
+    if (sw.npending) {
+        stopped = run_workers(&sw, (size_t)o.jobs, selected);
+        if (stopped < 0) {
+            snprintf(err, sizeof err, "cannot start worker processes");
+            status = 3;
+            goto fail_printed;
+        }
+    }
+    if (stopped) {
+        fprintf(stderr, "balloonsim sweep: interrupted; %zu runs complete, %zu marked 'interrupted' in %s "
+                "(rerun the same command to resume)\n", sw.done + sw.skipped, sw.interrupted, dbp);
+        status = signal_exit(stopped);
+        goto out;
+    }
+    if ((rc = finish_db(dbp, key, o.quiet, err, sizeof err)))
+        goto fail;
+    if (!o.quiet)
+        printf("sweep: %zu runs selected: %zu run now, %zu already complete, %zu failed -> %s\n", selected,
+               sw.done, sw.skipped, sw.failed, dbp);
+    status = sw.failed || sw.interrupted ? 1 : 0;
+    goto out;
+fail:
+    fprintf(stderr, "balloonsim sweep: %s\n", err);
+    status = rc == SIM_EINTR ? 130 : rc == SIM_EINPUT || rc == SIM_EIO || rc == SIM_ENOMEM ? 2 : status;
+fail_printed:
+out:
+    if (sw.lock_fd >= 0)
+        close(sw.lock_fd);
+    free(sw.pending);
+    free(sel);
+    free(complete);
+    sim_study_destroy(study);
+    sim_ini_destroy(ini);
+    cli_opts_free(&o);
+    return status;
+}
+
+/* ------------------------------------------------------------------ merge */
+
+static const char *merge_usage =
+    "usage: balloonsim merge OUT IN... [--allow-mixed] [--quiet]\n"
+    "  copies the complete runs of the IN databases (sweep shards) into OUT (created if missing);\n"
+    "  runs already complete in OUT are skipped, so merging again changes nothing.\n"
+    "  --allow-mixed  allow runs of different studies (scenario text or overrides) in OUT\n"
+    "  --quiet        no summary table\n"
+    "exit status: 0 ok, 1 some input runs were not complete (not copied), 2 bad input\n";
+
+typedef struct keyset {
+    char **key;
+    const char **file;                 /* where each key was first seen */
+    size_t n;
+} keyset_t;
+
+static int keyset_add(keyset_t *ks, const char *key, const char *file)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        if (!strcmp(ks->key[i], key))
+            return 0;
+    char **k = realloc(ks->key, (ks->n + 1) * sizeof *k);
+    if (!k)
+        return SIM_ENOMEM;
+    ks->key = k;
+    const char **f = realloc(ks->file, (ks->n + 1) * sizeof *f);
+    if (!f)
+        return SIM_ENOMEM;
+    ks->file = f;
+    if (!(ks->key[ks->n] = strdup(key)))
+        return SIM_ENOMEM;
+    ks->file[ks->n++] = file;
+    return 0;
+}
+
+static void keyset_free(keyset_t *ks)
+{
+    for (size_t i = 0; i < ks->n; i++)
+        free(ks->key[i]);
+    free(ks->key);
+    free(ks->file);
+}
+
+/* The tables merge copies, in order, after runs. */
+static size_t merge_tables(const char **out, size_t cap)
+{
+    size_t n = 0;
+    out[n++] = "run_params";
+    for (size_t i = 0; i < record_ntables && n < cap; i++)
+        out[n++] = record_tables[i];
+    return n;
+}
+
+/* Check one input database without writing to it; add the study keys of its complete
+ * runs to ks. */
+static int merge_check_input(const char *path, keyset_t *ks, char *err, size_t errlen)
+{
+    struct stat stt;
+    if (stat(path, &stt) != 0 || !S_ISREG(stt.st_mode)) {
+        snprintf(err, errlen, "%s: no such database file", path);
+        return SIM_EINPUT;
+    }
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    int rc = SIM_EINPUT;
+    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(h, 10000);
+    int prc = sqlite3_prepare_v2(h, "SELECT (SELECT value FROM meta WHERE key='application'),"
+                                    " (SELECT value FROM meta WHERE key='schema_version')", -1, &st, NULL);
+    if (prc != SQLITE_OK) {
+        if (sqlite3_errcode(h) == SQLITE_NOTADB)
+            snprintf(err, errlen, "%s: not an SQLite database", path);
+        else
+            snprintf(err, errlen, "%s: not a balloonsim database (%s)", path, sqlite3_errmsg(h));
+        goto out;
+    }
+    char app[64] = "", ver[32] = "";
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 0), *v = (const char *)sqlite3_column_text(st, 1);
+        snprintf(app, sizeof app, "%s", a ? a : "");
+        snprintf(ver, sizeof ver, "%s", v ? v : "");
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (strcmp(app, "balloonsim")) {
+        snprintf(err, errlen, "%s: not a balloonsim database (meta.application is '%s')", path, app);
+        goto out;
+    }
+    if (atoll(ver) != DB_SCHEMA_VERSION) {
+        snprintf(err, errlen, "%s: schema version %s differs from this build's %d; merge needs equal versions",
+                 path, ver[0] ? ver : "(none)", DB_SCHEMA_VERSION);
+        goto out;
+    }
+    const char *tabs[32];
+    size_t nt = merge_tables(tabs, 32);
+    tabs[nt++] = "runs";
+    for (size_t i = 0; i < nt; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='%s'", tabs[i]);
+        int found = 0;
+        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            found = 1;
+        sqlite3_finalize(st);
+        st = NULL;
+        if (!found) {
+            snprintf(err, errlen, "%s: balloonsim database without table '%s' (written by an unfinished build?)",
+                     path, tabs[i]);
+            goto out;
+        }
+    }
+    if (sqlite3_prepare_v2(h, "SELECT DISTINCT study_key FROM runs WHERE status='complete'", -1, &st, NULL)) {
+        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(h));
+        goto out;
+    }
+    rc = SIM_OK;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW)
+        rc = keyset_add(ks, (const char *)sqlite3_column_text(st, 0), path);
+    if (rc)
+        snprintf(err, errlen, "out of memory");
+out:
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return rc;
+}
+
+/* Column names of schema.table, comma-separated, with `skip` left out and each name
+ * prefixed by `prefix` ("" or "t."); run_id replaced by `run_id_expr` when not NULL. */
+static int column_list(sqlite3 *h, const char *schema, const char *table, const char *skip, const char *prefix,
+                       const char *run_id_expr, char *buf, size_t len)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "PRAGMA %s.table_info(%s)", schema, table);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    size_t used = 0;
+    int n = 0;
+    buf[0] = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *c = (const char *)sqlite3_column_text(st, 1);
+        if (!c || (skip && !strcmp(c, skip)))
+            continue;
+        int k;
+        if (run_id_expr && !strcmp(c, "run_id"))
+            k = snprintf(buf + used, len - used, "%s%s", n ? ", " : "", run_id_expr);
+        else
+            k = snprintf(buf + used, len - used, "%s%s\"%s\"", n ? ", " : "", prefix, c);
+        if (k < 0 || (size_t)k >= len - used) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+        used += (size_t)k;
+        n++;
+    }
+    sqlite3_finalize(st);
+    return n;
+}
+
+typedef struct merge_count {
+    size_t copied, present, replaced, incomplete, differ;
+} merge_count_t;
+
+/* Copy the complete runs of `path` into db (attached as src, one transaction). */
+static int merge_one(db_t *db, const char *path, merge_count_t *mc, char *err, size_t errlen)
+{
+    sqlite3 *h = db_handle(db);
+    sqlite3_stmt *st = NULL, *runs = NULL, *look = NULL, *ins = NULL, *map = NULL;
+    int rc;
+    if ((rc = db_prepare(db, "ATTACH DATABASE ? AS src", &st, err, errlen)))
+        return rc;
+    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+    rc = db_step_done(db, st, err, errlen);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc)
+        return rc;
+    const char *tabs[32];
+    size_t nt = merge_tables(tabs, 32);
+    char cols_main[4096], cols_src[4096], sql[9000];
+    /* Same columns on both sides (same schema version should guarantee it). */
+    for (size_t i = 0; i <= nt; i++) {
+        const char *t = i < nt ? tabs[i] : "runs";
+        int a = column_list(h, "main", t, NULL, "", NULL, cols_main, sizeof cols_main);
+        int b = column_list(h, "src", t, NULL, "", NULL, cols_src, sizeof cols_src);
+        if (a <= 0 || b <= 0 || strcmp(cols_main, cols_src)) {
+            snprintf(err, errlen, "%s: table %s has columns (%.300s), the output has (%.300s): refusing to merge",
+                     path, t, cols_src, cols_main);
+            rc = SIM_EINPUT;
+            goto detach;
+        }
+    }
+    if ((rc = db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS merge_map(old_id INTEGER PRIMARY KEY,"
+                          " new_id INTEGER NOT NULL); DELETE FROM temp.merge_map;", err, errlen)) ||
+        (rc = db_begin(db, err, errlen)))
+        goto detach;
+    column_list(h, "main", "runs", "run_id", "", NULL, cols_main, sizeof cols_main);
+    snprintf(sql, sizeof sql, "INSERT INTO main.runs(%s) SELECT %s FROM src.runs WHERE run_id=?", cols_main, cols_main);
+    if ((rc = db_prepare(db, "SELECT run_id, study_key, run_index, fingerprint FROM src.runs"
+                             " WHERE status='complete' ORDER BY study_key, run_index", &runs, err, errlen)) ||
+        (rc = db_prepare(db, "SELECT run_id, status, fingerprint FROM main.runs WHERE study_key=? AND run_index=?",
+                         &look, err, errlen)) ||
+        (rc = db_prepare(db, sql, &ins, err, errlen)) ||
+        (rc = db_prepare(db, "INSERT INTO temp.merge_map VALUES(?,?)", &map, err, errlen)))
+        goto rollback;
+    int step;
+    while ((step = sqlite3_step(runs)) == SQLITE_ROW) {
+        int64_t old_id = sqlite3_column_int64(runs, 0);
+        const char *fp = (const char *)sqlite3_column_text(runs, 3);
+        sqlite3_bind_value(look, 1, sqlite3_column_value(runs, 1));
+        sqlite3_bind_int64(look, 2, sqlite3_column_int64(runs, 2));
+        int have = 0;
+        int64_t out_id = 0;
+        if (sqlite3_step(look) == SQLITE_ROW) {
+            have = 1;
+            out_id = sqlite3_column_int64(look, 0);
+            const char *status = (const char *)sqlite3_column_text(look, 1);
+            const char *ofp = (const char *)sqlite3_column_text(look, 2);
+            if (status && !strcmp(status, "complete")) {
+                have = 2;
+                if (fp && ofp && strcmp(fp, ofp))
+                    mc->differ++;
+            }
+        }
+        sqlite3_reset(look);
+        if (have == 2) {
+            mc->present++;
+            continue;
+        }
+        if (have == 1) {
+            if ((rc = db_run_delete(db, out_id, (const char *const *)record_tables, record_ntables, err, errlen)))
+                goto rollback;
+            mc->replaced++;
+        }
+        sqlite3_bind_int64(ins, 1, old_id);
+        if ((rc = db_step_done(db, ins, err, errlen)))
+            goto rollback;
+        sqlite3_bind_int64(map, 1, old_id);
+        sqlite3_bind_int64(map, 2, sqlite3_last_insert_rowid(h));
+        if ((rc = db_step_done(db, map, err, errlen)))
+            goto rollback;
+        mc->copied++;
+    }
+    if (step != SQLITE_DONE) {
+        snprintf(err, errlen, "%s: reading runs: %s", path, sqlite3_errmsg(h));
+        rc = SIM_EIO;
+        goto rollback;
+    }
+    for (size_t i = 0; i < nt; i++) {
+        column_list(h, "main", tabs[i], NULL, "", NULL, cols_main, sizeof cols_main);
+        column_list(h, "src", tabs[i], NULL, "t.", "m.new_id", cols_src, sizeof cols_src);
+        snprintf(sql, sizeof sql, "INSERT INTO main.%s(%s) SELECT %s FROM src.%s t JOIN temp.merge_map m"
+                 " ON m.old_id = t.run_id ORDER BY t.rowid", tabs[i], cols_main, cols_src, tabs[i]);
+        if ((rc = db_exec(db, sql, err, errlen)))
+            goto rollback;
+    }
+    /* Runs of the input that are not complete, and that the output lacks complete. */
+    if ((rc = db_prepare(db, "SELECT count(*) FROM src.runs s WHERE s.status != 'complete' AND NOT EXISTS"
+                             " (SELECT 1 FROM main.runs r WHERE r.study_key = s.study_key AND"
+                             " r.run_index = s.run_index AND r.status = 'complete')", &st, err, errlen)))
+        goto rollback;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        mc->incomplete += (size_t)sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    rc = db_commit(db, err, errlen);
+    if (rc)
+        goto rollback;
+    goto detach;
+rollback:
+    db_rollback(db);
+detach:
+    sqlite3_finalize(st);
+    sqlite3_finalize(runs);
+    sqlite3_finalize(look);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(map);
+    if (sqlite3_exec(h, "DETACH DATABASE src", NULL, NULL, NULL) != SQLITE_OK && !rc) {
+        snprintf(err, errlen, "%s: cannot detach: %s", path, sqlite3_errmsg(h));
+        rc = SIM_EIO;
+    }
+    return rc;
+}
+
+int cli_cmd_merge(int argc, char **argv)
+{
+    const char *out = NULL;
+    const char **in = calloc((size_t)(argc > 0 ? argc : 1), sizeof *in);
+    size_t nin = 0;
+    int allow_mixed = 0, quiet = 0, status = 2;
+    char err[SIM_ERR_MAX] = "";
+    keyset_t ks;
+    memset(&ks, 0, sizeof ks);
+    db_t *db = NULL;
+    if (!in) {
+        fprintf(stderr, "balloonsim merge: out of memory\n");
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(merge_usage, stdout);
+            free(in);
+            return 0;
+        } else if (!strcmp(a, "--allow-mixed"))
+            allow_mixed = 1;
+        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+            quiet = 1;
+        else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "balloonsim merge: unknown option '%s'\n%s", a, merge_usage);
+            free(in);
+            return 2;
+        } else if (!out)
+            out = a;
+        else
+            in[nin++] = a;
+    }
+    if (!out || nin == 0) {
+        fprintf(stderr, "balloonsim merge: expected OUT and at least one IN database\n%s", merge_usage);
+        free(in);
+        return 2;
+    }
+    int rc = SIM_OK;
+    struct stat so;
+    int out_exists = stat(out, &so) == 0;
+    for (size_t i = 0; i < nin && !rc; i++) {
+        struct stat si;
+        if (out_exists && stat(in[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
+            snprintf(err, sizeof err, "%s: is the output database itself", in[i]);
+            rc = SIM_EINPUT;
+            break;
+        }
+        rc = merge_check_input(in[i], &ks, err, sizeof err);
+    }
+    if (rc)
+        goto fail;
+    if ((rc = db_open(out, &db, err, sizeof err)) || (rc = record_schema(db, err, sizeof err)) ||
+        (rc = db_exec(db, point_summary_schema, err, sizeof err)))
+        goto fail;
+    sqlite3_stmt *st = NULL;
+    if ((rc = db_prepare(db, "SELECT value FROM meta WHERE key='schema_version'", &st, err, sizeof err)))
+        goto fail;
+    int64_t over = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    if (over != DB_SCHEMA_VERSION) {
+        snprintf(err, sizeof err, "%s: schema version %lld differs from this build's %d; merge needs equal versions",
+                 out, (long long)over, DB_SCHEMA_VERSION);
+        rc = SIM_EINPUT;
+        goto fail;
+    }
+    if ((rc = db_prepare(db, "SELECT DISTINCT study_key FROM runs WHERE status='complete'", &st, err, sizeof err)))
+        goto fail;
+    keyset_t outks;
+    memset(&outks, 0, sizeof outks);
+    while (!rc && sqlite3_step(st) == SQLITE_ROW)
+        rc = keyset_add(&outks, (const char *)sqlite3_column_text(st, 0), out);
+    sqlite3_finalize(st);
+    for (size_t i = 0; i < ks.n && !rc; i++)
+        rc = keyset_add(&outks, ks.key[i], ks.file[i]);
+    if (!rc && outks.n > 1 && !allow_mixed) {
+        snprintf(err, sizeof err, "runs of different studies: %s (in %s) and %s (in %s) -- a different scenario "
+                 "or --set; merge them anyway with --allow-mixed", outks.key[0], outks.file[0], outks.key[1],
+                 outks.file[1]);
+        rc = SIM_EINPUT;
+    }
+    keyset_free(&outks);
+    if (rc)
+        goto fail;
+    merge_count_t mc;
+    memset(&mc, 0, sizeof mc);
+    for (size_t i = 0; i < nin && !rc; i++)
+        rc = merge_one(db, in[i], &mc, err, sizeof err);
+    if (rc)
+        goto fail;
+    if ((rc = sweep_point_summary(db, err, sizeof err)))
+        goto fail;
+    if (!quiet)
+        print_point_table(db, NULL, stdout);
+    if (mc.differ)
+        fprintf(stderr, "balloonsim merge: warning: %zu runs already in %s have a different fingerprint "
+                "than in the input (kept %s's)\n", mc.differ, out, out);
+    if (mc.incomplete)
+        fprintf(stderr, "balloonsim merge: %zu runs of the inputs are not complete and were not copied "
+                "(rerun their sweep to finish them, then merge again)\n", mc.incomplete);
+    if (!quiet)
+        printf("merge: %zu runs copied (%zu replaced incomplete ones), %zu already complete in %s, "
+               "%zu incomplete left out\n", mc.copied, mc.replaced, mc.present, out, mc.incomplete);
+    status = mc.incomplete ? 1 : 0;
+    goto out;
+fail:
+    fprintf(stderr, "balloonsim merge: %s\n", err);
+    status = rc == SIM_EINPUT || rc == SIM_EIO || rc == SIM_ENOMEM ? 2 : 3;
+out:
+    db_close(db);
+    keyset_free(&ks);
+    free(in);
+    return status;
+}

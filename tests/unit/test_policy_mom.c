@@ -1,0 +1,194 @@
+/*
+ * tests/unit/test_policy_mom.c -- Criterion suite "policy_mom": the oVirt MOM balloon rules
+ * (models/policies/mom.c, REFERENCE.md 3).
+ *
+ * Each test runs a small scenario through the whole model (scenario_load + dc_run) into a
+ * temporary SQLite database under /tmp and checks what the simulator itself recorded:
+ * the targets table (written by policy_set_target, not by the policy), VM samples and
+ * balloon operations.  Samples are taken every 10 s, the policy acts every 10 s at the
+ * same instants and before the sample (dc.h priorities), and the virtio driver needs 5 ms
+ * to start: a sample at a decision time shows the memory the policy saw.
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "sim/ini.h"
+#include "models/dc.h"
+#include "models/record.h"
+#include "models/scenario.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static char err[SIM_ERR_MAX];
+
+/* Run `text` once into a fresh database /tmp/balloonsim-test-NAME-PID.db; return it open. */
+static sqlite3 *run_text(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/balloonsim-test-%s-%d.db", name, (int)getpid());
+    unlink(path);
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    db_t *db = NULL;
+    cr_assert_eq(sim_ini_load_string(name, text, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    db_run_info_t info = {"test", 0, 0, 0, 1, name, text, "", s->policy->name};
+    dc_options_t opt = {.seed = 1, .check = 1};
+    dc_result_t res;
+    int rc = dc_run(s, db, &info, &opt, &res, err, sizeof err);
+    cr_assert_eq(rc, 0, "dc_run: %s", err);
+    db_close(db);
+    scenario_destroy(s);
+    sim_ini_destroy(ini);
+    sqlite3 *q = NULL;
+    cr_assert_eq(sqlite3_open(path, &q), SQLITE_OK);
+    unlink(path);              /* the open handle keeps the file readable */
+    return q;
+}
+
+/* One number from a query (printf-style); NAN when the result is NULL or empty. */
+static double qnum(sqlite3 *q, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(q, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(q));
+    double v = NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+#define MIB (1024.0 * 1024.0)
+
+/* An 8 GiB host; two web VMs (1 GiB anon + 1 GiB file set) and a hog (2.5 GiB anon) of
+ * 3 GiB each: about 15% of the host free, MOM's "pressure" (< 20%).  The hog stops at
+ * `hog_stop`, and the pressure goes. */
+static const char *pressure_scenario(char *buf, size_t len, const char *hog_stop, const char *extra)
+{
+    snprintf(buf, len,
+             "[simulation]\nduration = 15min\nsample_interval = 10s\noutput = vm\n"
+             "[host]\nmemory = 8GiB\n"
+             "[vm web]\ncount = 2\nmemory = 3GiB\nworkload = constant\nworkload.mean = 1GiB\n"
+             "workload.file_set = 1GiB\nworkload.access_rate = 16MiB/s\n"
+             "[vm hog]\nmemory = 3GiB\nworkload = constant\nworkload.mean = 2.5GiB\n"
+             "workload.file_set = 64MiB\nstop = %s\n"
+             "[balloon]\npreset = virtio\n"
+             "[policy]\nname = mom\n%s",
+             hog_stop, extra);
+    return buf;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+Test(policy_mom, one_interval_moves_at_most_max_change)
+{
+    char text[2048];
+    sqlite3 *q = run_text("mom-step", pressure_scenario(text, sizeof text, "5min", ""));
+    /* Every target, against the memory the guest had when it was decided. */
+    const char *join =
+        "FROM targets t JOIN vm_samples s ON s.vm_id = t.vm_id AND s.time_ns = t.time_ns";
+    double n = qnum(q, "SELECT count(*) %s", join);
+    double shrinks = qnum(q, "SELECT count(*) %s WHERE t.usable_target_bytes < s.usable_bytes", join);
+    double grows = qnum(q, "SELECT count(*) %s WHERE t.usable_target_bytes > s.usable_bytes", join);
+    double worst = qnum(q, "SELECT max(abs(t.usable_target_bytes - s.usable_bytes) * 1.0 / s.usable_bytes) %s", join);
+    cr_assert_gt(shrinks, 5, "MOM should shrink under pressure (%g targets, %g shrinks)", n, shrinks);
+    cr_assert_gt(grows, 5, "MOM should grow once the pressure is gone (%g grows)", grows);
+    cr_assert_eq(qnum(q, "SELECT count(*) FROM targets"), n, "every target is matched by a sample");
+    /* 5% plus the rounding of the virtio driver's 1 MiB grain on a >= 1 GiB guest */
+    cr_assert_leq(worst, 0.05 + 1.0 / 1024, "a target moved %.2f%% in one interval", worst * 100);
+    /* ...and the driver really moved the balloon. */
+    cr_assert_gt(qnum(q, "SELECT max(balloon_bytes) FROM vm_samples"), 100 * MIB);
+    sqlite3_close(q);
+}
+
+Test(policy_mom, small_changes_are_skipped)
+{
+    char text[2048];
+    /* The hog never stops: the web VMs shrink to their floor (used + free target) and
+     * then sit there, where every newly computed size is within 0.25% of the current one. */
+    sqlite3 *q = run_text("mom-skip", pressure_scenario(text, sizeof text, "0s", ""));
+    const char *join = "FROM targets t JOIN vm_samples s ON s.vm_id = t.vm_id AND s.time_ns = t.time_ns";
+    double n = qnum(q, "SELECT count(*) %s", join);
+    double smallest = qnum(q, "SELECT min(abs(t.usable_target_bytes - s.usable_bytes) * 1.0 / s.usable_bytes) %s", join);
+    cr_assert_gt(n, 5);
+    cr_assert_gt(smallest, 0.0025 - 1.0 / 3072, "a change of %.3f%% was made", smallest * 100);
+    /* Skipped: the targets stop while the policy keeps running (it acts every 10 s for
+     * 15 min = 90 times per VM); the last target of a web VM comes well before the end. */
+    double last_web = qnum(q, "SELECT max(t.time_ns) FROM targets t JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
+    cr_assert_lt(last_web, 12 * 60e9, "targets kept coming until %.0f s", last_web / 1e9);
+    double acts = qnum(q, "SELECT count(*) FROM policy_log WHERE what = 'pressure'");
+    cr_assert_geq(acts, 89, "the policy acted %g times", acts);
+    /* The host is still under pressure at the end (so shrinking was wanted but small). */
+    double hf = qnum(q, "SELECT value FROM policy_log WHERE what = 'host_free_fraction' ORDER BY time_ns DESC LIMIT 1");
+    cr_assert_lt(hf, 0.20, "host free fraction %.3f", hf);
+    sqlite3_close(q);
+}
+
+Test(policy_mom, grows_when_the_host_is_not_under_pressure)
+{
+    char text[2048];
+    sqlite3 *q = run_text("mom-grow", pressure_scenario(text, sizeof text, "5min", ""));
+    /* Before the hog stops the web VMs were ballooned... */
+    double ballooned = qnum(q, "SELECT max(s.balloon_bytes) FROM vm_samples s JOIN vms v USING (vm_id) "
+                               "WHERE v.grp = 'web' AND s.time_ns <= 300e9");
+    cr_assert_gt(ballooned, 256 * MIB, "web VMs ballooned only %.0f MiB", ballooned / MIB);
+    /* ...after it, no pressure is seen and the policy only grows them, back to 3 GiB. */
+    double pressure_after = qnum(q, "SELECT max(value) FROM policy_log WHERE what = 'pressure' AND time_ns > 400e9");
+    cr_assert_eq(pressure_after, 0);
+    double shrink_after = qnum(q, "SELECT count(*) FROM targets t JOIN vm_samples s USING (vm_id, time_ns) "
+                                  "WHERE t.time_ns > 400e9 AND t.usable_target_bytes < s.usable_bytes");
+    cr_assert_eq(shrink_after, 0);
+    double final = qnum(q, "SELECT min(value) FROM vm_summary m JOIN vms v USING (vm_id) "
+                           "WHERE v.grp = 'web' AND m.metric = 'usable_final_bytes'");
+    cr_assert_geq(final, 3072 * MIB - 1 * MIB, "web VMs end at %.0f MiB", final / MIB);
+    sqlite3_close(q);
+}
+
+Test(policy_mom, guaranteed_minimum_is_kept)
+{
+    /* A guaranteed 2.5 GiB for the web VMs (`min`, inserted into [vm web]): the shrink
+     * floor is max(guaranteed, used + free target), so they never go below it. */
+    char text[2048], scn[2048];
+    pressure_scenario(scn, sizeof scn, "0s", "");
+    const char *at = strstr(scn, "[vm hog]");
+    cr_assert_not_null(at);
+    snprintf(text, sizeof text, "%.*smin = 2.5GiB\n%s", (int)(at - scn), scn, at);
+    sqlite3 *q = run_text("mom-min", text);
+    double low = qnum(q, "SELECT min(s.usable_bytes) FROM vm_samples s JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
+    cr_assert_geq(low, 2560 * MIB - 1 * MIB, "a web VM fell to %.0f MiB", low / MIB);
+    double shrank = qnum(q, "SELECT count(*) FROM targets t JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
+    cr_assert_gt(shrank, 0, "the web VMs were not ballooned at all");
+    sqlite3_close(q);
+}
+
+Test(policy_mom, bad_keys_are_refused)
+{
+    const char *bad[] = {
+        "[host]\nmemory = 1GiB\n[vm a]\nmemory = 512MiB\n[policy]\nname = mom\ninterval = 7s\n",
+        "[host]\nmemory = 1GiB\n[vm a]\nmemory = 512MiB\n[policy]\nname = mom\ncritical = 30%\n",
+        "[host]\nmemory = 1GiB\n[vm a]\nmemory = 512MiB\n[policy]\nname = mom\nmin_change = 10%\n",
+    };
+    const char *words[] = {"multiple of monitor", "critical", "min_change"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sim_ini_t *ini = NULL;
+        scenario_t *s = NULL;
+        cr_assert_eq(sim_ini_load_string("bad.ini", bad[i], &ini, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(scenario_load(ini, &s, err, sizeof err), SIM_EINPUT, "case %zu accepted", i);
+        cr_assert_not_null(strstr(err, words[i]), "message '%s' lacks '%s'", err, words[i]);
+        cr_assert_not_null(strstr(err, "policy"), "message '%s' does not name [policy]", err);
+        sim_ini_destroy(ini);
+    }
+}

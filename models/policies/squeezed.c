@@ -221,7 +221,7 @@ static int one_iteration(squeezed_state_t *st, policy_ctx_t *ctx)
     for (int32_t i = 0; i < st->nvms; i++) {
         if (!d[i].running || st->inactive[i])
             continue;
-        if ((d[i].want < d[i].actual - tol) != freeing)
+        if (0)
             continue;
         int64_t current = st->written[i] >= 0 ? st->written[i] : d[i].target;
         if (llabs(d[i].want - current) > tol) {

@@ -26,13 +26,24 @@
 /* ------------------------------------------------------------------ helpers */
 
 static char err[SIM_ERR_MAX];
+static char path[256];
 
-/* Run `text` once into a fresh database /tmp/balloonsim-test-NAME-PID.db; return it open. */
+static void remove_db(void)
+{
+    char p[300];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+/* Run `text` once into a fresh database /tmp/balloonsim-test-NAME-PID.db; return it open
+ * (close it with done()). */
 static sqlite3 *run_text(const char *name, const char *text)
 {
-    char path[256];
     snprintf(path, sizeof path, "/tmp/balloonsim-test-%s-%d.db", name, (int)getpid());
-    unlink(path);
+    remove_db();
     sim_ini_t *ini = NULL;
     scenario_t *s = NULL;
     db_t *db = NULL;
@@ -50,8 +61,13 @@ static sqlite3 *run_text(const char *name, const char *text)
     sim_ini_destroy(ini);
     sqlite3 *q = NULL;
     cr_assert_eq(sqlite3_open(path, &q), SQLITE_OK);
-    unlink(path);              /* the open handle keeps the file readable */
     return q;
+}
+
+static void done(sqlite3 *q)
+{
+    sqlite3_close(q);
+    remove_db();
 }
 
 /* One number from a query (printf-style); NAN when the result is NULL or empty. */
@@ -73,21 +89,24 @@ static double qnum(sqlite3 *q, const char *fmt, ...)
 
 #define MIB (1024.0 * 1024.0)
 
-/* An 8 GiB host; two web VMs (1 GiB anon + 1 GiB file set) and a hog (2.5 GiB anon) of
- * 3 GiB each: about 15% of the host free, MOM's "pressure" (< 20%).  The hog stops at
- * `hog_stop`, and the pressure goes. */
-static const char *pressure_scenario(char *buf, size_t len, const char *hog_stop, const char *extra)
+/* An 8 GiB host; two web VMs of 3 GiB (1.25 GiB anon + 1 GiB file set, `web_extra`
+ * added to their section) and a hog (anon `hog_mean` in `hog_memory`) that stops at
+ * `hog_stop` (0s: never).  With a 3 GiB / 2.5 GiB hog about 12% of the host is free at
+ * first, MOM's "pressure" (< 20%); with a 4 GiB / 3.75 GiB hog the pressure persists even
+ * when the web VMs sit at their floor. */
+static const char *pressure_scenario(char *buf, size_t len, const char *hog_memory, const char *hog_mean,
+                                     const char *hog_stop, const char *web_extra)
 {
     snprintf(buf, len,
              "[simulation]\nduration = 15min\nsample_interval = 10s\noutput = vm\n"
              "[host]\nmemory = 8GiB\n"
-             "[vm web]\ncount = 2\nmemory = 3GiB\nworkload = constant\nworkload.mean = 1GiB\n"
-             "workload.file_set = 1GiB\nworkload.access_rate = 16MiB/s\n"
-             "[vm hog]\nmemory = 3GiB\nworkload = constant\nworkload.mean = 2.5GiB\n"
+             "[vm web]\ncount = 2\nmemory = 3GiB\nworkload = constant\nworkload.mean = 1.25GiB\n"
+             "workload.file_set = 1GiB\nworkload.access_rate = 256MiB/s\n%s"
+             "[vm hog]\nmemory = %s\nworkload = constant\nworkload.mean = %s\n"
              "workload.file_set = 64MiB\nstop = %s\n"
              "[balloon]\npreset = virtio\n"
-             "[policy]\nname = mom\n%s",
-             hog_stop, extra);
+             "[policy]\nname = mom\n",
+             web_extra, hog_memory, hog_mean, hog_stop);
     return buf;
 }
 
@@ -96,7 +115,7 @@ static const char *pressure_scenario(char *buf, size_t len, const char *hog_stop
 Test(policy_mom, one_interval_moves_at_most_max_change)
 {
     char text[2048];
-    sqlite3 *q = run_text("mom-step", pressure_scenario(text, sizeof text, "5min", ""));
+    sqlite3 *q = run_text("mom-step", pressure_scenario(text, sizeof text, "3GiB", "2.5GiB", "5min", ""));
     /* Every target, against the memory the guest had when it was decided. */
     const char *join =
         "FROM targets t JOIN vm_samples s ON s.vm_id = t.vm_id AND s.time_ns = t.time_ns";
@@ -111,7 +130,7 @@ Test(policy_mom, one_interval_moves_at_most_max_change)
     cr_assert_leq(worst, 0.05 + 1.0 / 1024, "a target moved %.2f%% in one interval", worst * 100);
     /* ...and the driver really moved the balloon. */
     cr_assert_gt(qnum(q, "SELECT max(balloon_bytes) FROM vm_samples"), 100 * MIB);
-    sqlite3_close(q);
+    done(q);
 }
 
 Test(policy_mom, small_changes_are_skipped)
@@ -119,7 +138,7 @@ Test(policy_mom, small_changes_are_skipped)
     char text[2048];
     /* The hog never stops: the web VMs shrink to their floor (used + free target) and
      * then sit there, where every newly computed size is within 0.25% of the current one. */
-    sqlite3 *q = run_text("mom-skip", pressure_scenario(text, sizeof text, "0s", ""));
+    sqlite3 *q = run_text("mom-skip", pressure_scenario(text, sizeof text, "4GiB", "3.75GiB", "0s", ""));
     const char *join = "FROM targets t JOIN vm_samples s ON s.vm_id = t.vm_id AND s.time_ns = t.time_ns";
     double n = qnum(q, "SELECT count(*) %s", join);
     double smallest = qnum(q, "SELECT min(abs(t.usable_target_bytes - s.usable_bytes) * 1.0 / s.usable_bytes) %s", join);
@@ -134,13 +153,13 @@ Test(policy_mom, small_changes_are_skipped)
     /* The host is still under pressure at the end (so shrinking was wanted but small). */
     double hf = qnum(q, "SELECT value FROM policy_log WHERE what = 'host_free_fraction' ORDER BY time_ns DESC LIMIT 1");
     cr_assert_lt(hf, 0.20, "host free fraction %.3f", hf);
-    sqlite3_close(q);
+    done(q);
 }
 
 Test(policy_mom, grows_when_the_host_is_not_under_pressure)
 {
     char text[2048];
-    sqlite3 *q = run_text("mom-grow", pressure_scenario(text, sizeof text, "5min", ""));
+    sqlite3 *q = run_text("mom-grow", pressure_scenario(text, sizeof text, "3GiB", "2.5GiB", "5min", ""));
     /* Before the hog stops the web VMs were ballooned... */
     double ballooned = qnum(q, "SELECT max(s.balloon_bytes) FROM vm_samples s JOIN vms v USING (vm_id) "
                                "WHERE v.grp = 'web' AND s.time_ns <= 300e9");
@@ -154,24 +173,20 @@ Test(policy_mom, grows_when_the_host_is_not_under_pressure)
     double final = qnum(q, "SELECT min(value) FROM vm_summary m JOIN vms v USING (vm_id) "
                            "WHERE v.grp = 'web' AND m.metric = 'usable_final_bytes'");
     cr_assert_geq(final, 3072 * MIB - 1 * MIB, "web VMs end at %.0f MiB", final / MIB);
-    sqlite3_close(q);
+    done(q);
 }
 
 Test(policy_mom, guaranteed_minimum_is_kept)
 {
-    /* A guaranteed 2.5 GiB for the web VMs (`min`, inserted into [vm web]): the shrink
-     * floor is max(guaranteed, used + free target), so they never go below it. */
-    char text[2048], scn[2048];
-    pressure_scenario(scn, sizeof scn, "0s", "");
-    const char *at = strstr(scn, "[vm hog]");
-    cr_assert_not_null(at);
-    snprintf(text, sizeof text, "%.*smin = 2.5GiB\n%s", (int)(at - scn), scn, at);
-    sqlite3 *q = run_text("mom-min", text);
+    /* A guaranteed 2.5 GiB for the web VMs: the shrink floor is max(guaranteed, used +
+     * free target), so under lasting pressure they shrink, but never below it. */
+    char text[2048];
+    sqlite3 *q = run_text("mom-min", pressure_scenario(text, sizeof text, "4GiB", "3.75GiB", "0s", "min = 2.5GiB\n"));
     double low = qnum(q, "SELECT min(s.usable_bytes) FROM vm_samples s JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
     cr_assert_geq(low, 2560 * MIB - 1 * MIB, "a web VM fell to %.0f MiB", low / MIB);
     double shrank = qnum(q, "SELECT count(*) FROM targets t JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
     cr_assert_gt(shrank, 0, "the web VMs were not ballooned at all");
-    sqlite3_close(q);
+    done(q);
 }
 
 Test(policy_mom, bad_keys_are_refused)

@@ -1,0 +1,271 @@
+/*
+ * tests/unit/test_model.c -- the memory model: guest reclaim order and OOM, page
+ * conservation on random scenarios, balloon timing and refusal, and host swapping
+ * against ballooning (issue 3).  Runs go to temporary SQLite databases.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "sim/db.h"
+#include "sim/ini.h"
+#include "models/dc.h"
+#include "models/guest.h"
+#include "models/record.h"
+#include "models/scenario.h"
+
+/* Run scenario text with the conservation check on; returns dc_run's code and leaves the
+ * database open in *dbp (caller closes). */
+static int run_text(const char *text, uint64_t seed, db_t **dbp, char *err)
+{
+    sim_ini_t *ini;
+    scenario_t *s;
+    int rc = sim_ini_load_string("test.ini", text, &ini, err, SIM_ERR_MAX);
+    cr_assert_eq(rc, 0, "%s", err);
+    rc = scenario_load(ini, &s, err, SIM_ERR_MAX);
+    cr_assert_eq(rc, 0, "%s", err);
+    char path[] = "/tmp/balloonsim-test-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    close(fd);
+    unlink(path);
+    db_t *db;
+    cr_assert_eq(db_open(path, &db, err, SIM_ERR_MAX), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, SIM_ERR_MAX), 0, "%s", err);
+    db_run_info_t info = {"test", 0, 0, 0, seed, "test.ini", text, "", s->policy->name};
+    dc_options_t opt = {seed, NULL, 1, NULL, NULL};
+    dc_result_t res;
+    rc = dc_run(s, db, &info, &opt, &res, err, SIM_ERR_MAX);
+    scenario_destroy(s);
+    sim_ini_destroy(ini);
+    *dbp = db;
+    unlink(path);   /* the open handle keeps it alive */
+    return rc;
+}
+
+static double q1(db_t *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    cr_assert_eq(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
+    double v = NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static double metric(db_t *db, const char *name)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT value FROM run_summary WHERE metric='%s'", name);
+    return q1(db, sql);
+}
+
+/* ------------------------------------------------------------------ guest */
+
+Test(model, guest_reclaim_order_free_then_cache_then_anon)
+{
+    guest_t g;
+    guest_init(&g, 1000, 100, 1000, NULL);
+    workload_sample_t s = {.anon_pages = 400, .file_pages = 300, .active_fraction = 1, .access_pages_per_s = 0};
+    guest_delta_t d = {0};
+    guest_set_demand(&g, &s, &d);
+    g.cache_pages = 300;          /* a warm cache */
+    int64_t free0 = guest_free_pages(&g);
+    cr_assert_eq(free0, 1000 - 100 - 400 - 300);
+    memset(&d, 0, sizeof d);
+    guest_reclaim(&g, free0, &d);         /* free pages only */
+    cr_assert_eq(g.cache_pages, 300);
+    cr_assert_eq(g.anon_pages, 400);
+    cr_assert_eq(d.swap_out_pages, 0);
+    guest_reclaim(&g, 200, &d);           /* then page cache */
+    cr_assert_eq(g.cache_pages, 100);
+    cr_assert_eq(g.anon_pages, 400);
+    cr_assert_eq(d.swap_out_pages, 0);
+    guest_reclaim(&g, 150, &d);           /* cache exhausted: 50 anon pages to swap */
+    cr_assert_eq(g.cache_pages, 0);
+    cr_assert_eq(g.anon_pages, 350);
+    cr_assert_eq(g.swapped_pages, 50);
+    cr_assert_eq(d.swap_out_pages, 50);
+    char err[256];
+    cr_assert_eq(guest_check(&g, err, sizeof err), 0, "%s", err);
+}
+
+Test(model, guest_oom_is_an_event_not_a_crash)
+{
+    guest_t g;
+    guest_init(&g, 1000, 100, 200, NULL);
+    workload_sample_t s = {.anon_pages = 1500};
+    guest_delta_t d = {0};
+    guest_set_demand(&g, &s, &d);
+    /* fits: 900 resident + 200 swap = 1100; 400 dropped by one OOM kill */
+    cr_assert_eq(d.oom_kills, 1);
+    cr_assert_eq(d.oom_dropped_pages, 400);
+    cr_assert_eq(g.anon_pages, 900);
+    cr_assert_eq(g.swapped_pages, 200);
+    cr_assert(g.in_oom);
+    /* the same demand again is the same episode, not a new kill */
+    memset(&d, 0, sizeof d);
+    s.anon_pages = 1600;
+    guest_set_demand(&g, &s, &d);
+    cr_assert_eq(d.oom_kills, 1 - 1 + (g.in_oom ? 0 : 1));
+    char err[256];
+    cr_assert_eq(guest_check(&g, err, sizeof err), 0, "%s", err);
+}
+
+Test(model, guest_lazy_swap_in_and_cache_refill_follow_faults)
+{
+    guest_t g;
+    guest_init(&g, 1000, 100, 1000, NULL);
+    workload_sample_t s = {.anon_pages = 1000, .file_pages = 0, .access_pages_per_s = 1000};
+    guest_delta_t d = {0};
+    guest_set_demand(&g, &s, &d);       /* 900 resident, 100 swapped */
+    cr_assert_eq(g.swapped_pages, 100);
+    guest_grow(&g, 500);                /* deflate: room for everything */
+    guest_rates_t r;
+    guest_rates(&g, &r);
+    cr_assert_float_eq(r.swapin_faults_per_s, 1000.0 * 100 / 1000, 1e-9);
+    memset(&d, 0, sizeof d);
+    guest_advance(&g, &r, 0.05, &d);    /* 5 faults in 50 ms */
+    cr_assert_eq(d.swap_in_pages, 5);
+    cr_assert_eq(g.swapped_pages, 95);
+}
+
+/* ------------------------------------------------------------------ conservation */
+
+Test(model, pages_are_conserved_on_random_scenarios, .timeout = 120)
+{
+    static const char *policies[] = {"static", "oracle", "esx-share", "hyperv-dm", "mom", "squeezed", "senpai"};
+    static const char *workloads[] = {"constant", "diurnal", "onoff", "spikes", "ou", "step"};
+    static const char *presets[] = {"vmware", "virtio", "hyperv", "xen"};
+    char text[4096], err[SIM_ERR_MAX];
+    unsigned seed = 12345;
+    int ran = 0;
+    for (int k = 0; k < 24; k++) {
+        seed = seed * 1103515245u + 12345u;
+        const char *pol = policies[(seed >> 8) % 7];
+        if (!policy_find(pol))
+            continue;
+        int hosts = 1 + (int)((seed >> 12) % 3);
+        int host_gib = 4 + (int)((seed >> 16) % 8);
+        int nvm = 1 + (int)((seed >> 20) % 5);
+        snprintf(text, sizeof text,
+                 "[simulation]\nduration = 20min\nsample_interval = 1min\n"
+                 "[host]\ncount = %d\nmemory = %dGiB\n"
+                 "[vm a]\ncount = %d\nmemory = 2GiB\nmin = 256MiB\nworkload = %s\nworkload.mean = 1GiB\n"
+                 "workload.amplitude = 512MiB\nworkload.file_set = 512MiB\n"
+                 "[vm b]\ncount = %d\nmemory = 3GiB\nstartup = 1GiB\nworkload = %s\nworkload.mean = 2GiB\n"
+                 "workload.amplitude = 1GiB\nstop = 15min\n"
+                 "[balloon]\npreset = %s\nmtbf = %s\nrefuse_probability = %s\n"
+                 "[policy]\nname = %s\n",
+                 hosts, host_gib, nvm, workloads[(seed >> 3) % 6], 1 + nvm / 2, workloads[(seed >> 5) % 6],
+                 presets[(seed >> 24) % 4], (seed & 1) ? "5min" : "0s", (seed & 2) ? "10%" : "0", pol);
+        db_t *db;
+        int rc = run_text(text, seed, &db, err);
+        cr_assert_eq(rc, 0, "scenario %d (%s) failed: %s\n%s", k, pol, err, text);
+        cr_assert_eq(q1(db, "SELECT count(*) FROM runs WHERE status='complete'"), 1);
+        db_close(db);
+        ran++;
+    }
+    cr_assert_geq(ran, 6);
+}
+
+/* ------------------------------------------------------------------ balloon */
+
+static const char *one_vm =
+    "[simulation]\nduration = 5min\nsample_interval = 10s\n"
+    "[host]\nmemory = 8GiB\n"
+    "[vm v]\nmemory = 4GiB\nkernel = 64MiB\nworkload = constant\nworkload.mean = 1GiB\n"
+    "workload.file_set = 0B\n"
+    "[balloon]\npreset = vmware\nlatency = %s\ninflate_rate = %s\nchunk = 16MiB\n"
+    "refuse_probability = %s\n"
+    "[policy]\nname = oracle\nheadroom = 0%%\ninterval = 1s\n";
+
+Test(model, inflation_finishes_at_latency_plus_size_over_rate)
+{
+    char text[1024], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text, one_vm, "2s", "128MiB/s", "0");
+    db_t *db;
+    cr_assert_eq(run_text(text, 1, &db, err), 0, "%s", err);
+    double n = q1(db, "SELECT count(*) FROM balloon_ops WHERE kind='inflate' AND outcome='ok'");
+    cr_assert_geq(n, 1);
+    double issued = q1(db, "SELECT issued_ns FROM balloon_ops WHERE kind='inflate' ORDER BY issued_ns LIMIT 1");
+    double started = q1(db, "SELECT started_ns FROM balloon_ops WHERE kind='inflate' ORDER BY issued_ns LIMIT 1");
+    double finished = q1(db, "SELECT finished_ns FROM balloon_ops WHERE kind='inflate' ORDER BY issued_ns LIMIT 1");
+    double moved = q1(db, "SELECT moved_bytes FROM balloon_ops WHERE kind='inflate' ORDER BY issued_ns LIMIT 1");
+    cr_assert_gt(moved, 1e9, "the idle memory (about 2.9 GiB) is ballooned: moved %g", moved);
+    cr_assert_float_eq(started - issued, 2e9, 1, "latency");
+    double expect_ns = moved / (128.0 * 1048576) * 1e9;
+    double chunk_ns = 16.0 / 128 * 1e9;
+    cr_assert(fabs((finished - started) - expect_ns) <= chunk_ns, "took %g s, expected %g s",
+              (finished - started) / 1e9, expect_ns / 1e9);
+    db_close(db);
+}
+
+Test(model, a_refusing_driver_never_moves_and_backs_off)
+{
+    char text[1024], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text, one_vm, "10ms", "1GiB/s", "100%");
+    db_t *db;
+    cr_assert_eq(run_text(text, 1, &db, err), 0, "%s", err);
+    cr_assert_gt(q1(db, "SELECT count(*) FROM balloon_ops WHERE outcome='refused'"), 3);
+    cr_assert_eq(q1(db, "SELECT coalesce(sum(moved_bytes),0) FROM balloon_ops"), 0);
+    cr_assert_eq(metric(db, "balloon_inflated_bytes"), 0);
+    /* back-off doubles: the gap between refusals grows up to retry_max (32 s) */
+    double gaps_grow = q1(db, "SELECT max(finished_ns) - min(finished_ns) FROM balloon_ops WHERE outcome='refused'");
+    double count = q1(db, "SELECT count(*) FROM balloon_ops WHERE outcome='refused'");
+    cr_assert_lt(count, 300.0 / 1.0, "refusals are not retried every second: %g in %g s", count, gaps_grow / 1e9);
+    db_close(db);
+}
+
+/* ------------------------------------------------------------------ host swap */
+
+/* The idle VM once used 3 GiB and freed most of it (touched but free: only ballooning can
+ * find it); later the busy VM grows from 512 MiB to 3 GiB. */
+static const char *two_vms =
+    "[simulation]\nduration = 30min\nsample_interval = 30s\n"
+    "[host]\nmemory = %s\n"
+    "[vm busy]\nmemory = 4GiB\nmin = 4GiB\nworkload = step\nworkload.mean = 512MiB\nworkload.amplitude = 2560MiB\n"
+    "workload.step_at = 5min\nworkload.file_set = 256MiB\n"
+    "[vm idle]\nmemory = 4GiB\nworkload = step\nworkload.mean = 3GiB\nworkload.amplitude = -2560MiB\n"
+    "workload.step_at = 2min\nworkload.active_fraction = 0.02\nworkload.access_rate = 1MiB/s\n"
+    "workload.file_set = 0B\n"
+    "[policy]\nname = %s\n";
+
+Test(model, host_swaps_only_when_resident_memory_exceeds_capacity)
+{
+    char text[1024], err[SIM_ERR_MAX];
+    db_t *db;
+    snprintf(text, sizeof text, two_vms, "12GiB", "static");
+    cr_assert_eq(run_text(text, 3, &db, err), 0, "%s", err);
+    cr_assert_eq(metric(db, "host_swap_out_bytes"), 0, "fits: no host swapping");
+    db_close(db);
+    snprintf(text, sizeof text, two_vms, "6GiB", "static");
+    cr_assert_eq(run_text(text, 3, &db, err), 0, "%s", err);
+    cr_assert_gt(metric(db, "host_swap_out_bytes"), 0, "overcommitted: the host swaps");
+    db_close(db);
+}
+
+Test(model, host_swapping_costs_more_faults_than_ballooning_idle_memory)
+{
+    char text[1024], err[SIM_ERR_MAX];
+    db_t *db;
+    snprintf(text, sizeof text, two_vms, "6GiB", "static");
+    cr_assert_eq(run_text(text, 3, &db, err), 0, "%s", err);
+    double swap_faults = metric(db, "host_faults");
+    double swap_busy = q1(db, "SELECT avg(s.value) FROM vm_summary s JOIN vms v USING(run_id, vm_id) "
+                               "WHERE v.grp='busy' AND s.metric='major_faults'");
+    db_close(db);
+    snprintf(text, sizeof text, two_vms, "6GiB", "oracle");
+    cr_assert_eq(run_text(text, 3, &db, err), 0, "%s", err);
+    double balloon_faults = metric(db, "host_faults");
+    double balloon_busy = q1(db, "SELECT avg(s.value) FROM vm_summary s JOIN vms v USING(run_id, vm_id) "
+                                  "WHERE v.grp='busy' AND s.metric='major_faults'");
+    cr_assert_gt(metric(db, "balloon_inflated_bytes"), 0);
+    db_close(db);
+    cr_assert_gt(swap_faults, 10 * (balloon_faults + 1), "host faults: swap %g vs balloon %g", swap_faults,
+                 balloon_faults);
+    cr_assert_gt(swap_busy, balloon_busy, "the busy VM faults more under host swapping");
+}

@@ -1,0 +1,217 @@
+/*
+ * tests/unit/test_policy_squeezed.c -- Criterion suite "policy_squeezed": XenServer's
+ * squeezed (models/policies/squeezed.c, REFERENCE.md 4).
+ *
+ * Each test runs a small scenario through the whole model (scenario_load + dc_run) into a
+ * temporary SQLite database under /tmp and checks what the simulator recorded: VM
+ * samples and summaries, the targets table (written by policy_set_target, in issue
+ * order), balloon operations, and the policy's own log for the "stuck" declarations.
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "sim/ini.h"
+#include "models/dc.h"
+#include "models/record.h"
+#include "models/scenario.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static char err[SIM_ERR_MAX];
+static char path[256];
+
+static void remove_db(void)
+{
+    char p[300];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+/* Run `text` once into a fresh database /tmp/balloonsim-test-NAME-PID.db; return it open
+ * (close it with done()). */
+static sqlite3 *run_text(const char *name, const char *text)
+{
+    snprintf(path, sizeof path, "/tmp/balloonsim-test-%s-%d.db", name, (int)getpid());
+    remove_db();
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    db_t *db = NULL;
+    cr_assert_eq(sim_ini_load_string(name, text, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    db_run_info_t info = {"test", 0, 0, 0, 1, name, text, "", s->policy->name};
+    dc_options_t opt = {.seed = 1, .check = 1};
+    dc_result_t res;
+    int rc = dc_run(s, db, &info, &opt, &res, err, sizeof err);
+    cr_assert_eq(rc, 0, "dc_run: %s", err);
+    db_close(db);
+    scenario_destroy(s);
+    sim_ini_destroy(ini);
+    sqlite3 *q = NULL;
+    cr_assert_eq(sqlite3_open(path, &q), SQLITE_OK);
+    return q;
+}
+
+static void done(sqlite3 *q)
+{
+    sqlite3_close(q);
+    remove_db();
+}
+
+/* One number from a query (printf-style); NAN when the result is NULL or empty. */
+static double qnum(sqlite3 *q, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(q, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(q));
+    double v = NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+#define MIB (1024.0 * 1024.0)
+
+/* Fraction of its [dynamic-min, dynamic-max] range VM `vm` ends at; dynamic-min is the
+ * VM's min, or 25% of its memory when min is 0 (the policy's default_min). */
+static double final_fraction(sqlite3 *q, int vm)
+{
+    return qnum(q, "SELECT (m.value - dmin) / (v.configured_bytes - dmin) FROM vm_summary m JOIN "
+                   "(SELECT *, CASE WHEN min_bytes > 0 THEN min_bytes ELSE configured_bytes / 4 END AS dmin "
+                   " FROM vms) v USING (vm_id) WHERE m.metric = 'usable_final_bytes' AND vm_id = %d", vm);
+}
+
+/* Three domains with different ranges on an 8 GiB host: 9 GiB of dynamic-max. */
+static const char *three_domains =
+    "[simulation]\nduration = 2min\nsample_interval = 10s\n"
+    "[host]\nmemory = 8GiB\n"
+    "[vm a]\nmemory = 4GiB\nmin = 1GiB\nworkload = constant\nworkload.mean = 256MiB\n"
+    "[vm b]\nmemory = 3GiB\nworkload = constant\nworkload.mean = 256MiB\n"
+    "[vm c]\nmemory = 2GiB\nmin = 1.5GiB\nworkload = constant\nworkload.mean = 512MiB\n"
+    "[balloon]\npreset = xen\n"
+    "[policy]\nname = squeezed\n";
+
+/* Domain a can not free memory until 120 s (3.5 GiB of anonymous memory, no guest swap):
+ * its balloon stops short of the target and the driver reports it stuck.  At 120 s its
+ * demand drops to 0.5 GiB and it can give memory back. */
+static const char *stuck_then_free =
+    "[simulation]\nduration = 4min\nsample_interval = 10s\n"
+    "[host]\nmemory = 6GiB\n"
+    "[vm a]\nmemory = 4GiB\nmin = 1GiB\nswap = 0B\nworkload = step\nworkload.mean = 3.5GiB\n"
+    "workload.amplitude = -3GiB\nworkload.step_at = 120s\nworkload.file_set = 64MiB\n"
+    "[vm b]\nmemory = 4GiB\nmin = 1GiB\nworkload = constant\nworkload.mean = 256MiB\n"
+    "[balloon]\npreset = xen\n"
+    "[policy]\nname = squeezed\n";
+
+/* ------------------------------------------------------------------ tests */
+
+Test(policy_squeezed, every_domain_ends_at_the_same_fraction_of_its_range)
+{
+    sqlite3 *q = run_text("sq-same", three_domains);
+    double fa = final_fraction(q, 0), fb = final_fraction(q, 1), fc = final_fraction(q, 2);
+    /* squeezed's gamma here: (8 GiB - 9 GiB - 3 x 32 MiB + 5.75 GiB - 9 MiB) / 5.75 GiB */
+    double gamma = (8192.0 - 9216 - 96 + 5888 - 9) / 5888;
+    cr_assert(fa > 0.05 && fa < 0.95, "a at %.3f: the host must squeeze but not empty", fa);
+    /* within the driver's rounding (2 MiB) and the hit tolerance (4 MiB) of each range */
+    cr_assert_lt(fabs(fa - fb), 0.005, "a %.4f b %.4f", fa, fb);
+    cr_assert_lt(fabs(fa - fc), 0.01, "a %.4f c %.4f", fa, fc);
+    cr_assert_lt(fabs(fa - gamma), 0.005, "a %.4f, gamma %.4f", fa, gamma);
+    /* the allocations fit the host: sum of actual + overhead <= capacity - 9 MiB */
+    double held = qnum(q, "SELECT sum(value) FROM vm_summary WHERE metric = 'usable_final_bytes'");
+    cr_assert_leq(held + 3 * 32 * MIB, 8192 * MIB - 9 * MIB + 3 * 2 * MIB, "%.0f MiB held", held / MIB);
+    cr_assert_eq(qnum(q, "SELECT value FROM run_summary WHERE metric = 'host_swap_out_bytes'"), 0);
+    done(q);
+}
+
+Test(policy_squeezed, a_stuck_domain_is_excluded)
+{
+    sqlite3 *q = run_text("sq-stuck", stuck_then_free);
+    /* a is declared stuck, b never */
+    cr_assert_gt(qnum(q, "SELECT count(*) FROM policy_log WHERE what = 'stuck' AND vm_id = 0"), 0);
+    cr_assert_eq(qnum(q, "SELECT count(*) FROM policy_log WHERE what = 'stuck' AND vm_id = 1"), 0);
+    /* While a is stuck its actual is fixed, and b alone makes room: b ends far lower in
+     * its range than a (with a included both would sit at the same fraction). */
+    const char *frac_at = "SELECT (s.usable_bytes - v.min_bytes) * 1.0 / (v.configured_bytes - v.min_bytes) "
+                          "FROM vm_samples s JOIN vms v USING (vm_id) WHERE vm_id = %d AND time_ns = 110e9";
+    double fa = qnum(q, frac_at, 0), fb = qnum(q, frac_at, 1);
+    cr_assert_gt(fa - fb, 0.2, "at 110 s a %.3f b %.3f", fa, fb);
+    /* and the host was not overcommitted meanwhile */
+    double b = qnum(q, "SELECT usable_bytes FROM vm_samples WHERE vm_id = 1 AND time_ns = 110e9");
+    double a = qnum(q, "SELECT usable_bytes FROM vm_samples WHERE vm_id = 0 AND time_ns = 110e9");
+    cr_assert_leq(a + b + 2 * 32 * MIB, 6144 * MIB, "a %.0f + b %.0f MiB", a / MIB, b / MIB);
+    /* Once a can free memory again (120 s) it is included again: both end level. */
+    cr_assert_lt(fabs(final_fraction(q, 0) - final_fraction(q, 1)), 0.005);
+    done(q);
+}
+
+Test(policy_squeezed, a_refusing_driver_gets_no_new_targets)
+{
+    char text[2048];
+    snprintf(text, sizeof text, "%s", three_domains);
+    char *at = strstr(text, "preset = xen\n");
+    cr_assert_not_null(at);
+    snprintf(at, sizeof text - (size_t)(at - text), "preset = xen\nrefuse_probability = 1\n[policy]\nname = squeezed\n");
+    sqlite3 *q = run_text("sq-refuse", text);
+    /* every domain is declared stuck, and after that no target is written */
+    double first_stuck = qnum(q, "SELECT min(time_ns) FROM policy_log WHERE what = 'stuck'");
+    cr_assert_eq(qnum(q, "SELECT count(DISTINCT vm_id) FROM policy_log WHERE what = 'stuck'"), 3);
+    cr_assert_gt(qnum(q, "SELECT count(*) FROM targets"), 0);
+    cr_assert_eq(qnum(q, "SELECT count(*) FROM targets WHERE time_ns >= %.0f", first_stuck), 0);
+    cr_assert_eq(qnum(q, "SELECT max(balloon_bytes) FROM vm_samples"), 0, "a refusing balloon moved");
+    done(q);
+}
+
+Test(policy_squeezed, freeing_targets_are_issued_before_taking_ones)
+{
+    sqlite3 *q = run_text("sq-phases", stuck_then_free);
+    /* After 120 s a must free memory and b may take it.  b's raise must come only once a's
+     * balloon has given the memory back: after a's inflation that started after 120 s. */
+    double a_freed = qnum(q, "SELECT min(finished_ns) FROM balloon_ops WHERE vm_id = 0 AND kind = 'inflate' "
+                             "AND issued_ns >= 120e9 AND outcome = 'ok'");
+    double b_raise = qnum(q, "SELECT min(time_ns) FROM targets WHERE vm_id = 1 AND time_ns >= 120e9");
+    double b_before = qnum(q, "SELECT usable_target_bytes FROM targets WHERE vm_id = 1 AND time_ns < 120e9 "
+                              "ORDER BY rowid DESC LIMIT 1");
+    double b_after = qnum(q, "SELECT usable_target_bytes FROM targets WHERE vm_id = 1 AND time_ns >= 120e9 "
+                             "ORDER BY rowid LIMIT 1");
+    cr_assert(!isnan(a_freed) && !isnan(b_raise), "a freed at %g, b raised at %g", a_freed, b_raise);
+    cr_assert_gt(b_after, b_before + 256 * MIB, "b's target went from %.0f to %.0f MiB", b_before / MIB, b_after / MIB);
+    cr_assert_geq(b_raise, a_freed, "b raised at %.3f s before a freed at %.3f s", b_raise / 1e9, a_freed / 1e9);
+    /* In the first operation both domains free memory: written in the same step. */
+    cr_assert_eq(qnum(q, "SELECT count(DISTINCT vm_id) FROM targets WHERE time_ns = 10e9"), 2);
+    /* Within any one step, no taking target precedes a freeing one (rowid = issue order). */
+    double bad = qnum(q,
+        "SELECT count(*) FROM targets up JOIN targets dn ON up.time_ns = dn.time_ns AND up.rowid < dn.rowid "
+        "JOIN vm_samples su ON su.vm_id = up.vm_id AND su.time_ns = (SELECT max(time_ns) FROM vm_samples "
+        "  WHERE vm_id = up.vm_id AND time_ns <= up.time_ns) "
+        "JOIN vm_samples sd ON sd.vm_id = dn.vm_id AND sd.time_ns = (SELECT max(time_ns) FROM vm_samples "
+        "  WHERE vm_id = dn.vm_id AND time_ns <= dn.time_ns) "
+        "WHERE up.usable_target_bytes > su.usable_bytes AND dn.usable_target_bytes < sd.usable_bytes");
+    cr_assert_eq(bad, 0);
+    done(q);
+}
+
+Test(policy_squeezed, bad_keys_are_refused)
+{
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    const char *bad = "[host]\nmemory = 1GiB\n[vm a]\nmemory = 512MiB\n[policy]\nname = squeezed\npoll = 3s\n";
+    cr_assert_eq(sim_ini_load_string("bad.ini", bad, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), SIM_EINPUT);
+    cr_assert_not_null(strstr(err, "multiple of poll"), "%s", err);
+    sim_ini_destroy(ini);
+}

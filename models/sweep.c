@@ -497,7 +497,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
         m.wall_s = now_s() - t0;
         m.status = rc == SIM_OK ? (skipped ? RS_SKIPPED : RS_COMPLETE) : rc == SIM_EINTR ? RS_INTERRUPTED : RS_FAILED;
         if (rc && rc != SIM_EINTR)
-            snprintf(m.msg, sizeof m.msg, "%s", err);
+            snprintf(m.msg, sizeof m.msg, "%.239s", err);
         if (write_full(sw->res_wr, &m, sizeof m))
             return 3;
         if (rc == SIM_EINTR)

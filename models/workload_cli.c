@@ -252,7 +252,7 @@ static void print_trace(const workload_trace_t *tr)
     printf("  rows %" PRId64 ": %" PRId64 " kept", st->rows, st->kept_rows);
     if (bb)
         printf(", %" PRId64 " missing dropped (%" PRId64 " all-zero)", st->missing_rows, st->zero_rows);
-    printf(", %" PRId64 " rows repeat a timestamp, %" PRId64 " valid duplicates replaced (Q3); %zu points stored\n",
+    printf(", %" PRId64 " row(s) repeat a timestamp, %" PRId64 " valid duplicate(s) replaced (Q3); %zu points stored\n",
            st->repeated_timestamps, st->duplicate_rows, tr->n);
     if (tr->n == 0) {
         printf("  unusable: no valid memory row\n");

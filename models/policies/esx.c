@@ -175,16 +175,19 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
             break;
     }
     double s = 0, room0 = 0;
+    int all_hi = 1;
     for (size_t i = 0; i < n; i++) {
         double t = alloc_at(&vms[i], a, tau);
         out[i] = (int64_t)floor(t);
         s += (double)out[i];
         if (vms[i].shares <= 0)
             room0 += (double)(vms[i].hi_pages - vms[i].lo_pages);
+        else if (out[i] < vms[i].hi_pages)
+            all_hi = 0;
     }
     /* Every VM with shares is at hi and memory is left: refund zero-share VMs last. */
     double rest = total - s;
-    if (rest >= 1 && room0 > 0) {
+    if (all_hi && rest >= 1 && room0 > 0) {
         for (size_t i = 0; i < n; i++)
             if (vms[i].shares <= 0 && vms[i].hi_pages > vms[i].lo_pages) {
                 double give = rest * (double)(vms[i].hi_pages - vms[i].lo_pages) / room0;
@@ -365,7 +368,7 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
 
     /* 1. sample, and build the allocator's view of every running VM */
     size_t m = 0;
-    int64_t sum_usable = 0;
+    int64_t sum_usable = 0, sum_target = 0;
     for (int32_t i = 0; i < n; i++) {
         policy_vm_obs_t o;
         policy_vm(ctx, i, &o);
@@ -388,6 +391,7 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         s->idx[m] = i;
         m++;
         sum_usable += o.usable_pages;
+        sum_target += o.balloon_stuck ? o.usable_pages : o.assigned_pages - o.balloon_target_pages;
     }
 
     /* 2. state */
@@ -400,9 +404,9 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     if (m == 0)
         return;
 
-    /* 3./4. revoke or give back */
+    /* 3./4. revoke, rebalance or give back */
     int64_t goal = h.high_pages + hyst;
-    int64_t total;
+    int64_t total = sum_usable;
     if (s->level != ESX_HIGH) {
         total = h.free_pages + sum_usable - goal;
         int64_t sum_lo = 0;
@@ -411,20 +415,11 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         if (sum_lo > total && !s->unmet)
             policy_log(ctx, -1, "unmet", (double)((sum_lo - total) * SIM_PAGE_BYTES));
         s->unmet = sum_lo > total;
-    } else if (h.free_pages > h.high_pages + 2 * hyst) {
-        s->unmet = 0;
-        total = h.free_pages - goal;
-        for (size_t j = 0; j < m; j++) {
-            policy_vm_obs_t o;
-            policy_vm(ctx, s->idx[j], &o);
-            int64_t cur = o.assigned_pages - o.balloon_target_pages;
-            esx_alloc_vm_t *a = &s->alloc[j];
-            a->lo_pages = cur < a->lo_pages ? a->lo_pages : cur > a->hi_pages ? a->hi_pages : cur;
-            total += a->lo_pages;
-        }
     } else {
         s->unmet = 0;
-        return;                            /* dead band: nothing moves */
+        total = sum_target;
+        if (h.free_pages > h.high_pages + 2 * hyst)
+            total += h.free_pages - goal;
     }
     esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
     int64_t min_change = p->min_change_bytes / SIM_PAGE_BYTES;

@@ -28,14 +28,16 @@
  * this is the ratio form of senpai.py, not (target - stall) / target.)
  * The limit is clamped to [max(min_size, VM min), configured memory] and page-aligned
  * (senpai's import_limit); it starts at the VM's usable memory when first seen.  When the
- * driver does not accept the limit (its maximum balloon fraction or guest floor keeps the
- * VM above it by more than `slack`), the limit is reset to what the driver accepted, as
- * senpai resets a limit someone else changed.  Targets are set with allow_hot_add = 1
+ * driver's target differs from the limit by more than `slack` (the driver clamped it to
+ * its maximum balloon or guest floor, deflate-on-OOM released pages, the VM rebooted),
+ * the limit becomes what the driver holds, as senpai resets a limit someone else changed
+ * (to memory.current).  Targets are set with allow_hot_add = 1
  * (a limit above the startup size hot-adds where the driver supports it).
  *
  * Senpai looks at no host state: on an overcommitted host the VMs' limits simply sum to
  * what their stall allows (TMO offloads to swap/zswap; the host may swap).
- * Logged (policy_log): "limit" (pages) at every adjustment, with "adj" (signed fraction).
+ * Logged (policy_log): "adj" (signed fraction) and the new "limit" (pages) at every
+ * adjustment that changes the limit.
  *
  * Units: pages and ns in state; the target pressure is a duration per interval.
  */
@@ -74,7 +76,7 @@ static const sim_key_t senpai_keys[] = {
     {"min_size", SIM_KEY_BYTES, SP(min_size_bytes), "100MiB", 0, 1e15, NULL,
      "smallest limit; a VM's own min raises it (size; senpai --min-size 100 MiB)"},
     {"slack", SIM_KEY_BYTES, SP(slack_bytes), "4MiB", 0, 1e12, NULL,
-     "a driver target this far above the limit means the driver refused it (size)"},
+     "a driver target this far from the limit was changed by someone else (size)"},
 };
 static const sim_key_table_t senpai_table = SIM_KEY_TABLE("policy senpai", senpai_keys);
 
@@ -134,12 +136,14 @@ static void adjust(const senpai_params_t *p, policy_ctx_t *ctx, int32_t i, const
         limit = o->configured_pages;
     if (limit < lo)
         limit = lo;
-    v->limit_pages = limit;
     v->integral_ns = 0;
     v->grace = p->interval_ticks - 1;
+    if (limit != v->limit_pages) {
+        policy_log(ctx, i, "adj", factor);
+        policy_log(ctx, i, "limit", (double)limit);
+    }
+    v->limit_pages = limit;
     policy_set_target(ctx, i, limit, 1);
-    policy_log(ctx, i, "adj", factor);
-    policy_log(ctx, i, "limit", (double)limit);
 }
 
 static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
@@ -163,9 +167,10 @@ static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
             v->grace = p->interval_ticks;
             continue;
         }
-        /* The driver clamps targets (maximum balloon, floor): adopt what it accepted. */
+        /* Someone else changed the target (the driver clamped it to its maximum balloon
+         * or floor, deflate-on-OOM, a reboot): adopt it, as senpai's import_limit does. */
         int64_t accepted = o.assigned_pages - o.balloon_target_pages;
-        if (o.balloon_target_pages > 0 && accepted > v->limit_pages + slack)
+        if (v->limit_pages < o.assigned_pages && llabs(accepted - v->limit_pages) > slack)
             v->limit_pages = accepted;
         v->integral_ns += o.stall_fraction * (double)p->tick_ns;
         if (v->integral_ns > pressure_ns) {

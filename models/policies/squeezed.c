@@ -25,15 +25,17 @@
  * SCHEDULE.  Every `interval` (10 s) a balancing operation starts (squeezed's balance
  * loop); it repeats one_iteration every `poll` (1 s, io.wait 1.) until every active
  * domain has reached its target and no target changes; then it ends until the next
- * interval.  At the start of an operation every domain is active again, and a domain whose
- * target is not met has it written again: the Linux Xen driver retries a target by itself
- * (1 s back-off doubling to 32 s), which an idle driver in this simulator does not.
+ * interval.  At the start of an operation every domain is active again, and a domain the
+ * driver reports stuck has its target written again: the Linux Xen driver retries a target
+ * by itself (1 s back-off doubling to 32 s), which an idle driver in this simulator does
+ * not; a driver that still makes no progress is declared inactive 5 s later.
  *
  * MAPPING AND ASSUMPTIONS (documented choices):
  *   - dynamic-max = configured `memory`, capped at assigned memory (squeezed never hot-adds;
  *     with `startup` < `memory` the domain can not exceed its startup size);
  *   - dynamic-min = the VM's `min`; when it is 0, default_min x dynamic-max (25%: XenServer
- *     refuses dynamic-min below 1/4 of static-max for its guests); capped at dynamic-max;
+ *     guests may not balloon below 1/4 of static-max -- an assumption [secondary]); capped
+ *     at dynamic-max;
  *   - actual = usable pages (assigned - balloon); a target is `hit` when within `tolerance`
  *     (squeezed's inaccuracy; it also absorbs the driver's granularity rounding, 2 MiB for
  *     the xen preset);
@@ -221,7 +223,7 @@ static int one_iteration(squeezed_state_t *st, policy_ctx_t *ctx)
     for (int32_t i = 0; i < st->nvms; i++) {
         if (!d[i].running || st->inactive[i])
             continue;
-        if (0)
+        if ((d[i].want < d[i].actual - tol) != freeing)
             continue;
         int64_t current = st->written[i] >= 0 ? st->written[i] : d[i].target;
         if (llabs(d[i].want - current) > tol) {

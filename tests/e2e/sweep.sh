@@ -16,19 +16,22 @@
 #      nothing; merge order does not matter.
 #   6. merge refuses (exit 2, OUT untouched) a non-balloonsim database, a text file, another
 #      schema version, another study (unless --allow-mixed); sweep refuses bad --runs.
-# Durations are short (20 min simulated; 24 h with coarse samples for the kill tests) so the
+# Durations are short (20 min simulated; 72 h with coarse samples for the kill tests) so the
 # whole script takes well under a minute on two cores.
 set -u
 cd "$(dirname "$0")/../.."
 B="${BALLOONSIM:-./balloonsim}"
 T="$(mktemp -d /tmp/balloonsim-sweep-e2e.XXXXXX)"
 trap 'rm -rf "$T"' EXIT
+# A private copy: a rebuild of the binary during the test must not mix two builds.
+cp "$B" "$T/balloonsim" || { echo "FAIL: no binary $B (run make)"; exit 1; }
+B="$T/balloonsim"
 F=scenarios/default.ini
 # 3 points x 2 repetitions = 6 runs
 SMALL=(--set simulation.duration=20min --set simulation.repeat=2 --set 'host.memory=${10GiB,12GiB,14GiB}'
        --set policy.name=esx-share)
 # 4 points x 2 repetitions = 8 longer runs, for the kill tests
-LONG=(--set simulation.duration=24h --set simulation.sample_interval=5min --set simulation.repeat=2
+LONG=(--set simulation.duration=72h --set simulation.sample_interval=5min --set simulation.repeat=2
       --set 'host.memory=${9GiB,10GiB,11GiB,12GiB}' --set policy.name=esx-share)
 fails=0
 ok()   { echo "  ok: $*"; }
@@ -57,7 +60,17 @@ same_db() {   # same_db A B: the dumps are equal and non-trivial
   [ -s "$T/dump.a" ] && cmp -s "$T/dump.a" "$T/dump.b" && return 0
   echo "    $1 and $2 differ:"; diff "$T/dump.a" "$T/dump.b" | head -5 | sed 's/^/    /'; return 1
 }
-count() { sqlite3 "$1" "$2"; }
+count() { sqlite3 -cmd ".timeout 5000" "$1" "$2"; }
+# wait_runs DB N PID: wait (at most 60 s) until DB holds N complete runs while PID still runs
+wait_runs() {
+  local i
+  for i in $(seq 1 1200); do
+    kill -0 "$3" 2>/dev/null || return 1
+    [ -e "$1" ] && [ "$(count "$1" "SELECT count(*) FROM runs WHERE status='complete'" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+    sleep 0.05
+  done
+  return 1
+}
 to_unsigned() { printf '%u\n' "$1"; }
 
 echo "== 1. dry run: numbering, seeds, selection"
@@ -102,25 +115,26 @@ check "rerun changes no row" same_db "$T/j1.db" "$T/j2.db"
 check "rerun keeps one row per run" [ "$(count "$T/j2.db" "SELECT count(*) FROM runs")" -eq 6 ]
 
 echo "== 3. SIGKILL mid-way, then rerun"
-start=$(date +%s.%N)
+start=$(date +%s%N)
 "$B" sweep "$F" -j 2 -o "$T/ref.db" --quiet "${LONG[@]}"; rc=$?
-full=$(echo "$(date +%s.%N) - $start" | bc)
-check "reference sweep (8 long runs) exits 0 in ${full}s" [ $rc -eq 0 ]
-half=$(echo "$full / 2" | bc -l)
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "reference sweep (8 long runs) exits 0 in ${ms} ms" [ $rc -eq 0 ]
 "$B" sweep "$F" -j 2 -o "$T/kill.db" --quiet "${LONG[@]}" & pid=$!
-sleep "$half"; kill -KILL $pid; wait $pid 2>/dev/null
+check "the sweep is running with 3 runs complete" wait_runs "$T/kill.db" 3 $pid
+kill -KILL $pid; wait $pid 2>/dev/null
 sleep 0.2
 n_done=$(count "$T/kill.db" "SELECT count(*) FROM runs WHERE status='complete'")
-check "killed after ${half}s with $n_done of 8 runs complete (mid-way)" [ "$n_done" -lt 8 ]
+n_open=$(count "$T/kill.db" "SELECT count(*) FROM runs WHERE status!='complete'")
+check "killed with $n_done of 8 runs complete, $n_open left incomplete (mid-way)" [ "$n_done" -lt 8 ]
 check "no worker survives its sweep" [ -z "$(pgrep -P $pid 2>/dev/null)" ]
 "$B" sweep "$F" -j 2 -o "$T/kill.db" --quiet "${LONG[@]}"; rc=$?
 check "rerun after SIGKILL exits 0" [ $rc -eq 0 ]
 check "rerun after SIGKILL equals the uninterrupted sweep" same_db "$T/ref.db" "$T/kill.db"
 
 "$B" sweep "$F" -j 2 -o "$T/wkill.db" --quiet "${LONG[@]}" 2> "$T/wkill.err" & pid=$!
-victim=""
-for _ in $(seq 1 100); do victim=$(pgrep -P $pid | head -1); [ -n "$victim" ] && break; sleep 0.05; done
-sleep "$(echo "$full / 3" | bc -l)"
+wait_runs "$T/wkill.db" 2 $pid
+victim=$(pgrep -P $pid | head -1)
+check "a worker to kill (pid ${victim:-none})" [ -n "$victim" ]
 [ -n "$victim" ] && kill -KILL "$victim"
 wait $pid; rc=$?
 check "SIGKILL of a worker: the sweep goes on and exits 1 (rc $rc)" [ $rc -eq 1 ]
@@ -132,7 +146,8 @@ check "rerun after a worker kill equals the uninterrupted sweep" same_db "$T/ref
 
 echo "== 4. SIGTERM"
 "$B" sweep "$F" -j 2 -o "$T/term.db" --quiet "${LONG[@]}" 2> "$T/term.err" & pid=$!
-sleep "$half"; kill -TERM $pid; wait $pid; rc=$?
+check "the sweep is running with 2 runs complete" wait_runs "$T/term.db" 2 $pid
+kill -TERM $pid; wait $pid; rc=$?
 check "SIGTERM: exit 143 (rc $rc)" [ $rc -eq 143 ]
 check "no run left 'running' (they are 'interrupted')" \
   [ "$(count "$T/term.db" "SELECT count(*) FROM runs WHERE status='running'")" -eq 0 ]

@@ -13,6 +13,7 @@
  * Tests run from the repository root.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <criterion/redirect.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -37,10 +38,38 @@
 
 static char tmpdir[64];
 
+static void rm_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(path);
+        struct dirent *e;
+        char sub[512];
+        while (d && (e = readdir(d)))
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+                rm_tree(sub);
+            }
+        if (d)
+            closedir(d);
+    }
+    remove(path);
+}
+
+static void rm_tmpdir(void)
+{
+    if (tmpdir[0])
+        rm_tree(tmpdir);
+}
+
+/* One scratch directory per test process, removed when the process exits. */
 static void make_tmpdir(void)
 {
     strcpy(tmpdir, "/tmp/bsim-wl-XXXXXX");
     cr_assert_not_null(mkdtemp(tmpdir));
+    atexit(rm_tmpdir);
 }
 
 /* Write text to a new file in tmpdir; the returned path is static per slot. */

@@ -1,0 +1,496 @@
+/*
+ * tests/unit/test_policy_esx.c -- Criterion suite "policy_esx": the esx-share policy
+ * (models/policies/esx.c), after Waldspurger, OSDI 2002 (REFERENCE.md 1).
+ *
+ * Pure parts: rho on hand-computed cases; the allocator against the literal
+ * chunk-by-chunk min-funding revocation (reference model); the active-memory sampler
+ * (converges to the true fraction, rises faster than it falls).
+ * Whole runs (scenario text -> dc_run -> SQLite under /tmp -> sqlite3 queries):
+ *   - tau = 0: an idle and an active VM of equal shares end with equal memory;
+ *   - tau = 0.75: the idle VM's memory moves to the active one (paper Fig. 7);
+ *   - shares 2:1, both active: contended memory splits 2:1;
+ *   - a host whose free memory stays high never balloons;
+ *   - the logged estimates follow the true active fraction, up fast and down slowly.
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <sqlite3.h>
+
+#include "sim/db.h"
+#include "sim/ini.h"
+#include "models/dc.h"
+#include "models/record.h"
+#include "models/scenario.h"
+#include "models/policies/esx.h"
+
+#define MIB (1024.0 * 1024.0)
+
+/* ------------------------------------------------------------------ helpers */
+
+/* Run scenario `text` once into a fresh database /tmp/balloonsim-esx-PID-TAG.db. */
+static void run_scenario(const char *tag, const char *text, char *path, size_t len)
+{
+    char err[SIM_ERR_MAX] = "";
+    snprintf(path, len, "/tmp/balloonsim-esx-%ld-%s.db", (long)getpid(), tag);
+    char side[300];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    db_t *db = NULL;
+    cr_assert_eq(sim_ini_load_string(tag, text, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    db_run_info_t ri = {"test", 0, 0, 0, 42, tag, text, "", s->policy->name};
+    dc_options_t opt = {.seed = 42, .check = 1};
+    dc_result_t res;
+    int rc = dc_run(s, db, &ri, &opt, &res, err, sizeof err);
+    cr_assert_eq(rc, 0, "dc_run: %s", err);
+    db_close(db);
+    scenario_destroy(s);
+    sim_ini_destroy(ini);
+}
+
+static void remove_db(const char *path)
+{
+    char side[300];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* First column of the first row of `sql` as a double (NAN when no row). */
+static double q1(const char *path, const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
+    double v = NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+/* Mean of a vm_summary metric over the VMs of a group. */
+static double vm_metric(const char *path, const char *grp, const char *metric)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT avg(s.value) FROM vm_summary s JOIN vms v USING (run_id, vm_id) "
+             "WHERE v.grp = '%s' AND s.metric = '%s'", grp, metric);
+    double v = q1(path, sql);
+    cr_assert(!isnan(v), "no %s for group %s", metric, grp);
+    return v;
+}
+
+static double run_metric(const char *path, const char *metric)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT value FROM run_summary WHERE metric = '%s'", metric);
+    double v = q1(path, sql);
+    cr_assert(!isnan(v), "no run metric %s", metric);
+    return v;
+}
+
+/* ------------------------------------------------------------------ rho */
+
+Test(policy_esx, rho_known_answers)
+{
+    /* all active: no tax, rho = S / P */
+    cr_assert_float_eq(esx_rho(1000, 1000, 1.0, 0.75), 1.0, 1e-12);
+    /* all idle at tau = 0.75: k = 4, rho = 1000 / (1000 * 4) */
+    cr_assert_float_eq(esx_rho(1000, 1000, 0.0, 0.75), 0.25, 1e-12);
+    /* tau = 0.5 (k = 2), f = 0.5: 2000 / (500 * (0.5 + 2 * 0.5)) = 8/3 */
+    cr_assert_float_eq(esx_rho(2000, 500, 0.5, 0.5), 8.0 / 3.0, 1e-12);
+    /* tau = 0: pure proportional share whatever f */
+    cr_assert_float_eq(esx_rho(1500, 300, 0.1, 0.0), 5.0, 1e-12);
+    cr_assert_float_eq(esx_rho(1500, 300, 0.9, 0.0), 5.0, 1e-12);
+    /* paper's example spirit: f = 0.25 at tau = 0.75 -> 0.25 + 4 * 0.75 = 3.25 */
+    cr_assert_float_eq(esx_rho(1000, 100, 0.25, 0.75), 1000.0 / (100 * 3.25), 1e-12);
+    /* edges */
+    cr_assert(isinf(esx_rho(1000, 0, 0.5, 0.75)));
+    cr_assert_float_eq(esx_rho(0, 100, 0.5, 0.75), 0.0, 1e-12);
+    /* an idle VM always has a lower rho than an equally sized active one when tau > 0 */
+    cr_assert_lt(esx_rho(1000, 100, 0.05, 0.75), esx_rho(1000, 100, 0.9, 0.75));
+}
+
+Test(policy_esx, cost_agrees_with_rho)
+{
+    double tau[] = {0, 0.25, 0.5, 0.75, 0.9};
+    for (size_t t = 0; t < 5; t++)
+        for (double f = 0; f <= 1.0; f += 0.125) {
+            double P = 777;
+            cr_assert_float_eq(esx_rho(500, P, f, tau[t]), 500 / esx_cost(P, f * P, tau[t]), 1e-9,
+                               "tau %g f %g", tau[t], f);
+        }
+    /* below the active set every page counts once */
+    cr_assert_float_eq(esx_cost(50, 80, 0.75), 50, 1e-12);
+}
+
+/* ------------------------------------------------------------------ allocator */
+
+/* Literal min-funding revocation: from every VM at hi, take `chunk` pages from the VM
+ * with the lowest rho (active pages fixed) until the total fits. */
+static void revoke_literal(const esx_alloc_vm_t *v, size_t n, int64_t total, double tau, int64_t chunk,
+                           int64_t *out)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += out[i] = v[i].hi_pages;
+    while (sum > total) {
+        size_t best = n;
+        double best_rho = INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            if (out[i] <= v[i].lo_pages)
+                continue;
+            double r = v[i].shares / esx_cost((double)out[i], v[i].active_pages, tau);
+            if (r < best_rho) {
+                best_rho = r;
+                best = i;
+            }
+        }
+        if (best == n)
+            break;
+        int64_t c = chunk;
+        if (c > out[best] - v[best].lo_pages)
+            c = out[best] - v[best].lo_pages;
+        if (c > sum - total)
+            c = sum - total;
+        out[best] -= c;
+        sum -= c;
+    }
+}
+
+/* Literal give-back: from every VM at lo, give `chunk` to the highest rho until total. */
+static void give_literal(const esx_alloc_vm_t *v, size_t n, int64_t total, double tau, int64_t chunk,
+                         int64_t *out)
+{
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += out[i] = v[i].lo_pages;
+    while (sum < total) {
+        size_t best = n;
+        double best_rho = -1;
+        for (size_t i = 0; i < n; i++) {
+            if (out[i] >= v[i].hi_pages)
+                continue;
+            double r = v[i].shares / esx_cost((double)out[i], v[i].active_pages, tau);
+            if (r > best_rho) {
+                best_rho = r;
+                best = i;
+            }
+        }
+        if (best == n)
+            break;
+        int64_t c = chunk;
+        if (c > v[best].hi_pages - out[best])
+            c = v[best].hi_pages - out[best];
+        if (c > total - sum)
+            c = total - sum;
+        out[best] += c;
+        sum += c;
+    }
+}
+
+Test(policy_esx, allocate_matches_literal_revocation)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, 12345);
+    double taus[] = {0, 0.5, 0.75};
+    for (int trial = 0; trial < 60; trial++) {
+        size_t n = 2 + gsl_rng_uniform_int(r, 5);
+        esx_alloc_vm_t v[8];
+        int64_t sum_lo = 0, sum_hi = 0;
+        for (size_t i = 0; i < n; i++) {
+            v[i].shares = 250.0 * (double)(1 + gsl_rng_uniform_int(r, 8));
+            v[i].hi_pages = 2000 + (int64_t)gsl_rng_uniform_int(r, 6000);
+            v[i].lo_pages = (int64_t)gsl_rng_uniform_int(r, (unsigned long)(v[i].hi_pages / 2));
+            v[i].active_pages = gsl_rng_uniform(r) * (double)v[i].hi_pages;
+            sum_lo += v[i].lo_pages;
+            sum_hi += v[i].hi_pages;
+        }
+        int64_t total = sum_lo + (int64_t)(gsl_rng_uniform(r) * (double)(sum_hi - sum_lo));
+        double tau = taus[trial % 3];
+        int64_t exact[8], lit[8], give[8];
+        int64_t got = esx_allocate(v, n, total, tau, exact);
+        revoke_literal(v, n, total, tau, 1, lit);
+        give_literal(v, n, total, tau, 1, give);
+        cr_assert_leq(got, total);
+        cr_assert_geq(got, total - (int64_t)n, "allocated %lld of %lld", (long long)got, (long long)total);
+        for (size_t i = 0; i < n; i++) {
+            cr_assert_geq(exact[i], v[i].lo_pages);
+            cr_assert_leq(exact[i], v[i].hi_pages);
+            /* one-page chunks: the literal procedures land within a few pages (tax k <= 4) */
+            cr_assert_leq(llabs(exact[i] - lit[i]), 6, "trial %d vm %zu: exact %lld literal %lld", trial, i,
+                          (long long)exact[i], (long long)lit[i]);
+            cr_assert_leq(llabs(exact[i] - give[i]), 6, "trial %d vm %zu: exact %lld give-back %lld", trial, i,
+                          (long long)exact[i], (long long)give[i]);
+        }
+    }
+    gsl_rng_free(r);
+}
+
+Test(policy_esx, allocate_hand_cases)
+{
+    int64_t out[3];
+    /* tau = 0: proportional to shares (2:1 of 900 pages) */
+    esx_alloc_vm_t a[2] = {{2000, 100, 0, 1000}, {1000, 900, 0, 1000}};
+    esx_allocate(a, 2, 900, 0.0, out);
+    cr_assert_leq(llabs(out[0] - 600), 1);
+    cr_assert_leq(llabs(out[1] - 300), 1);
+    /* tau = 0.75, equal shares, 1000 pages each, idle A = 100, active A = 900, total 1400:
+     * equal cost L: 100 + (L - 100)/4 + 900 + (L - 900)/4 = 1400 -> L = 1300;
+     * idle gets 400, active 1000 (but active is capped at hi = 1000: exactly). */
+    esx_alloc_vm_t b[2] = {{1000, 100, 0, 1000}, {1000, 900, 0, 1000}};
+    esx_allocate(b, 2, 1400, 0.75, out);
+    cr_assert_leq(llabs(out[0] - 400), 1, "idle %lld", (long long)out[0]);
+    cr_assert_leq(llabs(out[1] - 1000), 1, "active %lld", (long long)out[1]);
+    /* bounds: not enough for the floors -> floors; more than the maxima -> maxima */
+    esx_alloc_vm_t c[3] = {{1000, 0, 300, 1000}, {1000, 0, 400, 1000}, {0, 0, 100, 500}};
+    esx_allocate(c, 3, 500, 0.75, out);
+    cr_assert_eq(out[0], 300);
+    cr_assert_eq(out[1], 400);
+    cr_assert_eq(out[2], 100);
+    esx_allocate(c, 3, 5000, 0.75, out);
+    cr_assert_eq(out[0], 1000);
+    cr_assert_eq(out[1], 1000);
+    cr_assert_eq(out[2], 500);
+    /* zero shares: revoked first, refunded last */
+    esx_allocate(c, 3, 2200, 0.75, out);
+    cr_assert_eq(out[0], 1000);
+    cr_assert_eq(out[1], 1000);
+    cr_assert_leq(llabs(out[2] - 200), 1);
+    esx_allocate(c, 3, 1900, 0.75, out);
+    cr_assert_eq(out[2], 100);
+}
+
+/* ------------------------------------------------------------------ sampler */
+
+/* One period at true fraction f: n pages in two halves (the ticks of a 30 s period at a
+ * 15 s interval).  Returns the estimate at the period end. */
+static double period(esx_active_t *a, gsl_rng *r, double f, unsigned n)
+{
+    unsigned h = n / 2;
+    esx_active_add(a, gsl_ran_binomial(r, f, h), h, 0, 0.1, 0.5);
+    esx_active_add(a, gsl_ran_binomial(r, f, n - h), n - h, 1, 0.1, 0.5);
+    return esx_active_estimate(a);
+}
+
+Test(policy_esx, sampler_converges_to_true_fraction)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, 7);
+    esx_active_t a;
+    esx_active_init(&a);
+    cr_assert_float_eq(esx_active_estimate(&a), 1.0, 1e-12, "no sample yet: untaxed");
+    double truth[] = {0.05, 0.3, 0.6, 0.9};
+    for (size_t t = 0; t < 4; t++) {
+        esx_active_init(&a);
+        double sum = 0;
+        int k = 0;
+        for (int p = 0; p < 300; p++) {
+            double e = period(&a, r, truth[t], 100);
+            if (p >= 100) {
+                sum += e;
+                k++;
+            }
+        }
+        /* n = 100 per period: the mean estimate is within 0.04 of the truth (the max of
+         * the EWMAs biases it up a little, never down) */
+        cr_assert_lt(fabs(sum / k - truth[t]), 0.04, "truth %g mean estimate %g", truth[t], sum / k);
+        cr_assert_geq(sum / k, truth[t] - 0.01);
+    }
+    /* with many pages the estimate is exact */
+    esx_active_init(&a);
+    for (int p = 0; p < 100; p++)
+        period(&a, r, 0.42, 1000000);
+    cr_assert_float_eq(esx_active_estimate(&a), 0.42, 0.003);
+    gsl_rng_free(r);
+}
+
+Test(policy_esx, sampler_rises_faster_than_it_falls)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, 11);
+    esx_active_t up, down;
+    esx_active_init(&up);
+    esx_active_init(&down);
+    for (int p = 0; p < 100; p++) {
+        period(&up, r, 0.1, 100000);
+        period(&down, r, 0.8, 100000);
+    }
+    /* within the first half period of the change the partial estimate already rises */
+    esx_active_add(&up, gsl_ran_binomial(r, 0.8, 50000), 50000, 0, 0.1, 0.5);
+    cr_assert_gt(esx_active_estimate(&up), 0.4, "partial estimate %g", esx_active_estimate(&up));
+    esx_active_add(&down, gsl_ran_binomial(r, 0.1, 50000), 50000, 0, 0.1, 0.5);
+    cr_assert_gt(esx_active_estimate(&down), 0.75, "a fall is not seen within the period");
+    /* periods until the estimate crosses the midpoint 0.45 */
+    int rise = 0, fall = 0;
+    esx_active_add(&up, gsl_ran_binomial(r, 0.8, 50000), 50000, 1, 0.1, 0.5);
+    esx_active_add(&down, gsl_ran_binomial(r, 0.1, 50000), 50000, 1, 0.1, 0.5);
+    while (esx_active_estimate(&up) < 0.45 && rise < 100) {
+        period(&up, r, 0.8, 100000);
+        rise++;
+    }
+    while (esx_active_estimate(&down) > 0.45 && fall < 100) {
+        period(&down, r, 0.1, 100000);
+        fall++;
+    }
+    /* the fast EWMA (gain 0.5) gets there in the first period; the slow one (gain 0.1)
+     * needs ln(0.35/0.7)/ln(0.9) = 6.6 periods */
+    cr_assert_eq(rise, 0, "rise took %d more periods", rise);
+    cr_assert_geq(fall, 5, "fall took %d periods", fall);
+    cr_assert_leq(fall, 8, "fall took %d periods", fall);
+    gsl_rng_free(r);
+}
+
+/* ------------------------------------------------------------------ whole runs */
+
+/* Paper Fig. 7 in small: two VMs of 2 GiB, equal shares, on a 3 GiB host; VM "idle" holds
+ * 1.8 GiB but touches 5 % of it, VM "busy" grows to 1.8 GiB (90 % active) over an hour. */
+static const char *const fig7 =
+    "[simulation]\nduration = 1h\nsample_interval = 30s\noutput = vm\n"
+    "[host]\nmemory = 3GiB\n"
+    "[vm idle]\nmemory = 2GiB\nworkload = constant\nworkload.mean = 1800MiB\nworkload.file_set = 0\n"
+    "workload.active_fraction = 5%%\nworkload.access_rate = 1MiB/s\n"
+    "[vm busy]\nmemory = 2GiB\nworkload = diurnal\nworkload.mean = 1000MiB\nworkload.amplitude = 800MiB\n"
+    "workload.period = 4h\nworkload.noise = 0\nworkload.file_set = 0\nworkload.active_fraction = 90%%\n"
+    "[balloon]\npreset = vmware\n"
+    "[policy]\nname = esx-share\nidle_tax = %s\n";
+
+Test(policy_esx, tax_zero_gives_equal_memory)
+{
+    char text[2048], path[256];
+    snprintf(text, sizeof text, fig7, "0");
+    run_scenario("tau0", text, path, sizeof path);
+    double idle = vm_metric(path, "idle", "usable_final_bytes");
+    double busy = vm_metric(path, "busy", "usable_final_bytes");
+    /* memory was contended: both ballooned well below 2 GiB ... */
+    cr_assert_lt(busy, 1800 * MIB, "busy %g MiB", busy / MIB);
+    cr_assert_gt(run_metric(path, "balloon_inflated_bytes"), 500 * MIB);
+    /* ... and split equally, active or idle */
+    cr_assert_lt(fabs(idle - busy), 32 * MIB, "idle %g MiB busy %g MiB", idle / MIB, busy / MIB);
+    remove_db(path);
+}
+
+Test(policy_esx, idle_tax_moves_memory_to_the_active_vm)
+{
+    char text[2048], p0[256], p75[256];
+    snprintf(text, sizeof text, fig7, "0");
+    run_scenario("fig7-0", text, p0, sizeof p0);
+    snprintf(text, sizeof text, fig7, "75%");
+    run_scenario("fig7-75", text, p75, sizeof p75);
+    double idle0 = vm_metric(p0, "idle", "usable_final_bytes");
+    double busy0 = vm_metric(p0, "busy", "usable_final_bytes");
+    double idle75 = vm_metric(p75, "idle", "usable_final_bytes");
+    double busy75 = vm_metric(p75, "busy", "usable_final_bytes");
+    cr_assert_gt(busy75 - idle75, 600 * MIB, "tau 0.75: idle %g busy %g MiB", idle75 / MIB, busy75 / MIB);
+    cr_assert_lt(idle75, idle0 - 300 * MIB, "idle: %g MiB at tau 0.75, %g at 0", idle75 / MIB, idle0 / MIB);
+    cr_assert_gt(busy75, busy0 + 300 * MIB, "busy: %g MiB at tau 0.75, %g at 0", busy75 / MIB, busy0 / MIB);
+    /* the active VM no longer swaps in its guest; the idle one does instead */
+    cr_assert_lt(vm_metric(p75, "busy", "guest_swap_out_bytes"), vm_metric(p0, "busy", "guest_swap_out_bytes"));
+    /* never beyond the 65 % balloon cap */
+    cr_assert_geq(idle75, 0.35 * 2048 * MIB - 4096);
+    remove_db(p0);
+    remove_db(p75);
+}
+
+Test(policy_esx, shares_split_contended_memory)
+{
+    static const char *const text =
+        "[simulation]\nduration = 1h\nsample_interval = 30s\noutput = summary\n"
+        "[host]\nmemory = 3GiB\n"
+        "[vm gold]\nmemory = 2GiB\nshares = 2000\nworkload = diurnal\nworkload.mean = 1000MiB\n"
+        "workload.amplitude = 800MiB\nworkload.period = 4h\nworkload.noise = 0\nworkload.file_set = 0\n"
+        "workload.active_fraction = 90%\n"
+        "[vm bronze]\nmemory = 2GiB\nshares = 1000\nworkload = diurnal\nworkload.mean = 1000MiB\n"
+        "workload.amplitude = 800MiB\nworkload.period = 4h\nworkload.noise = 0\nworkload.file_set = 0\n"
+        "workload.active_fraction = 90%\n"
+        "[balloon]\npreset = vmware\n"
+        "[policy]\nname = esx-share\n";
+    char path[256];
+    run_scenario("shares", text, path, sizeof path);
+    double gold = vm_metric(path, "gold", "usable_final_bytes");
+    double bronze = vm_metric(path, "bronze", "usable_final_bytes");
+    cr_assert_gt(gold / bronze, 1.8, "gold %g MiB bronze %g MiB", gold / MIB, bronze / MIB);
+    cr_assert_lt(gold / bronze, 2.2, "gold %g MiB bronze %g MiB", gold / MIB, bronze / MIB);
+    remove_db(path);
+}
+
+Test(policy_esx, no_ballooning_while_free_memory_is_high)
+{
+    static const char *const text =
+        "[simulation]\nduration = 30min\nsample_interval = 30s\noutput = host\n"
+        "[host]\nmemory = 8GiB\n"
+        "[vm a]\ncount = 2\nmemory = 2GiB\nworkload = diurnal\nworkload.mean = 1GiB\nworkload.amplitude = 800MiB\n"
+        "workload.period = 30min\nworkload.step = 30s\n"
+        "[vm idle]\nmemory = 2GiB\nworkload = constant\nworkload.mean = 1800MiB\nworkload.active_fraction = 1%\n"
+        "[balloon]\npreset = vmware\n"
+        "[policy]\nname = esx-share\n";
+    char path[256];
+    run_scenario("high", text, path, sizeof path);
+    cr_assert_eq(run_metric(path, "balloon_inflated_bytes"), 0);
+    cr_assert_eq(q1(path, "SELECT count(*) FROM balloon_ops"), 0);
+    cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what LIKE 'state_%'"), 0);
+    cr_assert_eq(q1(path, "SELECT count(*) FROM host_samples WHERE state <> 'high'"), 0);
+    cr_assert_float_eq(vm_metric(path, "idle", "usable_final_bytes"), 2048 * MIB, 1);
+    remove_db(path);
+}
+
+Test(policy_esx, logged_estimates_follow_the_truth)
+{
+    /* Alone on a big host (no ballooning): the true active fraction of usable memory is
+     * (kernel + anon) / usable = 264/2048 before the step and 1864/2048 after. */
+    static const char *const text =
+        "[simulation]\nduration = 30min\nsample_interval = 30s\noutput = summary\n"
+        "[host]\nmemory = 16GiB\n"
+        "[vm up]\nmemory = 2GiB\nworkload = step\nworkload.mean = 200MiB\nworkload.amplitude = 1600MiB\n"
+        "workload.step_at = 10min\nworkload.file_set = 0\nworkload.active_fraction = 100%\n"
+        "[vm down]\nmemory = 2GiB\nworkload = step\nworkload.mean = 1800MiB\nworkload.amplitude = -1600MiB\n"
+        "workload.step_at = 10min\nworkload.file_set = 0\nworkload.active_fraction = 100%\n"
+        "[balloon]\npreset = vmware\n"
+        "[policy]\nname = esx-share\nlog_estimates = yes\n";
+    char path[256];
+    run_scenario("estimates", text, path, sizeof path);
+    const double lo = 264.0 / 2048, hi = 1864.0 / 2048, mid = 0.5 * (lo + hi);
+    /* before the step, both settle at their truth */
+    double up0 = q1(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 0 "
+                          "AND time_ns BETWEEN 300e9 AND 600e9");
+    double down0 = q1(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 1 "
+                            "AND time_ns BETWEEN 300e9 AND 600e9");
+    cr_assert_lt(fabs(up0 - lo), 0.06, "up before: %g, truth %g", up0, lo);
+    cr_assert_lt(fabs(down0 - hi), 0.06, "down before: %g, truth %g", down0, hi);
+    /* after the step: time to cross the midpoint */
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT min(time_ns) / 1e9 - 600 FROM policy_log WHERE what = 'active' "
+                              "AND vm_id = 0 AND time_ns > 600e9 AND value >= %.6f", mid);
+    double rise_s = q1(path, sql);
+    snprintf(sql, sizeof sql, "SELECT min(time_ns) / 1e9 - 600 FROM policy_log WHERE what = 'active' "
+                              "AND vm_id = 1 AND time_ns > 600e9 AND value <= %.6f", mid);
+    double fall_s = q1(path, sql);
+    cr_assert(!isnan(rise_s) && !isnan(fall_s), "no crossing (rise %g, fall %g)", rise_s, fall_s);
+    cr_assert_leq(rise_s, 30, "rise took %g s", rise_s);
+    cr_assert_geq(fall_s, 3 * rise_s + 60, "fall %g s, rise %g s", fall_s, rise_s);
+    /* and both converge to their new truth by the end */
+    double up1 = q1(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 0 AND time_ns >= 1500e9");
+    double down1 = q1(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 1 AND time_ns >= 1500e9");
+    cr_assert_lt(fabs(up1 - hi), 0.06, "up after: %g, truth %g", up1, hi);
+    cr_assert_lt(fabs(down1 - lo), 0.06, "down after: %g, truth %g", down1, lo);
+    remove_db(path);
+}

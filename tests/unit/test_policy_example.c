@@ -1,0 +1,130 @@
+/*
+ * tests/unit/test_policy_example.c -- Criterion suite "policy_example": the README's
+ * example policy, memory in proportion to committed memory (models/policies/example.c).
+ *
+ * Scenarios run through the whole model into a temporary SQLite database under /tmp;
+ * the checks read what the simulator recorded.  Committed memory = kernel (64 MiB) +
+ * anonymous demand.
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "sim/ini.h"
+#include "models/dc.h"
+#include "models/record.h"
+#include "models/scenario.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static char err[SIM_ERR_MAX];
+static char path[256];
+
+static void remove_db(void)
+{
+    char p[300];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+/* Run `text` once into a fresh database /tmp/balloonsim-test-NAME-PID.db; return it open
+ * (close it with done()). */
+static sqlite3 *run_text(const char *name, const char *text)
+{
+    snprintf(path, sizeof path, "/tmp/balloonsim-test-%s-%d.db", name, (int)getpid());
+    remove_db();
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    db_t *db = NULL;
+    cr_assert_eq(sim_ini_load_string(name, text, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    db_run_info_t info = {"test", 0, 0, 0, 1, name, text, "", s->policy->name};
+    dc_options_t opt = {.seed = 1, .check = 1};
+    dc_result_t res;
+    int rc = dc_run(s, db, &info, &opt, &res, err, sizeof err);
+    cr_assert_eq(rc, 0, "dc_run: %s", err);
+    db_close(db);
+    scenario_destroy(s);
+    sim_ini_destroy(ini);
+    sqlite3 *q = NULL;
+    cr_assert_eq(sqlite3_open(path, &q), SQLITE_OK);
+    return q;
+}
+
+static void done(sqlite3 *q)
+{
+    sqlite3_close(q);
+    remove_db();
+}
+
+/* One number from a query (printf-style); NAN when the result is NULL or empty. */
+static double qnum(sqlite3 *q, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(q, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(q));
+    double v = NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+#define MIB (1024.0 * 1024.0)
+
+/* Two VMs of 2.5 GiB committing 1088 MiB and 2112 MiB on a host of `host`. */
+static const char *two_vms(char *buf, size_t len, const char *host)
+{
+    snprintf(buf, len,
+             "[simulation]\nduration = 10min\nsample_interval = 30s\n"
+             "[host]\nmemory = %s\n"
+             "[vm small]\nmemory = 2.5GiB\nworkload = constant\nworkload.mean = 1GiB\nworkload.file_set = 64MiB\n"
+             "[vm big]\nmemory = 2.5GiB\nworkload = constant\nworkload.mean = 2GiB\nworkload.file_set = 64MiB\n"
+             "[balloon]\npreset = virtio\n"
+             "[policy]\nname = example\n",
+             host);
+    return buf;
+}
+
+static double final_usable(sqlite3 *q, const char *grp)
+{
+    return qnum(q, "SELECT value FROM vm_summary JOIN vms USING (vm_id) WHERE metric = 'usable_final_bytes' "
+                   "AND grp = '%s'", grp);
+}
+
+Test(policy_example, a_roomy_host_gives_committed_plus_headroom)
+{
+    char text[1024];
+    sqlite3 *q = run_text("example-roomy", two_vms(text, sizeof text, "8GiB"));
+    double small = final_usable(q, "small"), big = final_usable(q, "big");
+    /* 1.2 x committed, rounded up to the virtio driver's 1 MiB grain */
+    cr_assert(fabs(small - 1.2 * 1088 * MIB) <= 1 * MIB, "small %.1f MiB", small / MIB);
+    cr_assert(fabs(big - 1.2 * 2112 * MIB) <= 1 * MIB, "big %.1f MiB", big / MIB);
+    done(q);
+}
+
+Test(policy_example, a_short_host_splits_memory_in_proportion_to_committed)
+{
+    char text[1024];
+    sqlite3 *q = run_text("example-short", two_vms(text, sizeof text, "3GiB"));
+    double small = final_usable(q, "small"), big = final_usable(q, "big");
+    double scale = qnum(q, "SELECT value FROM policy_log WHERE what = 'scale' ORDER BY time_ns DESC LIMIT 1");
+    cr_assert_lt(scale, 0.9, "the host should be short (scale %.3f)", scale);
+    cr_assert_lt(big + small, 1.2 * (1088 + 2112) * MIB * 0.9);
+    cr_assert_lt(fabs(big / small - 2112.0 / 1088.0), 0.03, "big/small = %.3f", big / small);
+    done(q);
+}

@@ -1,0 +1,311 @@
+/*
+ * tests/unit/test_policy_hyperv.c -- Criterion suite "policy_hyperv": the hyperv-dm policy
+ * (models/policies/hyperv.c), after the Hyper-V Dynamic Memory documentation and
+ * drivers/hv/hv_balloon.c (REFERENCE.md 2).
+ *
+ * Pure part: the division rule (hyperv.h) on hand-computed cases of each phase.
+ * Whole runs (scenario text -> dc_run -> SQLite under /tmp -> sqlite3 queries):
+ *   - ample memory: assigned memory follows committed x (1 + buffer) (the docs' example:
+ *     1000 MB committed, 20 % buffer -> 1200 MB), grown by hot-add in 128 MiB chunks;
+ *   - never below the minimum (nor the guest floor), never above the maximum;
+ *   - shortage: the higher weight ends with the lower pressure; the VM left short for more
+ *     than short_after is reported once;
+ *   - a restart whose startup RAM cannot be met is logged as Smart Paging.
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "sim/db.h"
+#include "sim/ini.h"
+#include "models/balloon.h"
+#include "models/dc.h"
+#include "models/record.h"
+#include "models/scenario.h"
+#include "models/policies/hyperv.h"
+
+#define MIB (1024.0 * 1024.0)
+#define MIB_PAGES 256
+
+/* ------------------------------------------------------------------ helpers */
+
+static void remove_db(const char *path)
+{
+    char side[300];
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* Run scenario `text` once into a fresh database /tmp/balloonsim-hyperv-PID-TAG.db. */
+static void run_scenario(const char *tag, const char *text, char *path, size_t len)
+{
+    char err[SIM_ERR_MAX] = "";
+    snprintf(path, len, "/tmp/balloonsim-hyperv-%ld-%s.db", (long)getpid(), tag);
+    remove_db(path);
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    db_t *db = NULL;
+    cr_assert_eq(sim_ini_load_string(tag, text, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    db_run_info_t ri = {"test", 0, 0, 0, 42, tag, text, "", s->policy->name};
+    dc_options_t opt = {.seed = 42, .check = 1};
+    dc_result_t res;
+    int rc = dc_run(s, db, &ri, &opt, &res, err, sizeof err);
+    cr_assert_eq(rc, 0, "dc_run: %s", err);
+    db_close(db);
+    scenario_destroy(s);
+    sim_ini_destroy(ini);
+}
+
+static double q1(const char *path, const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
+    double v = NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+static double vm_metric(const char *path, const char *grp, const char *metric)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT avg(s.value) FROM vm_summary s JOIN vms v USING (run_id, vm_id) "
+             "WHERE v.grp = '%s' AND s.metric = '%s'", grp, metric);
+    double v = q1(path, sql);
+    cr_assert(!isnan(v), "no %s for group %s", metric, grp);
+    return v;
+}
+
+/* A query with one %s for the group name. */
+static double grp_q(const char *path, const char *fmt, const char *grp)
+{
+    char sql[1024];
+    snprintf(sql, sizeof sql, fmt, grp);
+    return q1(path, sql);
+}
+
+/* ------------------------------------------------------------------ the rule */
+
+Test(policy_hyperv, allocate_ample_gives_committed_plus_buffer)
+{
+    /* the docs' example: committed 1000 MB, buffer 20 % -> 1200 MB */
+    hyperv_alloc_vm_t v[3] = {
+        {1000.0 * MIB_PAGES, 0.20, 5000, 512 * MIB_PAGES, 4096 * MIB_PAGES},
+        {3900.0 * MIB_PAGES, 0.20, 5000, 512 * MIB_PAGES, 4096 * MIB_PAGES},   /* capped at max */
+        {100.0 * MIB_PAGES, 0.50, 5000, 512 * MIB_PAGES, 4096 * MIB_PAGES},    /* raised to min */
+    };
+    int64_t out[3];
+    cr_assert_eq(hyperv_allocate(v, 3, 100000 * MIB_PAGES, out), HYPERV_AMPLE);
+    cr_assert_eq(out[0], 1200 * MIB_PAGES);
+    cr_assert_eq(out[1], 4096 * MIB_PAGES);
+    cr_assert_eq(out[2], 512 * MIB_PAGES);
+}
+
+Test(policy_hyperv, allocate_sacrifices_buffers_by_weight)
+{
+    /* need 2 x 1000, want 2 x 1200, avail 2100: buffer phase */
+    hyperv_alloc_vm_t v[2] = {{1000, 0.2, 8000, 0, 5000}, {1000, 0.2, 2000, 0, 5000}};
+    int64_t out[2];
+    cr_assert_eq(hyperv_allocate(v, 2, 2100, out), HYPERV_SHORT_BUFFER);
+    cr_assert_geq(out[0] + out[1], 2098);
+    cr_assert_leq(out[0] + out[1], 2100);
+    cr_assert_geq(out[0], 1000);
+    cr_assert_geq(out[1], 1000);
+    /* weighted pressure equalisation: buffers in the ratio (w + 1): 8001 : 2001 */
+    cr_assert_float_eq((double)(out[0] - 1000) / (double)(out[1] - 1000), 8001.0 / 2001.0, 0.05);
+    /* higher weight -> lower pressure */
+    cr_assert_lt(1000.0 / (double)out[0], 1000.0 / (double)out[1]);
+    /* a buffer is never more than asked: at 2300 the heavy VM's is full (200), the light
+     * one gets the rest (100) */
+    cr_assert_eq(hyperv_allocate(v, 2, 2300, out), HYPERV_SHORT_BUFFER);
+    cr_assert_eq(out[0], 1200);
+    cr_assert_geq(out[1], 1099);
+    /* equal weights -> equal pressure, even for different sizes */
+    hyperv_alloc_vm_t e[2] = {{1000, 0.2, 5000, 0, 5000}, {3000, 0.2, 5000, 0, 5000}};
+    cr_assert_eq(hyperv_allocate(e, 2, 4400, out), HYPERV_SHORT_BUFFER);
+    cr_assert_float_eq(1000.0 / (double)out[0], 3000.0 / (double)out[1], 0.002);
+}
+
+Test(policy_hyperv, allocate_below_committed_serves_weight_first)
+{
+    /* need 3 x 1000 above lo = 200, avail 2000: the heaviest gets its need, then the next */
+    hyperv_alloc_vm_t v[3] = {{1000, 0.2, 3000, 200, 4000}, {1000, 0.2, 9000, 200, 4000}, {1000, 0.2, 6000, 200, 4000}};
+    int64_t out[3];
+    cr_assert_eq(hyperv_allocate(v, 3, 2000, out), HYPERV_SHORT_COMMITTED);
+    cr_assert_eq(out[1], 1000);               /* weight 9000: full need */
+    cr_assert_eq(out[2], 800);                /* weight 6000: what is left (2000 - 1000 - 200) */
+    cr_assert_eq(out[0], 200);                /* weight 3000: its minimum */
+    /* equal weights share in proportion to need - lo */
+    hyperv_alloc_vm_t e[2] = {{1000, 0.2, 5000, 0, 4000}, {3000, 0.2, 5000, 0, 4000}};
+    cr_assert_eq(hyperv_allocate(e, 2, 2000, out), HYPERV_SHORT_COMMITTED);
+    cr_assert_eq(out[0], 500);
+    cr_assert_eq(out[1], 1500);
+    /* not even the minima: every VM at its minimum */
+    cr_assert_eq(hyperv_allocate(v, 3, 500, out), HYPERV_SHORT_MINIMUM);
+    cr_assert_eq(out[0] + out[1] + out[2], 600);
+}
+
+/* ------------------------------------------------------------------ whole runs */
+
+Test(policy_hyperv, assigned_follows_committed_plus_buffer)
+{
+    static const char *const text =
+        "[simulation]\nduration = 40min\nsample_interval = 10s\noutput = vm\n"
+        "[host]\nmemory = 16GiB\n"
+        "[vm web]\nmemory = 4GiB\nstartup = 1GiB\nmin = 512MiB\nworkload = diurnal\nworkload.mean = 1536MiB\n"
+        "workload.amplitude = 1GiB\nworkload.period = 1h\nworkload.noise = 0\n"
+        "[vm db]\nmemory = 4GiB\nstartup = 1GiB\nmin = 512MiB\nbuffer = 50%\nworkload = constant\n"
+        "workload.mean = 1GiB\n"
+        "[balloon]\npreset = hyperv\n"
+        "[policy]\nname = hyperv-dm\n";
+    char path[256];
+    run_scenario("follow", text, path, sizeof path);
+    /* kernel 64 MiB + anon demand = committed; usable (Hyper-V's assigned memory) =
+     * committed x 1.2, checked mid-way between the workload's 60 s steps, after the 45 s
+     * of the first report */
+    double err = grp_q(path,
+                       "SELECT max(abs(s.usable_bytes - (s.anon_demand_bytes + 64 * 1048576) * 1.2)) "
+                       "FROM vm_samples s JOIN vms v USING (run_id, vm_id) WHERE v.grp = '%s' "
+                       "AND s.time_ns >= 120e9 AND s.time_ns %% 60e9 = 30e9", "web");
+    cr_assert_lt(err, 4 * MIB, "usable strays %g MiB from committed x 1.2", err / MIB);
+    /* the demand moved by 2 GiB over the run: the test saw it follow */
+    double span = grp_q(path, "SELECT max(s.usable_bytes) - min(s.usable_bytes) FROM vm_samples s "
+                              "JOIN vms v USING (run_id, vm_id) WHERE v.grp = '%s' AND s.time_ns >= 120e9", "web");
+    cr_assert_gt(span, 1500 * MIB);
+    /* a 50 % buffer: 1088 MiB committed -> 1632 MiB */
+    cr_assert_float_eq(vm_metric(path, "db", "usable_final_bytes") / MIB, 1088 * 1.5, 2.5);
+    /* growth came by hot-add in 128 MiB chunks above the 1 GiB startup */
+    double assigned = vm_metric(path, "db", "assigned_final_bytes") / MIB;
+    cr_assert_eq(fmod(assigned - 1024, 128), 0, "assigned %g MiB", assigned);
+    cr_assert_gt(assigned, 1024);
+    cr_assert_gt(q1(path, "SELECT count(*) FROM balloon_ops WHERE kind = 'hotadd'"), 0);
+    /* before the first report (45 s) the VMs keep their startup memory */
+    cr_assert_eq(q1(path, "SELECT max(usable_bytes) FROM vm_samples WHERE time_ns <= 40e9") / MIB, 1024);
+    remove_db(path);
+}
+
+Test(policy_hyperv, never_below_minimum_nor_above_maximum)
+{
+    static const char *const text =
+        "[simulation]\nduration = 20min\nsample_interval = 10s\noutput = vm\n"
+        "[host]\nmemory = 16GiB\n"
+        "[vm tiny]\nmemory = 4GiB\nstartup = 2GiB\nmin = 768MiB\nworkload = constant\nworkload.mean = 50MiB\n"
+        "[vm huge]\nmemory = 3GiB\nworkload = constant\nworkload.mean = 2900MiB\n"
+        "[vm nomin]\nmemory = 2GiB\nworkload = constant\nworkload.mean = 10MiB\n"
+        "[balloon]\npreset = hyperv\n"
+        "[policy]\nname = hyperv-dm\n";
+    char path[256];
+    run_scenario("bounds", text, path, sizeof path);
+    const char *minq = "SELECT min(s.usable_bytes) FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
+                       "WHERE v.grp = '%s'";
+    const char *maxq = "SELECT max(s.assigned_bytes) FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
+                       "WHERE v.grp = '%s'";
+    /* tiny wants 114 MiB x 1.2: held at its minimum */
+    cr_assert_eq(grp_q(path, minq, "tiny") / MIB, 768);
+    cr_assert_eq(vm_metric(path, "tiny", "usable_final_bytes") / MIB, 768);
+    /* huge wants 2964 x 1.2 MiB: held at its maximum, never more */
+    cr_assert_eq(grp_q(path, maxq, "huge") / MIB, 3072);
+    cr_assert_eq(vm_metric(path, "huge", "usable_final_bytes") / MIB, 3072);
+    /* min = 0: the Linux guest floor of a 2 GiB guest (360 MiB) holds */
+    int64_t floor_pages = balloon_linux_hv_floor_pages(2048 * MIB_PAGES);
+    cr_assert_eq(vm_metric(path, "nomin", "usable_final_bytes"), (double)floor_pages * 4096);
+    cr_assert_geq(grp_q(path, minq, "nomin"), (double)floor_pages * 4096);
+    remove_db(path);
+}
+
+/* Two VMs growing to 3 GiB committed on a 6 GiB host: memory below committed. */
+static const char *const shortage =
+    "[simulation]\nduration = 30min\nsample_interval = 10s\noutput = vm\n"
+    "[host]\nmemory = 6GiB\n"
+    "[vm heavy]\nmemory = 4GiB\nstartup = 1GiB\nmin = 512MiB\nweight = 8000\nworkload = diurnal\n"
+    "workload.mean = 1536MiB\nworkload.amplitude = 1536MiB\nworkload.period = 2h\nworkload.noise = 0\n"
+    "[vm light]\nmemory = 4GiB\nstartup = 1GiB\nmin = 512MiB\nweight = 2000\nworkload = diurnal\n"
+    "workload.mean = 1536MiB\nworkload.amplitude = 1536MiB\nworkload.period = 2h\nworkload.noise = 0\n"
+    "[balloon]\npreset = hyperv\n"
+    "[policy]\nname = hyperv-dm\n";
+
+Test(policy_hyperv, higher_weight_ends_with_lower_pressure)
+{
+    char path[256];
+    run_scenario("weight", shortage, path, sizeof path);
+    const char *pressure = "SELECT (s.anon_demand_bytes + 64 * 1048576.0) / s.usable_bytes FROM vm_samples s "
+                           "JOIN vms v USING (run_id, vm_id) WHERE v.grp = '%s' ORDER BY s.time_ns DESC LIMIT 1";
+    double ph = grp_q(path, pressure, "heavy"), pl = grp_q(path, pressure, "light");
+    cr_assert_lt(ph, pl, "pressure heavy %g light %g", ph, pl);
+    cr_assert_leq(ph, 1.01, "the heavy VM gets its committed memory (pressure %g)", ph);
+    cr_assert_gt(pl, 1.1, "the light VM is short (pressure %g)", pl);
+    cr_assert_gt(vm_metric(path, "heavy", "usable_final_bytes"), vm_metric(path, "light", "usable_final_bytes") + 300 * MIB);
+    cr_assert_lt(vm_metric(path, "heavy", "guest_swap_out_bytes"), vm_metric(path, "light", "guest_swap_out_bytes"));
+    /* the shortage was logged, and the light VM reported short once (after 10 min) */
+    cr_assert_gt(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'shortage' AND value = 2"), 0);
+    cr_assert_eq(grp_q(path, "SELECT count(*) FROM policy_log p JOIN vms v USING (run_id, vm_id) "
+                             "WHERE p.what = 'short' AND v.grp = '%s'", "light"), 1);
+    cr_assert_eq(grp_q(path, "SELECT count(*) FROM policy_log p JOIN vms v USING (run_id, vm_id) "
+                             "WHERE p.what = 'short' AND v.grp = '%s'", "heavy"), 0);
+    /* reported no earlier than short_after after its pressure first exceeded 100 % */
+    double first_short = grp_q(path, "SELECT min(s.time_ns) FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
+                                     "WHERE v.grp = '%s' AND s.time_ns > 60e9 "
+                                     "AND s.anon_demand_bytes + 64 * 1048576 > s.usable_bytes", "light");
+    double logged = q1(path, "SELECT time_ns FROM policy_log WHERE what = 'short'");
+    cr_assert_geq(logged - first_short, 590e9, "short logged %g s after the first short sample", (logged - first_short) / 1e9);
+    remove_db(path);
+}
+
+Test(policy_hyperv, equal_weights_share_the_shortage)
+{
+    char text[2048], path[256];
+    snprintf(text, sizeof text, "%s", shortage);
+    char *w = strstr(text, "weight = 8000");
+    cr_assert_not_null(w);
+    memcpy(w, "weight = 2000", 13);
+    run_scenario("equal", text, path, sizeof path);
+    double h = vm_metric(path, "heavy", "usable_final_bytes"), l = vm_metric(path, "light", "usable_final_bytes");
+    cr_assert_lt(fabs(h - l), 16 * MIB, "equal weights: %g vs %g MiB", h / MIB, l / MIB);
+    remove_db(path);
+}
+
+Test(policy_hyperv, restart_without_memory_uses_smart_paging)
+{
+    static const char *const text =
+        "[simulation]\nduration = 25min\nsample_interval = 10s\noutput = summary\n"
+        "[host]\nmemory = %s\n"
+        "[vm app]\ncount = 2\nmemory = 4GiB\nstartup = 1GiB\nmin = 512MiB\nworkload = constant\n"
+        "workload.mean = 2200MiB\n"
+        "[vm batch]\nmemory = 2GiB\nmin = 512MiB\nrestart = 20min\nworkload = constant\nworkload.mean = 200MiB\n"
+        "[balloon]\npreset = hyperv\n"
+        "[policy]\nname = hyperv-dm\n";
+    char buf[2048], path[256];
+    snprintf(buf, sizeof buf, text, "6GiB");
+    run_scenario("smartpaging", buf, path, sizeof path);
+    /* batch idled down to its minimum; the others took the host; its restart needs 2 GiB */
+    cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'smart_paging'"), 1);
+    cr_assert_eq(q1(path, "SELECT p.vm_id FROM policy_log p JOIN vms v USING (run_id, vm_id) "
+                          "WHERE p.what = 'smart_paging' AND v.grp = 'batch'"), 2);
+    cr_assert_eq(q1(path, "SELECT time_ns / 1e9 FROM policy_log WHERE what = 'smart_paging'"), 1200);
+    double shortfall = q1(path, "SELECT value FROM policy_log WHERE what = 'smart_paging'");
+    cr_assert_gt(shortfall, 0);
+    cr_assert_lt(shortfall, 2048 * MIB);
+    remove_db(path);
+    /* the same restart on a large host: no Smart Paging */
+    snprintf(buf, sizeof buf, text, "16GiB");
+    run_scenario("nosmartpaging", buf, path, sizeof path);
+    cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'smart_paging'"), 0);
+    cr_assert_eq(q1(path, "SELECT count(*) FROM events WHERE what = 'restart'"), 1);
+    remove_db(path);
+}

@@ -1,0 +1,163 @@
+/*
+ * tests/unit/test_policy_senpai.c -- Criterion suite "policy_senpai": Meta's Senpai / TMO
+ * feedback loop on memory stall (models/policies/senpai.c, REFERENCE.md 6).
+ *
+ * Each test runs a small scenario through the whole model (scenario_load + dc_run) into a
+ * temporary SQLite database under /tmp and checks what the simulator recorded (VM
+ * samples, VM summaries, targets), never the policy's own view.
+ */
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "sim/ini.h"
+#include "models/dc.h"
+#include "models/record.h"
+#include "models/scenario.h"
+
+/* ------------------------------------------------------------------ helpers */
+
+static char err[SIM_ERR_MAX];
+static char path[256];
+
+static void remove_db(void)
+{
+    char p[300];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
+}
+
+/* Run `text` once into a fresh database /tmp/balloonsim-test-NAME-PID.db; return it open
+ * (close it with done()). */
+static sqlite3 *run_text(const char *name, const char *text)
+{
+    snprintf(path, sizeof path, "/tmp/balloonsim-test-%s-%d.db", name, (int)getpid());
+    remove_db();
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    db_t *db = NULL;
+    cr_assert_eq(sim_ini_load_string(name, text, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    db_run_info_t info = {"test", 0, 0, 0, 1, name, text, "", s->policy->name};
+    dc_options_t opt = {.seed = 1, .check = 1};
+    dc_result_t res;
+    int rc = dc_run(s, db, &info, &opt, &res, err, sizeof err);
+    cr_assert_eq(rc, 0, "dc_run: %s", err);
+    db_close(db);
+    scenario_destroy(s);
+    sim_ini_destroy(ini);
+    sqlite3 *q = NULL;
+    cr_assert_eq(sqlite3_open(path, &q), SQLITE_OK);
+    return q;
+}
+
+static void done(sqlite3 *q)
+{
+    sqlite3_close(q);
+    remove_db();
+}
+
+/* One number from a query (printf-style); NAN when the result is NULL or empty. */
+static double qnum(sqlite3 *q, const char *fmt, ...)
+{
+    char sql[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_prepare_v2(q, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(q));
+    double v = NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+#define MIB (1024.0 * 1024.0)
+
+/* One 2 GiB VM with 800 MiB of anonymous memory and a 256 MiB file set (64 MiB kernel):
+ * its working set is 1120 MiB.  `extra` is added to its [vm app] section. */
+static const char *app_scenario(char *buf, size_t len, const char *duration, const char *extra)
+{
+    snprintf(buf, len,
+             "[simulation]\nduration = %s\nsample_interval = 60s\n"
+             "[host]\nmemory = 4GiB\n"
+             "[vm app]\nmemory = 2GiB\nworkload.mean = 800MiB\nworkload.file_set = 256MiB\n%s"
+             "[balloon]\npreset = virtio\n"
+             "[policy]\nname = senpai\n",
+             duration, extra);
+    return buf;
+}
+
+/* ------------------------------------------------------------------ tests */
+
+Test(policy_senpai, converges_above_the_working_set_without_sustained_stall)
+{
+    char text[1024];
+    sqlite3 *q = run_text("senpai-conv", app_scenario(text, sizeof text, "2h", "workload = constant\n"));
+    double final = qnum(q, "SELECT value FROM vm_summary WHERE metric = 'usable_final_bytes'");
+    double late_low = qnum(q, "SELECT min(usable_bytes) FROM vm_samples WHERE time_ns >= 3600e9");
+    double late_stall = qnum(q, "SELECT avg(stall_fraction) FROM vm_samples WHERE time_ns >= 3600e9");
+    double late_hit = qnum(q, "SELECT min(hit_ratio) FROM vm_samples WHERE time_ns >= 3600e9");
+    /* it gave memory back: the limit went well below the 2 GiB the VM started with */
+    cr_assert_lt(final, 1536 * MIB, "final usable %.0f MiB", final / MIB);
+    /* ...but never below anonymous demand + kernel, and it kept most of the file set */
+    cr_assert_gt(late_low, (800 + 64 + 200) * MIB, "usable fell to %.0f MiB", late_low / MIB);
+    cr_assert_gt(late_hit, 0.99, "hit ratio %.4f", late_hit);
+    cr_assert_lt(late_stall, 0.005, "stall fraction %.4f in the second hour", late_stall);
+    cr_assert_eq(qnum(q, "SELECT value FROM vm_summary WHERE metric = 'guest_swap_out_bytes'"), 0);
+    done(q);
+}
+
+Test(policy_senpai, shrinks_an_idle_vm_over_time)
+{
+    const char *text =
+        "[simulation]\nduration = 30min\nsample_interval = 60s\n"
+        "[host]\nmemory = 8GiB\n"
+        "[vm idle]\nmemory = 4GiB\nworkload = constant\nworkload.mean = 256MiB\nworkload.file_set = 0B\n"
+        "[balloon]\npreset = virtio\n"
+        "[policy]\nname = senpai\n";
+    sqlite3 *q = run_text("senpai-idle", text);
+    const char *at = "SELECT usable_bytes FROM vm_samples WHERE time_ns = %.0f";
+    double u5 = qnum(q, at, 300e9), u10 = qnum(q, at, 600e9), u20 = qnum(q, at, 1200e9);
+    cr_assert_lt(u5, 4096 * MIB);
+    cr_assert_lt(u10, u5);
+    cr_assert_lt(u20, u10);
+    /* at most 1% per 6 s: after 5 min (at least 49 probes) no less than 0.99^50 of 4 GiB */
+    cr_assert_geq(u5, 4096 * MIB * pow(0.99, 50) - 1 * MIB, "%.0f MiB at 5 min", u5 / MIB);
+    double final = qnum(q, "SELECT value FROM vm_summary WHERE metric = 'usable_final_bytes'");
+    cr_assert_lt(final, 1024 * MIB, "final usable %.0f MiB", final / MIB);
+    cr_assert_eq(qnum(q, "SELECT value FROM vm_summary WHERE metric = 'oom_kills'"), 0);
+    done(q);
+}
+
+Test(policy_senpai, backs_off_when_demand_grows)
+{
+    char text[1024];
+    /* After an hour the anonymous demand steps from 800 MiB to 1.5 GiB: the guest swaps,
+     * stalls, and the limit must grow back above the new demand. */
+    sqlite3 *q = run_text("senpai-step", app_scenario(text, sizeof text, "90min",
+                                                      "workload = step\nworkload.amplitude = 736MiB\n"
+                                                      "workload.step_at = 60min\n"));
+    double before = qnum(q, "SELECT usable_bytes FROM vm_samples WHERE time_ns = 3600e9");
+    double final = qnum(q, "SELECT value FROM vm_summary WHERE metric = 'usable_final_bytes'");
+    cr_assert_lt(before, 1536 * MIB, "%.0f MiB before the step", before / MIB);
+    cr_assert_gt(final, (1536 + 64) * MIB, "%.0f MiB at the end", final / MIB);
+    /* the growth came in back-offs: some target raised the limit by more than 1% at once */
+    double jump = qnum(q, "SELECT max(t.usable_target_bytes * 1.0 / s.usable_bytes) FROM targets t JOIN vm_samples s "
+                          "ON s.vm_id = t.vm_id AND s.time_ns = (SELECT max(time_ns) FROM vm_samples "
+                          "WHERE time_ns <= t.time_ns) WHERE t.time_ns >= 3600e9");
+    cr_assert_gt(jump, 1.01, "largest raise x%.3f", jump);
+    done(q);
+}

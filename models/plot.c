@@ -45,9 +45,18 @@
  *
  * SAFETY.  gnuplot runs by fork + execvp on the generated script, in the output directory,
  * with no shell.  Strings from the database or the command line reach the script only as
- * single-quoted gnuplot strings ('' for a quote, control characters dropped), which
- * gnuplot never substitutes (no backquotes, no @macros inside); the output base name is
- * restricted to [A-Za-z0-9._+,=@-].  Labels are escaped for LaTeX in tex output.
+ * single-quoted gnuplot strings ('' for a quote, control characters dropped, %% in tic
+ * labels, which gnuplot uses as formats), where gnuplot substitutes nothing (no backquotes,
+ * no @macros); the output base name is restricted to [A-Za-z0-9._+,=@-].  Labels are
+ * escaped for LaTeX in tex output.
+ *
+ * SOURCES AND CHOICES.  The thresholds drawn are the run's host.high/soft/hard/low
+ * fractions of capacity (ESX free-memory states, REFERENCE.md 1).  The CI is Student's t
+ * (known answer: t(0.975, 2) = 4.302653; tests/e2e/plot.sh recomputes one).  Sizes follow
+ * measured gnuplot 5.4 behaviour: cairo terminals size fonts at 96 dpi (pdfcairo gets
+ * fontscale 0.75 so that 8 means 8 pt), pdfcairo draws linewidth 1 as 0.5 pt, pngcairo one
+ * pixel; the png is scaled so that it looks like the pdf at its dpi.  Axis units adapt to
+ * the data (MiB below 4 GiB, s up to 10 min, min up to 3 h); data files keep MiB and s.
  *
  * ERRORS.  Exit status 2 and one message: missing/unreadable database, not a balloonsim
  * database (db_open), unknown run, no samples, unknown figure or metric (both listed),
@@ -222,8 +231,9 @@ static void strlist_join(const strlist_t *l, char *buf, size_t len)
 }
 
 /* Write s as a single-quoted gnuplot string: '' for a quote, control characters dropped;
- * in tex output the LaTeX specials are escaped as well. */
-static void gp_str(const plot_t *p, const char *s)
+ * in tex output the LaTeX specials are escaped as well; format != 0 doubles '%' (the
+ * string is used as a printf format, as explicit tic labels are). */
+static void gp_str_x(const plot_t *p, const char *s, int format)
 {
     FILE *f = p->gp;
     fputc('\'', f);
@@ -247,9 +257,13 @@ static void gp_str(const plot_t *p, const char *s)
             }
         }
         fputc(c, f);
+        if (c == '%' && format)
+            fputc('%', f);          /* explicit tic labels are printf formats: %% */
     }
     fputc('\'', f);
 }
+
+static void gp_str(const plot_t *p, const char *s) { gp_str_x(p, s, 0); }
 
 /* A comment line of the script: characters outside a safe set become '_' (a trailing
  * backslash would continue a gnuplot comment onto the next line). */
@@ -332,30 +346,27 @@ static int ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
-/* How a summary metric is shown: scale from the stored unit, unit label, readable name. */
-static void metric_display(const char *metric, double *scale, char *label, size_t len)
+/* How a summary metric is shown: the factor from its stored unit (named by its suffix:
+ * _bytes, _bytes_per_s, _ns, _s) to the axis unit, chosen by the largest magnitude shown
+ * (MiB or GiB; s, min or h), and the axis label "readable name (unit)". */
+static void metric_display(const char *metric, double max_abs, double *scale, char *label, size_t len)
 {
     char name[256];
     const char *unit = "count";
     snprintf(name, sizeof name, "%s", metric);
     *scale = 1;
-    if (ends_with(name, "_bytes_per_s")) {
-        name[strlen(name) - 12] = 0;
-        *scale = 1.0 / 1048576;
-        unit = "MiB/s";
-    } else if (ends_with(name, "_bytes")) {
-        name[strlen(name) - 6] = 0;
-        *scale = 1.0 / 1048576;
-        unit = "MiB";
-    } else if (ends_with(name, "_ns")) {
-        name[strlen(name) - 3] = 0;
-        *scale = 1e-9;
-        unit = "s";
-    } else if (ends_with(name, "_s")) {
-        name[strlen(name) - 2] = 0;
-        unit = "s";
+    if (ends_with(name, "_bytes_per_s") || ends_with(name, "_bytes")) {
+        int rate = ends_with(name, "_bytes_per_s");
+        name[strlen(name) - (rate ? 12 : 6)] = 0;
+        *scale = 1.0 / mem_div(max_abs / 1048576, &unit) / 1048576;
+        unit = rate ? (*scale < 1.0 / 1048576 ? "GiB/s" : "MiB/s") : unit;
+    } else if (ends_with(name, "_ns") || ends_with(name, "_s")) {
+        int ns = ends_with(name, "_ns");
+        name[strlen(name) - (ns ? 3 : 2)] = 0;
+        double base = ns ? 1e-9 : 1;
+        *scale = base / time_div(max_abs * base, &unit);
     } else if (strstr(name, "slowdown")) {
-        unit = "factor, 1 = no stall";
+        unit = "factor";
     } else if (strstr(name, "fraction") || strstr(name, "ratio")) {
         unit = "fraction";
     }
@@ -392,7 +403,8 @@ static void gp_terminal(plot_t *p)
         break;
     case OUT_TEX:
         /* text is typeset by LaTeX (always "noenhanced"); fontscale only guides gnuplot's layout */
-        fprintf(f, "set terminal cairolatex pdf size %.3gin,%.3gin linewidth %g fontscale 0.75\n", p->w_in, p->h_in, lw);
+        fprintf(f, "set terminal cairolatex pdf size %.3gin,%.3gin linewidth %g fontscale 0.75\n", p->w_in,
+                p->h_in, lw);
         break;
     }
     fputs("set output ", f);
@@ -430,10 +442,12 @@ static void gp_header(plot_t *p, int argc, char **argv)
 {
     char line[2048];
     size_t k = 0;
+    snprintf(line, sizeof line,
+             "written by balloonsim plot; restyle it here, then in this directory run: gnuplot %s.gp", p->stem);
+    gp_comment(p, line);
     line[0] = 0;
-    for (int i = 0; i < argc && k < sizeof line; i++)
+    for (int i = 0; i < argc && k < sizeof line; i++)   /* argv[0] is "plot" */
         k += (size_t)snprintf(line + k, sizeof line - k, "%s%s", i ? " " : "balloonsim ", argv[i]);
-    gp_comment(p, "written by balloonsim plot; restyle here, then run: gnuplot THIS_FILE (from its directory)");
     gp_comment(p, line);
     for (int i = 0; i < p->ndata; i++) {
         snprintf(line, sizeof line, "data: %s", p->data[i]);
@@ -532,6 +546,20 @@ static void run_param(plot_t *p, int64_t run_id, const char *section, const char
     if (sqlite3_step(st) == SQLITE_ROW)
         snprintf(buf, len, "%s", col_text(st, 0));
     sqlite3_finalize(st);
+}
+
+/* "no samples for run N: ..." naming the run's `output` level when it explains why. */
+static int no_samples(plot_t *p, int64_t run, const char *what)
+{
+    char output[64];
+    run_param(p, run, "simulation", "output", output, sizeof output);
+    if (!strcmp(output, "host") && what[0])
+        return fail(p, "no %ssamples for run %lld: it was run with output = host (VM samples need output = vm)",
+                    what, (long long)run);
+    if (!strcmp(output, "vm"))
+        return fail(p, "no %ssamples for run %lld%s%s (simulation.output.vms leaves them out?)", what,
+                    (long long)run, p->o.group ? " in group " : "", p->o.group ? p->o.group : "");
+    return fail(p, "no %ssamples for run %lld: was it run with output = summary?", what, (long long)run);
 }
 
 /* The VMs of a run (filtered by --group). */
@@ -699,8 +727,7 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
         nsampled += vms[i].nsamples > 0;
     if (nhs <= 0 && nsampled == 0) {
         free(vms);
-        return fail(p, "no samples for run %lld%s%s: was it run with output = summary?", (long long)run,
-                    p->o.group ? " in group " : "", p->o.group ? p->o.group : "");
+        return no_samples(p, run, "");
     }
 
     /* ---- host data: free memory per host (or mean/min/max over > 4 hosts) */
@@ -847,6 +874,8 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
     }
 
     /* ---- layout in inches: legend strip, host panel, rows of VM panels, x label */
+    max_t = max_t > 0 ? max_t : 1;           /* a run of one sample still gets axes */
+    max_mem = max_mem > 0 ? max_mem : 1;
     int npanels = (int)titles.n;
     int cols = npanels <= 1 ? 1 : p->o.slides ? (npanels <= 4 ? npanels : npanels <= 12 ? 4 : 5) : 2;
     int rows = (npanels + cols - 1) / cols;
@@ -855,7 +884,7 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
     double host_h = nhs > 0 ? (p->o.slides ? 1.5 : 0.8) : 0;
     double row_h = p->o.slides ? 1.25 : 0.7;
     double gap_host = nhs > 0 && npanels ? 1.6 * em : 0;
-    double gap_row = 1.2 * em, bottom = 3.0 * em, top = 0.6 * em;
+    double gap_row = 1.2 * em, bottom = 3.4 * em, top = 0.6 * em;
     int have_thr = nhs > 0 && thr_mib[0] > 0;
     double left = 5.2 * em, right = (have_thr ? 3.0 : 1.0) * em, gap_col = 3.0 * em;
     double h_need = top + legend_h + host_h + gap_host + rows * row_h + (rows > 1 ? (rows - 1) * gap_row : 0) + bottom;
@@ -864,7 +893,12 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
         if (p->fmt == OUT_PNG)
             p->px_h = (int)lround(p->h_in * (double)p->px_w / p->w_in);
     }
-    double vs = p->h_in / h_need;          /* the layout stretched to the actual height */
+    /* a height other than h_need stretches or squeezes the panels, never the text margins */
+    double fixed = h_need - host_h - rows * row_h;
+    double flex = (p->h_in - fixed) / (host_h + rows * row_h);
+    flex = flex < 0.3 ? 0.3 : flex;
+    host_h *= flex;
+    row_h *= flex;
     double W = p->w_in, H = p->h_in;
     const char *tunit, *munit, *hunit;
     double tdiv = time_div(max_t, &tunit), mdiv = mem_div(max_mem, &munit);
@@ -885,17 +919,17 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
     fprintf(g, "mdiv = %g    # MiB per %s on the VM memory axes\n", mdiv, munit);
     fprintf(g, "hdiv = %g    # MiB per %s on the host axis\n", hdiv, hunit);
     fputs("set multiplot\n", g);
-    double y = H - top * vs;               /* inches from the bottom, moving down */
+    double y = H - top;               /* inches from the bottom, moving down */
     if (npanels) {
         static const char *series[5] = {"usable", "assigned", "balloon", "anon demand", "page cache"};
         static const int styles[5] = {1, 2, 3, 4, 5};
-        frame_t fr = {left / W, 1 - right / W, (y - legend_h * vs) / H, y / H};
+        frame_t fr = {left / W, 1 - right / W, (y - legend_h) / H, y / H};
         gp_legend_strip(p, fr, series, styles, 5, p->o.slides ? 5 : 3);
-        y -= legend_h * vs;
+        y -= legend_h;
     }
     int pi = per_line > 12 ? (int)(per_line / 8) : 1;   /* about 8 markers per line */
     if (nhs > 0) {
-        frame_t fr = {left / W, 1 - right / W, (y - host_h * vs) / H, y / H};
+        frame_t fr = {left / W, 1 - right / W, (y - host_h) / H, y / H};
         fputs("\n# host panel: free memory and the state thresholds (fractions of capacity)\n", g);
         gp_frame(p, fr);
         fprintf(g, "set xrange [0:%.6g/tdiv]\nset xtics %g\n", max_t,
@@ -908,7 +942,8 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
             fputs("set format x '%g'\n", g);
             gp_set(p, "xlabel", "time (%s)", tunit);
         }
-        fprintf(g, "set format y '%%g'\nset yrange [0:%.6g/hdiv]\n", host_top);
+        fprintf(g, "set format y '%%g'\nset yrange [0:%.6g/hdiv]\nset ytics %g\n", host_top,
+                nice_step(host_top / hdiv, host_h / (1.8 * em), 0));
         double last = -1;
         for (int i = 0; i < 4; i++) {
             if (thr_mib[i] < 0)
@@ -926,28 +961,29 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
         fputs("plot ", g);
         gp_file(p, host_dat);
         if (host_agg) {
-            fprintf(g, " using ($1/tdiv):($3/hdiv):($4/hdiv) with filledcurves fc rgb '#c6dbef' title 'min-max of %lld hosts', \\\n"
+            fprintf(g, " using ($1/tdiv):($3/hdiv):($4/hdiv) with filledcurves fc rgb '#c6dbef'"
+                       " title 'min-max of %lld hosts', \\\n"
                        "     '' using ($1/tdiv):($2/hdiv) with lines ls 1 title 'mean'\n", (long long)nhosts);
-            fputs("", g);
         } else {
             for (int64_t h = 0; h < nhosts; h++)
                 fprintf(g, "%s index %lld using ($1/tdiv):($2/hdiv) with lines ls %lld title 'host %lld'",
                         h ? ", \\\n     ''" : "", (long long)h, (long long)(h + 1), (long long)h);
             fputc('\n', g);
         }
-        y -= (host_h + gap_host) * vs;
+        y -= (host_h + gap_host);
         fputs("unset arrow; unset label\n", g);
     }
     if (npanels) {
         double pw = (W - left - right - (cols - 1) * gap_col) / cols;
         fputs("\n# VM panels: the same axes everywhere so that panels compare at a glance\nunset key\n", g);
-        fprintf(g, "set xrange [0:%.6g/tdiv]\nset xtics %g\n", max_t, nice_step(max_t / tdiv, pw / (2.6 * em), 1));
-        fprintf(g, "set yrange [0:%.6g/mdiv]\n", max_mem * 1.3);
+        fprintf(g, "set xrange [0:%.6g/tdiv]\nset xtics %g\n", max_t, nice_step(max_t / tdiv, pw / (2.2 * em), 1));
+        fprintf(g, "set yrange [0:%.6g/mdiv]\nset ytics %g\n", max_mem * 1.3,
+                nice_step(max_mem * 1.3 / mdiv, row_h / (1.8 * em), 0));
         for (int i = 0; i < npanels; i++) {
             int r = i / cols, c = i % cols;
             double x0 = left + c * (pw + gap_col);
-            double top_y = y - r * (row_h + gap_row) * vs;
-            frame_t fr = {x0 / W, (x0 + pw) / W, (top_y - row_h * vs) / H, top_y / H};
+            double top_y = y - r * (row_h + gap_row);
+            frame_t fr = {x0 / W, (x0 + pw) / W, (top_y - row_h) / H, top_y / H};
             fprintf(g, "\n# panel %d\n", i);
             gp_frame(p, fr);
             if (i + cols >= npanels) {      /* nothing below: tick labels and the x label */
@@ -957,9 +993,9 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
                 fputs("set format x ''\nunset xlabel\n", g);
             }
             if (c == 0 && r == (rows - 1) / 2) {
-                gp_set(p, "ylabel", "VM memory (%s)", munit);
+                gp_set(p, "ylabel", "%s (%s)", rows > 1 ? "VM memory" : "memory", munit);
                 if (rows % 2 == 0)   /* centre it between the two middle rows */
-                    fprintf(g, "set ylabel offset 0,-%.3f\n", (row_h + gap_row) * vs / 2 / em);
+                    fprintf(g, "set ylabel offset 0,-%.3f\n", (row_h + gap_row) / 2 / em);
             } else {
                 fputs("unset ylabel\n", g);
             }
@@ -989,6 +1025,27 @@ out:
     strlist_free(&groups);
     free(vms);
     return rc;
+}
+
+/* xtics naming categories 0..n-1: level when they fit their slots, else rotated by 45
+ * degrees, and only every step-th when even that is too dense (0.55 em per character;
+ * rotated labels need about 1.5 em apart).  The plot is about 1 in narrower than the figure. */
+static void gp_category_tics(plot_t *p, const strlist_t *names)
+{
+    double em = p->font_pt / 72, slot_in = (p->w_in - 1.0) / (double)(names->n ? names->n : 1);
+    size_t longest = 0, step = 1;
+    for (size_t i = 0; i < names->n; i++)
+        longest = strlen(names->v[i]) > longest ? strlen(names->v[i]) : longest;
+    int rotate = (double)longest * 0.55 * em > 0.9 * slot_in;
+    if (rotate)
+        step = (size_t)ceil(1.5 * em / slot_in);
+    fputs("set xtics (", p->gp);
+    for (size_t i = 0; i < names->n; i += step) {
+        fputs(i ? ", " : "", p->gp);
+        gp_str_x(p, names->v[i], 1);
+        fprintf(p->gp, " %zu", i);
+    }
+    fputs(rotate ? ") rotate by 45 right\n" : ")\n", p->gp);
 }
 
 /* ================================================================== allocation */
@@ -1048,7 +1105,7 @@ static int fig_allocation(plot_t *p, int argc, char **argv)
     if (!rc && names.n == 0) {
         int64_t any = count_rows(p, "SELECT min(time_ns) FROM vm_samples WHERE run_id = ?", run);
         if (count_rows(p, "SELECT count(*) FROM vm_samples WHERE run_id = ?", run) <= 0)
-            rc = fail(p, "no samples for run %lld: was it run with output = summary?", (long long)run);
+            rc = no_samples(p, run, "VM ");
         else
             rc = fail(p, "no VM samples at or before t = %g s in run %lld (the first is at %g s)", p->o.at_s,
                       (long long)run, (double)any / 1e9);
@@ -1058,6 +1115,7 @@ static int fig_allocation(plot_t *p, int argc, char **argv)
         return rc;
     }
     const char *munit, *tunit;
+    max_cfg = max_cfg > 0 ? max_cfg : 1;
     double mdiv = mem_div(max_cfg, &munit), tdiv = time_div(t_s, &tunit);
     gp_header(p, argc, argv);
     FILE *g = p->gp;
@@ -1070,21 +1128,7 @@ static int fig_allocation(plot_t *p, int argc, char **argv)
     gp_set(p, "ylabel", "memory (%s)", munit);
     gp_set(p, "xlabel", "VM, at t = %.4g %s", t_s / tdiv, tunit);
     fprintf(g, "set yrange [0:%.6g/mdiv]\nset xrange [-0.6:%zu-0.4]\n", max_cfg * 1.02, names.n);
-    fputs("set xtics (", g);
-    size_t step = names.n > 24 ? (names.n + 23) / 24 : 1;   /* at most ~24 labels */
-    int first = 1;
-    for (size_t i = 0; i < names.n; i += step) {
-        fputs(first ? "" : ", ", g);
-        gp_str(p, names.v[i]);
-        fprintf(g, " %zu", i);
-        first = 0;
-    }
-    fputs(")", g);
-    size_t longest = 0;
-    for (size_t i = 0; i < names.n; i += step)
-        longest = strlen(names.v[i]) > longest ? strlen(names.v[i]) : longest;
-    double slot_in = (p->w_in - 1.0) * (double)step / (double)names.n;
-    fputs((double)longest * 0.55 * p->font_pt / 72 > 0.9 * slot_in ? " rotate by 30 right\n" : "\n", g);
+    gp_category_tics(p, &names);
     fputs("set key outside top center horizontal maxrows 2 reverse Left samplen 1.5\nset grid noxtics\n", g);
     fputs("# components stack to the configured size: kernel + anon + cache + free = usable;"
           " + balloon = assigned; + unassigned = configured\n", g);
@@ -1326,9 +1370,7 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         sqlite3_bind_text(st, 4, p->o.policy, -1, SQLITE_STATIC);
     if (p->o.study)
         sqlite3_bind_text(st, 5, p->o.study, -1, SQLITE_STATIC);
-    double scale;
     char ylabel[300];
-    metric_display(metric, &scale, ylabel, sizeof ylabel);
     size_t skipped = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         char xt[256] = "";
@@ -1342,7 +1384,7 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         }
         const char *study = col_text(st, 0), *pol = col_text(st, 3);
         int64_t point = sqlite3_column_int64(st, 1);
-        double v = sqlite3_column_double(st, 4) * scale;
+        double v = sqlite3_column_double(st, 4);   /* stored units; scaled for display below */
         sw_pt_t *q = NULL;
         if (!from_ps)
             for (size_t i = 0; i < npts && !q; i++)
@@ -1364,8 +1406,8 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         if (from_ps) {
             q->n = sqlite3_column_double(st, 6);
             q->mean = v;
-            q->sd = sqlite3_column_double(st, 7) * scale;
-            q->ci = sqlite3_column_double(st, 8) * scale;
+            q->sd = sqlite3_column_double(st, 7);
+            q->ci = sqlite3_column_double(st, 8);
         } else {   /* Welford's update */
             q->n += 1;
             double d = v - q->mean;
@@ -1385,6 +1427,17 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
             q->sd = q->n > 1 ? sqrt(q->m2 / (q->n - 1)) : 0;
             q->ci = q->n > 1 ? gsl_cdf_tdist_Pinv(0.975, q->n - 1) * q->sd / sqrt(q->n) : 0;
         }
+    {   /* display unit from the largest magnitude; the CI scales with the mean */
+        double big = 0, scale;
+        for (size_t i = 0; i < npts; i++)
+            big = fabs(pts[i].mean) + pts[i].ci > big ? fabs(pts[i].mean) + pts[i].ci : big;
+        metric_display(metric, big, &scale, ylabel, sizeof ylabel);
+        for (size_t i = 0; i < npts; i++) {
+            pts[i].mean *= scale;
+            pts[i].sd *= scale;
+            pts[i].ci *= scale;
+        }
+    }
     /* numeric x if every value parses in one unit, else categories in order of appearance */
     x_kind_t kind;
     for (kind = XK_NUMBER; kind < XK_CATEGORY; kind++) {
@@ -1445,7 +1498,8 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
     fprintf(f, "# x mean ci95 n sd x_text   (x: %s%s%s%s; y: %s %s; %s; mean and 95%% CI half-width)\n",
             xname, xunit[0] ? " in " : "", xunit, kind == XK_CATEGORY ? " as a category index" : "", metric,
             strchr(ylabel, '(') ? strchr(ylabel, '(') : "", from_ps ? "from point_summary" : "from run_summary");
-    double ymin = INFINITY, mean_min = INFINITY, xmin_seen = INFINITY, xmax_seen = -INFINITY;
+    double mean_min = INFINITY, xmin_seen = INFINITY, xmax_seen = -INFINITY;
+    double ymax_seen = -INFINITY;
     for (size_t i = 0; i < npts; i++) {
         if (!i || pts[i].line != pts[i - 1].line) {
             fprintf(f, "%s# block %zu: ", i ? "\n\n" : "", pts[i].line);
@@ -1455,8 +1509,8 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         fprintf(f, "%.6g %.6g %.6g %.0f %.6g ", pts[i].x, pts[i].mean, pts[i].ci, pts[i].n, pts[i].sd);
         dat_name(f, pts[i].xtext);
         fputc('\n', f);
-        ymin = pts[i].mean - pts[i].ci < ymin ? pts[i].mean - pts[i].ci : ymin;
         mean_min = pts[i].mean < mean_min ? pts[i].mean : mean_min;
+        ymax_seen = pts[i].mean + pts[i].ci > ymax_seen ? pts[i].mean + pts[i].ci : ymax_seen;
         xmin_seen = pts[i].x < xmin_seen ? pts[i].x : xmin_seen;
         xmax_seen = pts[i].x > xmax_seen ? pts[i].x : xmax_seen;
     }
@@ -1472,35 +1526,35 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         gp_set(p, "xlabel", "%s", x_is_policy ? "policy" : xname);
     gp_set(p, "ylabel", "%s", ylabel);
     gp_logscale(p);
-    if (mean_min >= 0 && !(p->o.log && strchr(p->o.log, 'y')))
-        fputs("set yrange [0:*]\n", g);   /* a non-negative metric: error bars clip at 0 */
-    (void)ymin;
+    if (mean_min >= 0 && !(p->o.log && strchr(p->o.log, 'y'))) {  /* non-negative: error bars clip at 0 */
+        if (ymax_seen <= 0)
+            fputs("set yrange [0:1]\n", g);
+        else if (kind == XK_CATEGORY)   /* autoscaling ignores the error-bar vectors: include them */
+            fprintf(g, "set yrange [0:%.6g]\n", ymax_seen * 1.05);
+        else
+            fputs("set yrange [0:*]\n", g);
+    }
+    if (kind != XK_CATEGORY && xmin_seen == xmax_seen) {      /* one x value: a range around it */
+        double d = xmin_seen != 0 ? fabs(xmin_seen) * 0.1 : 1;
+        fprintf(g, "set xrange [%.6g:%.6g]\n", xmin_seen - d, xmax_seen + d);
+    }
     fputs(lines.n > 1 ? "set key outside top center horizontal reverse Left samplen 2.5\n" : "unset key\n", g);
     if (kind == XK_CATEGORY) {
         double bw = 0.8 / (double)lines.n;
-        fprintf(g, "set xrange [-0.5:%zu-0.5]\nset grid noxtics\nset boxwidth %.4g absolute\nset xtics (", cats.n,
+        fprintf(g, "set xrange [-0.5:%zu-0.5]\nset grid noxtics\nset boxwidth %.4g absolute\n", cats.n,
                 bw * 0.9);
-        for (size_t c = 0; c < cats.n; c++) {
-            fputs(c ? ", " : "", g);
-            gp_str(p, cats.v[c]);
-            fprintf(g, " %zu", c);
-        }
-        size_t longest = 0;
-        for (size_t c = 0; c < cats.n; c++)
-            longest = strlen(cats.v[c]) > longest ? strlen(cats.v[c]) : longest;
-        /* rotate the labels when the longest would not fit its slot (0.55 em per character) */
-        double slot_in = (p->w_in - 1.0) / (double)cats.n;
-        fputs((double)longest * 0.55 * p->font_pt / 72 > 0.9 * slot_in ? ") rotate by 30 right\n" : ")\n", g);
+        gp_category_tics(p, &cats);
         fputs("# bars: mean; black bars: 95% confidence interval\nplot ", g);
         for (size_t l = 0; l < lines.n; l++) {
             double off = ((double)l - (double)(lines.n - 1) / 2) * bw;
             fprintf(g, "%s", l ? ", \\\n     " : "");
             gp_file(p, dat);
-            fprintf(g, " index %zu using ($1%+.4g):2 with boxes ls %zu fs %s border lc rgb '#333333' title ", l, off,
-                    l % 8 + 1, l % 2 ? "pattern 4" : "solid 0.6");
+            fprintf(g, " index %zu using ($1%+.4g):2 with boxes ls %zu dt 1 fs %s border lc rgb '#333333' title ",
+                    l, off, l % 8 + 1, l % 2 ? "pattern 4" : "solid 0.6");
             gp_str(p, lines.v[l]);
-            fprintf(g, ", \\\n     '' index %zu using ($1%+.4g):2:3 with yerrorbars lc rgb '#000000' pt -1 notitle",
-                    l, off);
+            double caps = 0.15 * bw * 0.9 * (p->w_in - 1.0) / p->w_in / (double)cats.n;   /* screen units */
+            fprintf(g, ", \\\n     '' index %zu using ($1%+.4g):($2-$3):(0):(2*$3) with vectors heads size"
+                       " screen %.3g,90 lc rgb '#000000' notitle", l, off, caps);
         }
         fputc('\n', g);
     } else {
@@ -1613,9 +1667,13 @@ static int write_cdf(plot_t *p, series_set_t *set, const char *header, double *x
 }
 
 /* The CDF plot command: steps, plus the first rise from 0 drawn as a vector. */
-static void gp_cdf_plot(plot_t *p, const series_set_t *set)
+static void gp_cdf_plot(plot_t *p, const series_set_t *set, double xmin, double xmax)
 {
     FILE *g = p->gp;
+    if (xmin == xmax) {   /* one value only: give gnuplot a range around it */
+        double d = xmin != 0 ? fabs(xmin) * 0.1 : 1;
+        fprintf(g, "set xrange [%.6g:%.6g]\n", xmin - d, xmax + d);
+    }
     const char *dat = p->data[p->ndata - 1];
     fputs("set yrange [0:1.02]\nset ytics 0.25\nset key outside top center horizontal reverse Left samplen 2.5\n", g);
     if (set->n == 1)
@@ -1690,16 +1748,21 @@ static int fig_cdf(plot_t *p, int argc, char **argv)
         sqlite3_bind_text(st, 4, p->o.study, -1, SQLITE_STATIC);
     if (over_vms && p->o.group)
         sqlite3_bind_text(st, 5, p->o.group, -1, SQLITE_STATIC);
-    double scale;
     char xlabel[300];
-    metric_display(p->o.metric, &scale, xlabel, sizeof xlabel);
     size_t total = 0;
+    double big = 0, scale;
     while (sqlite3_step(st) == SQLITE_ROW) {
         if (sqlite3_column_type(st, 1) == SQLITE_NULL)
             continue;
-        series_add(&set, col_text(st, 0), sqlite3_column_double(st, 1) * scale);
+        double v = sqlite3_column_double(st, 1);
+        series_add(&set, col_text(st, 0), v);
+        big = fabs(v) > big ? fabs(v) : big;
         total++;
     }
+    metric_display(p->o.metric, big, &scale, xlabel, sizeof xlabel);
+    for (size_t k = 0; k < set.n; k++)
+        for (size_t i = 0; i < set.s[k].n; i++)
+            set.s[k].v[i] *= scale;
     sqlite3_finalize(st);
     st = NULL;
     if (!total) {
@@ -1723,7 +1786,7 @@ static int fig_cdf(plot_t *p, int argc, char **argv)
     gp_set(p, "xlabel", "%s", xlabel);
     gp_set(p, "ylabel", "fraction of %s", over_vms ? "VMs" : "runs");
     gp_logscale(p);
-    gp_cdf_plot(p, &set);
+    gp_cdf_plot(p, &set, xmin, xmax);
     rc = SIM_OK;
 out:
     if (st)
@@ -1804,10 +1867,11 @@ static int fig_ops(plot_t *p, int argc, char **argv)
     FILE *f = NULL;
     char key[200];
     for (size_t i = 0; i < nops; i++) {
-        snprintf(key, sizeof key, "%s%s%s", ops[i].kind, policies.n > 1 ? " / " : "", policies.n > 1 ? ops[i].policy : "");
+        snprintf(key, sizeof key, "%s%s%s", ops[i].kind, policies.n > 1 ? " / " : "",
+                 policies.n > 1 ? ops[i].policy : "");
         series_add(&set, key, scatter ? (double)i : ops[i].latency_s);
     }
-    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
+    double xmin = INFINITY, xmax = -INFINITY, ymax = -INFINITY;
     if (scatter) {
         if (!(f = open_data(p, NULL))) {
             rc = SIM_EIO;
@@ -1827,7 +1891,6 @@ static int fig_ops(plot_t *p, int argc, char **argv)
                 fputc('\n', f);
                 xmin = o->moved_mib < xmin ? o->moved_mib : xmin;
                 xmax = o->moved_mib > xmax ? o->moved_mib : xmax;
-                ymin = o->latency_s < ymin ? o->latency_s : ymin;
                 ymax = o->latency_s > ymax ? o->latency_s : ymax;
             }
         }
@@ -1851,9 +1914,9 @@ static int fig_ops(plot_t *p, int argc, char **argv)
         gp_set(p, "ylabel", "latency (s)");
         fputs("set key outside top center horizontal reverse Left\nset offsets 0, graph 0.02, graph 0.05, 0\n", g);
         if (!(p->o.log && strchr(p->o.log, 'x')))
-            fputs("set xrange [0:*]\n", g);
+            fputs(xmax > 0 ? "set xrange [0:*]\n" : "set xrange [0:1]\n", g);
         if (!(p->o.log && strchr(p->o.log, 'y')))
-            fputs("set yrange [0:*]\n", g);
+            fputs(ymax > 0 ? "set yrange [0:*]\n" : "set yrange [0:1]\n", g);
         if (set.n == 1)
             fputs("unset key\n", g);
         fputs("plot ", g);
@@ -1867,7 +1930,7 @@ static int fig_ops(plot_t *p, int argc, char **argv)
     } else {
         gp_set(p, "xlabel", "balloon operation latency (s)");
         gp_set(p, "ylabel", "fraction of operations");
-        gp_cdf_plot(p, &set);
+        gp_cdf_plot(p, &set, xmin, xmax);
     }
     rc = SIM_OK;
 out:
@@ -1876,8 +1939,6 @@ out:
     series_free(&set);
     strlist_free(&policies);
     free(ops);
-    (void)ymin;
-    (void)ymax;
     return rc;
 }
 
@@ -2153,7 +2214,8 @@ static int setup_output(plot_t *p)
     if (stem_len == 0 || stem_len >= sizeof p->stem - 16)
         return fail(p, "-o %s: empty or too long file name", out);
     for (const char *c = base; c < dot; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || strchr("._+,=@-", *c)))
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              strchr("._+,=@-", *c)))
             return fail(p, "-o %s: the file name may hold only letters, digits and . _ + , = @ - "
                            "(it is written into the gnuplot script)", out);
     snprintf(p->stem, sizeof p->stem, "%.*s", (int)stem_len, base);
@@ -2209,8 +2271,9 @@ static int open_db(plot_t *p)
     struct stat sb;
     const char *path = p->o.db_path;
     if (stat(path, &sb) != 0)
-        return fail(p, "%s: %s", path, errno == ENOENT ? "no such database (run a scenario first: balloonsim run FILE -o DB)"
-                                                       : strerror(errno));
+        return fail(p, "%s: %s", path,
+                    errno == ENOENT ? "no such database (run a scenario first: balloonsim run FILE -o DB)"
+                                    : strerror(errno));
     if (S_ISDIR(sb.st_mode))
         return fail(p, "%s: is a directory, not a results database", path);
     if (access(path, R_OK) != 0)
@@ -2270,11 +2333,11 @@ int cli_cmd_plot(int argc, char **argv)
         rc = fail(p, "%s: cannot write: %s", p->gp_path, strerror(errno));
     if (!rc) {
         switch (fig) {
-        case FIG_TIMELINE: rc = fig_timeline(p, argc - 1, argv + 1); break;
-        case FIG_ALLOCATION: rc = fig_allocation(p, argc - 1, argv + 1); break;
-        case FIG_SWEEP: rc = fig_sweep(p, argc - 1, argv + 1); break;
-        case FIG_CDF: rc = fig_cdf(p, argc - 1, argv + 1); break;
-        default: rc = fig_ops(p, argc - 1, argv + 1); break;
+        case FIG_TIMELINE: rc = fig_timeline(p, argc, argv); break;
+        case FIG_ALLOCATION: rc = fig_allocation(p, argc, argv); break;
+        case FIG_SWEEP: rc = fig_sweep(p, argc, argv); break;
+        case FIG_CDF: rc = fig_cdf(p, argc, argv); break;
+        default: rc = fig_ops(p, argc, argv); break;
         }
         int bad = ferror(p->gp);
         if (fclose(p->gp) != 0 || bad)

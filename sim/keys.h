@@ -22,6 +22,7 @@
 #ifndef SIM_KEYS_H
 #define SIM_KEYS_H
 
+#include <math.h>
 #include <stdio.h>
 #include "sim/types.h"
 
@@ -41,6 +42,8 @@ typedef struct sim_key {
 } sim_key_t;
 
 #define SIM_NO_RANGE 1.0, 0.0
+/* An open side of a range: { ..., 0, SIM_KEY_UNBOUNDED, ... } means ">= 0". */
+#define SIM_KEY_UNBOUNDED INFINITY
 
 /* A table: rows plus a count.  Use SIM_KEY_TABLE(rows) to build one. */
 typedef struct sim_key_table {
@@ -53,7 +56,8 @@ typedef struct sim_key_table {
 const sim_key_t *sim_keys_find(const sim_key_table_t *t, const char *name);
 
 /* Parse `value` for key k and store it into params.  Returns 0 or SIM_EINPUT
- * with err like "'abc' is not a size" or "-1GiB is out of range (>= 0B)". */
+ * with err like "'abc' is not a size" or "'-1GiB' is out of range: must be >= 0B".
+ * params is untouched on error. */
 int sim_keys_parse(const sim_key_t *k, void *params, const char *value, char *err, size_t errlen);
 
 /* Store every default of the table into params.  Required keys (def == NULL)

@@ -190,6 +190,37 @@ static void place(sim_queue_t *q, size_t i, heap_entry_t e)
         sift_down(q, q->n, i, e);
 }
 
+/* ---------------------------------------------------------------- allocation */
+
+/* Fault injection for tests (SQLite style): when alloc_fail_countdown > 0, the
+ * allocation that brings it to 0 fails.  Process-wide, not thread-safe: test use only. */
+static int alloc_fail_countdown;
+
+void sim_queue_fault_inject(int nth)
+{
+    alloc_fail_countdown = nth > 0 ? nth : 0;
+}
+
+static int injected_failure(void)
+{
+    return alloc_fail_countdown > 0 && --alloc_fail_countdown == 0;
+}
+
+static void *q_malloc(size_t n)
+{
+    return injected_failure() ? NULL : malloc(n);
+}
+
+static void *q_realloc(void *p, size_t n)
+{
+    return injected_failure() ? NULL : realloc(p, n);
+}
+
+static void *q_aligned_alloc(size_t align, size_t n)
+{
+    return injected_failure() ? NULL : aligned_alloc(align, n);
+}
+
 /* ---------------------------------------------------------------- the pool */
 
 /* Grow the pool to `want` slots (want = P at creation, then twice the current size):
@@ -201,25 +232,25 @@ static int pool_grow(sim_queue_t *q, size_t want)
         return SIM_ENOMEM;
     size_t count = want - q->slots;
 
-    uint32_t *npos = realloc(q->pos, want * sizeof *npos);
+    uint32_t *npos = q_realloc(q->pos, want * sizeof *npos);
     if (!npos)
         return SIM_ENOMEM;
     q->pos = npos;
-    uint64_t *nseq = realloc(q->seq, want * sizeof *nseq);
+    uint64_t *nseq = q_realloc(q->seq, want * sizeof *nseq);
     if (!nseq)
         return SIM_ENOMEM;
     q->seq = nseq;
 
     size_t heap_bytes = (want + HEAP_SHIFT) * sizeof(heap_entry_t);
     heap_bytes = (heap_bytes + LINE_BYTES - 1) / LINE_BYTES * LINE_BYTES;
-    void *nmem = aligned_alloc(LINE_BYTES, heap_bytes);
+    void *nmem = q_aligned_alloc(LINE_BYTES, heap_bytes);
     if (!nmem)
         return SIM_ENOMEM;
     heap_entry_t *nheap = (heap_entry_t *)nmem + HEAP_SHIFT;
     if (q->n)
         memcpy(nheap, q->heap, q->n * sizeof *nheap);
 
-    sim_event_t *b = malloc(count * sizeof *b);
+    sim_event_t *b = q_malloc(count * sizeof *b);
     if (!b) {
         free(nmem);
         return SIM_ENOMEM;
@@ -244,7 +275,7 @@ static int pool_grow(sim_queue_t *q, size_t want)
 
 sim_queue_t *sim_queue_create(size_t initial_capacity)
 {
-    sim_queue_t *q = calloc(1, sizeof *q);
+    sim_queue_t *q = injected_failure() ? NULL : calloc(1, sizeof *q);
     if (!q)
         return NULL;
     unsigned p = 0;

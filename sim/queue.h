@@ -56,11 +56,15 @@ sim_time_t sim_queue_peek_time(const sim_queue_t *q);
 size_t sim_queue_size(const sim_queue_t *q);
 sim_time_t sim_queue_event_time(const sim_event_t *ev);   /* time of a pending event */
 
-/* Event slots allocated in the pool (pending + free).  It only grows, by doubling,
- * and stays at the next power-of-two step above the largest number ever pending. */
+/* Event slots allocated in the pool (pending + free).  It only grows, by doubling from
+ * max(64, initial_capacity rounded up to a power of two), so it is less than twice the
+ * largest number of events ever pending at once (or the initial size). */
 size_t sim_queue_pool_slots(const sim_queue_t *q);
 /* Verify every invariant (heap order, indices, free list; see sim/queue.c).  O(n).
  * Returns 0, or SIM_EINTERNAL with a message in err.  For tests and debug builds. */
 int sim_queue_check(const sim_queue_t *q, char *err, size_t errlen);
+/* Fault injection for tests: the nth memory allocation made by any queue from now on
+ * fails (1 = the next one); 0 turns it off.  Process-wide and not thread-safe. */
+void sim_queue_fault_inject(int nth);
 
 #endif

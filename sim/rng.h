@@ -26,4 +26,10 @@ uint64_t sim_rng_derive_seed(uint64_t base_seed, uint64_t index);
  * Returns NULL when out of memory.  Free with gsl_rng_free. */
 gsl_rng *sim_rng_stream(uint64_t run_seed, const char *name);
 
+/* The 64-bit seed of stream `name`: splitmix64(run_seed ^ splitmix64(fnv1a64(name))). */
+uint64_t sim_rng_stream_seed(uint64_t run_seed, const char *name);
+/* Seed a taus2 generator from all 64 bits of seed (gsl_rng_set would use only the low
+ * 32: see sim/rng.c).  Any other generator type gets gsl_rng_set(seed ^ seed >> 32). */
+void sim_rng_seed_taus2(gsl_rng *r, uint64_t seed);
+
 #endif

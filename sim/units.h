@@ -11,6 +11,8 @@
  *   fraction  "20%" = 0.20, or a plain number "0.2".
  *   number    a plain decimal or exponent number ("5000", "1e-3").
  *   integer   a plain decimal integer ("24").
+ * Units ignore case except for the final B (see sim/units.c); white space may separate
+ * a number from its unit ("4 GiB").
  * Leading/trailing white space is ignored; anything else (empty strings, trailing
  * garbage, "nan", "inf", values that overflow int64) is an error.  Negative values
  * parse (a range check in the key table rejects them where they are wrong), so that
@@ -38,5 +40,9 @@ int sim_units_parse_int(const char *s, int64_t *out, char *err, size_t errlen);
 void sim_units_format_bytes(int64_t bytes, char *buf, size_t len);
 void sim_units_format_duration(sim_time_t ns, char *buf, size_t len);
 void sim_units_format_rate(double bytes_per_s, char *buf, size_t len);
+/* A plain number, shortest text that reads back to v ("0.1", "5000", "1e-30"). */
+void sim_units_format_number(double v, char *buf, size_t len);
+/* A fraction as a percentage, shortest exact ("20%", "0.25%", "100%"). */
+void sim_units_format_fraction(double v, char *buf, size_t len);
 
 #endif

@@ -34,17 +34,23 @@
  *          M = F + sum_i usable_i - goal,   goal = high + hysteresis
  *      (targets met and pages touched leave F at goal, inside the HIGH dead band).  M is
  *      divided by min-funding revocation (esx_allocate): from every VM at its assigned
- *      memory, take from the lowest rho = S / (P (f + k (1 - f))), k = 1 / (1 - tau),
- *      recompute, repeat -- P = the VM's current usable pages, active pages f P fixed
- *      during the revocation (idle pages go first).  Bounds: never below the VM's `min`
- *      (reservation) nor below assigned - max_balloon x configured (the 65 % cap; the
- *      driver clamps too).  The allocation is recomputed from scratch every tick, so a VM
- *      ballooned early (before its estimate settled) gets memory back as others pay.
- *      When even the bounds leave M unmet, `unmet` is logged (bytes) once per episode.
- *   4. GIVE BACK (HIGH with F > high + 2 hysteresis).  The surplus F - goal is added to
- *      the current targets, highest rho first (the same allocator with lo = the current
- *      target), so balloons deflate; between high and high + 2 hysteresis nothing moves
- *      (dead band around goal).
+ *      memory, take a chunk from the VM with the lowest rho = S / (P (f + k (1 - f))),
+ *      k = 1 / (1 - tau), recompute rho with its smaller P, repeat -- P = the VM's usable
+ *      pages, f its sampled active fraction (held during the revocation).  Bounds: never
+ *      below the VM's `min` (reservation) nor below assigned - max_balloon x configured
+ *      (the 65 % cap; the driver clamps too).  The allocation is recomputed from scratch
+ *      at every tick of a reclaiming state, so a VM ballooned early (before its estimate
+ *      settled) gets memory back while the others pay.  When even the bounds leave M
+ *      unmet, `unmet` is logged (bytes) once per episode.
+ *      Ballooning a guest's free pages that it never touched frees no host memory
+ *      (models/guest.h); the host then stays in SOFT and the next tick revokes more, so
+ *      a host of half-used VMs balloons more than its deficit: as a real ESX host does
+ *      with guests that have not touched their memory.
+ *   4. HIGH: "no reclamation" (paper 6.2).  Only when F > high + 2 hysteresis is the
+ *      surplus F - goal added to the current targets, highest rho first (the same
+ *      allocator with lo = the current target): balloons deflate.  Between soft and
+ *      high + 2 hysteresis nothing moves (dead band around goal); memory moves between
+ *      VMs only through a reclaiming state.
  * Targets go to policy_set_target() only when they move by at least `min_change`.  A VM
  * whose balloon the driver reports stuck is held where it is (excluded from revocation).
  *
@@ -74,20 +80,10 @@ double esx_rho(double shares, double pages, double active, double tau)
     return shares / (pages * (f + k * (1.0 - f)));
 }
 
-double esx_cost(double pages, double active_pages, double tau)
+double esx_cost(double pages, double active, double tau)
 {
-    double k = 1.0 / (1.0 - tau);
-    if (pages <= active_pages)
-        return pages;
-    return active_pages + k * (pages - active_pages);
-}
-
-/* Inverse of esx_cost in pages. */
-static double cost_inverse(double cost, double active_pages, double tau)
-{
-    if (cost <= active_pages)
-        return cost;
-    return active_pages + (cost - active_pages) * (1.0 - tau);
+    double f = active < 0 ? 0 : active > 1 ? 1 : active;
+    return pages * (f + (1.0 - f) / (1.0 - tau));
 }
 
 void esx_active_init(esx_active_t *a)
@@ -135,7 +131,7 @@ static double alloc_at(const esx_alloc_vm_t *v, double x, double tau)
     double lo = (double)v->lo_pages, hi = (double)v->hi_pages;
     if (v->shares <= 0)
         return lo;
-    double t = cost_inverse(v->shares * x, v->active_pages, tau);
+    double t = v->shares * x / esx_cost(1.0, v->active, tau);
     return t < lo ? lo : t > hi ? hi : t;
 }
 
@@ -147,7 +143,7 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
         sum_lo += (double)lo;
         sum_hi += (double)hi;
         if (vms[i].shares > 0) {
-            double x = esx_cost((double)hi, vms[i].active_pages, tau) / vms[i].shares;
+            double x = esx_cost((double)hi, vms[i].active, tau) / vms[i].shares;
             x_hi = x > x_hi ? x : x_hi;
         }
     }
@@ -368,7 +364,7 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
 
     /* 1. sample, and build the allocator's view of every running VM */
     size_t m = 0;
-    int64_t sum_usable = 0, sum_target = 0;
+    int64_t sum_usable = 0;
     for (int32_t i = 0; i < n; i++) {
         policy_vm_obs_t o;
         policy_vm(ctx, i, &o);
@@ -385,13 +381,12 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
             lo = hi = o.usable_pages;      /* the driver cannot follow: hold it */
         esx_alloc_vm_t *a = &s->alloc[m];
         a->shares = o.shares;
-        a->active_pages = esx_active_estimate(&s->vm[i].act) * (double)o.usable_pages;
+        a->active = esx_active_estimate(&s->vm[i].act);
         a->lo_pages = lo;
         a->hi_pages = hi;
         s->idx[m] = i;
         m++;
         sum_usable += o.usable_pages;
-        sum_target += o.balloon_stuck ? o.usable_pages : o.assigned_pages - o.balloon_target_pages;
     }
 
     /* 2. state */
@@ -404,9 +399,9 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     if (m == 0)
         return;
 
-    /* 3./4. revoke, rebalance or give back */
+    /* 3./4. revoke or give back */
     int64_t goal = h.high_pages + hyst;
-    int64_t total = sum_usable;
+    int64_t total;
     if (s->level != ESX_HIGH) {
         total = h.free_pages + sum_usable - goal;
         int64_t sum_lo = 0;
@@ -415,11 +410,21 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         if (sum_lo > total && !s->unmet)
             policy_log(ctx, -1, "unmet", (double)((sum_lo - total) * SIM_PAGE_BYTES));
         s->unmet = sum_lo > total;
+    } else if (h.free_pages > h.high_pages + 2 * hyst) {
+        /* give back: the surplus on top of the current targets, highest rho first */
+        s->unmet = 0;
+        total = h.free_pages - goal;
+        for (size_t j = 0; j < m; j++) {
+            policy_vm_obs_t o;
+            policy_vm(ctx, s->idx[j], &o);
+            esx_alloc_vm_t *a = &s->alloc[j];
+            int64_t cur = a->lo_pages == a->hi_pages ? a->lo_pages : o.assigned_pages - o.balloon_target_pages;
+            a->lo_pages = cur < a->lo_pages ? a->lo_pages : cur > a->hi_pages ? a->hi_pages : cur;
+            total += a->lo_pages;
+        }
     } else {
         s->unmet = 0;
-        total = sum_target;
-        if (h.free_pages > h.high_pages + 2 * hyst)
-            total += h.free_pages - goal;
+        return;                            /* high state, dead band: nothing moves */
     }
     esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
     int64_t min_change = p->min_change_bytes / SIM_PAGE_BYTES;

@@ -49,25 +49,24 @@ double esx_active_estimate(const esx_active_t *a);
  * One VM as the allocator sees it. */
 typedef struct esx_alloc_vm {
     double shares;
-    double active_pages;   /* pages the VM touches (f x its usable pages): taxed once */
+    double active;         /* sampled active fraction f, 0..1 */
     int64_t lo_pages;      /* never allocate less (reservation, balloon cap) */
     int64_t hi_pages;      /* never allocate more (its assigned memory) */
 } esx_alloc_vm_t;
 
-/* Taxed size of an allocation of `pages`: active pages count once, idle pages k times;
- * below the active set every page counts once.  rho = shares / esx_cost(). */
-double esx_cost(double pages, double active_pages, double tau);
+/* Taxed size of an allocation: pages x (f + k (1 - f)).  rho = shares / esx_cost(). */
+double esx_cost(double pages, double active, double tau);
 
 /* Allocate total_pages among n VMs by min-funding revocation: starting from every VM at
- * hi, memory is revoked from the VM with the lowest rho = shares / cost(pages) until the
- * total fits -- in the limit of small chunks, the allocation where every VM strictly
- * between lo and hi has the same rho and no VM at lo has a higher one.  It is computed
- * here exactly by bisection on the common rho (the reference test checks it against the
- * literal chunk-by-chunk revocation).  While reclaiming, idle pages are revoked first:
- * active_pages stays fixed, so a VM shrunk below its active set pays no tax.
- * out[i] in [lo_i, hi_i].  If sum lo >= total every VM gets lo; if sum hi <= total every
- * VM gets hi.  Zero-share VMs are revoked first and refunded last.  Returns the pages
- * allocated (<= total_pages unless sum lo exceeds it). */
+ * hi, memory is revoked from the VM with the lowest rho = S / (P (f + k (1 - f))) (P its
+ * allocation so far, f its measured active fraction), rho is recomputed, and so on until
+ * the total fits.  In the limit of small chunks this ends where every VM strictly between
+ * lo and hi has the same rho and no VM at lo has a higher one; it is computed here
+ * exactly by bisection on that common rho (the reference test checks it against the
+ * literal chunk-by-chunk revocation, and the literal give-back from lo, highest rho first,
+ * ends at the same point).  out[i] in [lo_i, hi_i].  If sum lo >= total every VM gets lo;
+ * if sum hi <= total every VM gets hi.  Zero-share VMs are revoked first and refunded
+ * last.  Returns the pages allocated (<= total_pages unless sum lo exceeds it). */
 int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, double tau, int64_t *out);
 
 #endif

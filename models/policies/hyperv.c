@@ -24,10 +24,13 @@
  *      first boot real Hyper-V would refuse to start the VM; it is logged the same way.
  *   2. BALANCE.  A VM takes part only once its guest has reported (`first_report` after
  *      boot, 45 s); until then it keeps its startup memory.  Memory available to the
- *      balanced VMs:  avail = free + sum usable - host `high` threshold (kept free, as
- *      the oracle does).  Pages the guests have not touched are free for the host too, so
- *      avail counts them twice; they are the unused part of the buffers, and the error
- *      vanishes as guests touch their memory.  avail is divided by hyperv_allocate()
+ *      balanced VMs:  avail = free + sum used - host `high` threshold (kept free), where
+ *      used = usable - the guest's reported free memory (kernel + anon + page cache).
+ *      Not `usable`: a guest's free pages it never touched cost the host nothing and are
+ *      already counted in host free memory, so avail would count them twice and drift
+ *      each time a guest touched one (every target would move at every cache fill).
+ *      Pages a guest touched and freed again are not counted (conservative) until the
+ *      balloon takes them back.  avail is divided by hyperv_allocate()
  *      (hyperv.h: target = committed x (1 + buffer) when ample; under shortage the buffer
  *      goes first, split by weighted pressure equalisation, then memory below committed
  *      goes to the highest weight first), each target clamped to [max(minimum, guest
@@ -173,7 +176,6 @@ static sim_time_t hyperv_interval(const void *params) { return ((const hyperv_pa
 
 typedef struct hyperv_vm_state {
     int seen_running;          /* running at the previous tick */
-    int ran_before;            /* booted at least once before the current boot */
     int set_last;              /* we sent a target at the previous tick */
     sim_time_t boot_ns;
     int64_t last_assigned_pages;
@@ -278,7 +280,6 @@ static void hyperv_life(hyperv_state_t *s, policy_ctx_t *ctx, const policy_host_
             }
             if (o->startup_pages > have)
                 policy_log(ctx, i, "smart_paging", (double)((o->startup_pages - have) * SIM_PAGE_BYTES));
-            v->ran_before = 1;
             v->short_since_ns = -1;
             v->short_reported = 0;
         }
@@ -341,7 +342,7 @@ static void hyperv_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         a->lo_pages = lo;
         a->hi_pages = hi;
         s->idx[m++] = i;
-        avail += o->usable_pages;
+        avail += o->usable_pages - (o->guest_free_pages > 0 ? o->guest_free_pages : 0);
     }
     if (m > 0) {
         int phase = hyperv_allocate(s->alloc, m, avail, s->out);

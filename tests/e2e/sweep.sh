@@ -71,6 +71,7 @@ wait_runs() {
   done
   return 1
 }
+rc_says() { [ "$1" -eq "$2" ] && grep -q "$3" "$4"; }   # rc_says RC WANT TEXT FILE
 to_unsigned() { printf '%u\n' "$1"; }
 
 echo "== 1. dry run: numbering, seeds, selection"
@@ -181,17 +182,17 @@ echo "hello" > "$T/text.db"
 check "merge refuses a text file with exit 2 (rc $rc)" [ $rc -eq 2 ]
 cp "$T/s0.db" "$T/v99.db"; sqlite3 "$T/v99.db" "UPDATE meta SET value='99' WHERE key='schema_version'"
 "$B" merge "$T/m.db" "$T/v99.db" 2> "$T/err"; rc=$?
-check "merge refuses another schema version with exit 2 (rc $rc)" [ $rc -eq 2 ] && grep -q "schema version" "$T/err"
+check "merge refuses another schema version with exit 2 (rc $rc)" rc_says $rc 2 "schema version" "$T/err"
 "$B" sweep "$F" -j 1 -o "$T/d.db" --quiet --runs 0 "${SMALL[@]}" --set simulation.duration=10min
 "$B" merge "$T/m.db" "$T/d.db" 2> "$T/err"; rc=$?
-check "merge refuses another study with exit 2 (rc $rc)" [ $rc -eq 2 ] && grep -q "allow-mixed" "$T/err"
+check "merge refuses another study with exit 2 (rc $rc)" rc_says $rc 2 "allow-mixed" "$T/err"
 check "... leaving OUT unchanged" same_db "$T/j1.db" "$T/m.db"
 "$B" merge "$T/m.db" "$T/d.db" --allow-mixed --quiet; rc=$?
-check "--allow-mixed merges it (7 runs)" [ $rc -eq 0 ] && [ "$(count "$T/m.db" "SELECT count(*) FROM runs")" -eq 7 ]
+check "--allow-mixed merges it (exit $rc, 7 runs)" test $rc -eq 0 -a "$(count "$T/m.db" "SELECT count(*) FROM runs")" -eq 7
 "$B" merge "$T/m.db" "$T/m.db" 2> /dev/null; rc=$?
 check "merge refuses OUT as an input (rc $rc)" [ $rc -eq 2 ]
 "$B" sweep "$F" --runs 0-6 -o "$T/x.db" "${SMALL[@]}" 2> "$T/err"; rc=$?
-check "sweep refuses --runs outside the study with exit 2 (rc $rc)" [ $rc -eq 2 ] && grep -q "outside the study" "$T/err"
+check "sweep refuses --runs outside the study with exit 2 (rc $rc)" rc_says $rc 2 "outside the study" "$T/err"
 "$B" sweep "$T/missing.ini" -o "$T/x.db" 2> /dev/null; rc=$?
 check "sweep refuses a missing scenario with exit 2 (rc $rc)" [ $rc -eq 2 ]
 

@@ -134,13 +134,12 @@ Test(policy_esx, cost_agrees_with_rho)
 {
     double tau[] = {0, 0.25, 0.5, 0.75, 0.9};
     for (size_t t = 0; t < 5; t++)
-        for (double f = 0; f <= 1.0; f += 0.125) {
-            double P = 777;
-            cr_assert_float_eq(esx_rho(500, P, f, tau[t]), 500 / esx_cost(P, f * P, tau[t]), 1e-9,
+        for (double f = 0; f <= 1.0; f += 0.125)
+            cr_assert_float_eq(esx_rho(500, 777, f, tau[t]), 500 / esx_cost(777, f, tau[t]), 1e-9,
                                "tau %g f %g", tau[t], f);
-        }
-    /* below the active set every page counts once */
-    cr_assert_float_eq(esx_cost(50, 80, 0.75), 50, 1e-12);
+    /* k = 4: 100 idle pages cost 400, 100 active ones 100 */
+    cr_assert_float_eq(esx_cost(100, 0, 0.75), 400, 1e-9);
+    cr_assert_float_eq(esx_cost(100, 1, 0.75), 100, 1e-9);
 }
 
 /* ------------------------------------------------------------------ allocator */
@@ -159,7 +158,7 @@ static void revoke_literal(const esx_alloc_vm_t *v, size_t n, int64_t total, dou
         for (size_t i = 0; i < n; i++) {
             if (out[i] <= v[i].lo_pages)
                 continue;
-            double r = v[i].shares / esx_cost((double)out[i], v[i].active_pages, tau);
+            double r = esx_rho(v[i].shares, (double)out[i], v[i].active, tau);
             if (r < best_rho) {
                 best_rho = r;
                 best = i;
@@ -190,7 +189,7 @@ static void give_literal(const esx_alloc_vm_t *v, size_t n, int64_t total, doubl
         for (size_t i = 0; i < n; i++) {
             if (out[i] >= v[i].hi_pages)
                 continue;
-            double r = v[i].shares / esx_cost((double)out[i], v[i].active_pages, tau);
+            double r = esx_rho(v[i].shares, (double)out[i], v[i].active, tau);
             if (r > best_rho) {
                 best_rho = r;
                 best = i;
@@ -221,7 +220,7 @@ Test(policy_esx, allocate_matches_literal_revocation)
             v[i].shares = 250.0 * (double)(1 + gsl_rng_uniform_int(r, 8));
             v[i].hi_pages = 2000 + (int64_t)gsl_rng_uniform_int(r, 6000);
             v[i].lo_pages = (int64_t)gsl_rng_uniform_int(r, (unsigned long)(v[i].hi_pages / 2));
-            v[i].active_pages = gsl_rng_uniform(r) * (double)v[i].hi_pages;
+            v[i].active = gsl_rng_uniform(r);
             sum_lo += v[i].lo_pages;
             sum_hi += v[i].hi_pages;
         }
@@ -250,17 +249,21 @@ Test(policy_esx, allocate_hand_cases)
 {
     int64_t out[3];
     /* tau = 0: proportional to shares (2:1 of 900 pages) */
-    esx_alloc_vm_t a[2] = {{2000, 100, 0, 1000}, {1000, 900, 0, 1000}};
+    esx_alloc_vm_t a[2] = {{2000, 0.1, 0, 1000}, {1000, 0.9, 0, 1000}};
     esx_allocate(a, 2, 900, 0.0, out);
     cr_assert_leq(llabs(out[0] - 600), 1);
     cr_assert_leq(llabs(out[1] - 300), 1);
-    /* tau = 0.75, equal shares, 1000 pages each, idle A = 100, active A = 900, total 1400:
-     * equal cost L: 100 + (L - 100)/4 + 900 + (L - 900)/4 = 1400 -> L = 1300;
-     * idle gets 400, active 1000 (but active is capped at hi = 1000: exactly). */
-    esx_alloc_vm_t b[2] = {{1000, 100, 0, 1000}, {1000, 900, 0, 1000}};
+    /* tau = 0.75, equal shares, idle f = 0.1 (cost 3.7 per page), active f = 0.9 (cost
+     * 1.3 per page), total 1300: equal rho <=> P in the ratio 1/3.7 : 1/1.3, so the idle VM
+     * gets 1300 x 0.27027 / 1.03950 = 338 and the active one 962 */
+    esx_alloc_vm_t b[2] = {{1000, 0.1, 0, 1000}, {1000, 0.9, 0, 1000}};
+    esx_allocate(b, 2, 1300, 0.75, out);
+    cr_assert_leq(llabs(out[0] - 338), 1, "idle %lld", (long long)out[0]);
+    cr_assert_leq(llabs(out[1] - 962), 1, "active %lld", (long long)out[1]);
+    /* at 1400 the active VM would get 1036 > hi: it is held at 1000, the idle VM gets 400 */
     esx_allocate(b, 2, 1400, 0.75, out);
+    cr_assert_eq(out[1], 1000);
     cr_assert_leq(llabs(out[0] - 400), 1, "idle %lld", (long long)out[0]);
-    cr_assert_leq(llabs(out[1] - 1000), 1, "active %lld", (long long)out[1]);
     /* bounds: not enough for the floors -> floors; more than the maxima -> maxima */
     esx_alloc_vm_t c[3] = {{1000, 0, 300, 1000}, {1000, 0, 400, 1000}, {0, 0, 100, 500}};
     esx_allocate(c, 3, 500, 0.75, out);
@@ -414,14 +417,12 @@ Test(policy_esx, idle_tax_moves_memory_to_the_active_vm)
 Test(policy_esx, shares_split_contended_memory)
 {
     static const char *const text =
-        "[simulation]\nduration = 1h\nsample_interval = 30s\noutput = summary\n"
+        "[simulation]\nduration = 20min\nsample_interval = 30s\noutput = summary\n"
         "[host]\nmemory = 3GiB\n"
-        "[vm gold]\nmemory = 2GiB\nshares = 2000\nworkload = diurnal\nworkload.mean = 1000MiB\n"
-        "workload.amplitude = 800MiB\nworkload.period = 4h\nworkload.noise = 0\nworkload.file_set = 0\n"
-        "workload.active_fraction = 90%\n"
-        "[vm bronze]\nmemory = 2GiB\nshares = 1000\nworkload = diurnal\nworkload.mean = 1000MiB\n"
-        "workload.amplitude = 800MiB\nworkload.period = 4h\nworkload.noise = 0\nworkload.file_set = 0\n"
-        "workload.active_fraction = 90%\n"
+        "[vm gold]\nmemory = 2GiB\nshares = 2000\nworkload = constant\nworkload.mean = 1984MiB\n"
+        "workload.file_set = 0\nworkload.active_fraction = 90%\n"
+        "[vm bronze]\nmemory = 2GiB\nshares = 1000\nworkload = constant\nworkload.mean = 1984MiB\n"
+        "workload.file_set = 0\nworkload.active_fraction = 90%\n"
         "[balloon]\npreset = vmware\n"
         "[policy]\nname = esx-share\n";
     char path[256];
@@ -493,4 +494,30 @@ Test(policy_esx, logged_estimates_follow_the_truth)
     cr_assert_lt(fabs(up1 - hi), 0.06, "up after: %g, truth %g", up1, hi);
     cr_assert_lt(fabs(down1 - lo), 0.06, "down after: %g, truth %g", down1, lo);
     remove_db(path);
+}
+
+/* ------------------------------------------------------------------ bad input */
+
+static void load_fails(const char *policy_lines, const char *w1, const char *w2)
+{
+    char text[1024], err[SIM_ERR_MAX] = "";
+    snprintf(text, sizeof text, "[host]\nmemory = 4GiB\n[vm a]\nmemory = 1GiB\n[policy]\nname = esx-share\n%s",
+             policy_lines);
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    cr_assert_eq(sim_ini_load_string("bad.ini", text, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), SIM_EINPUT, "accepted: %s", policy_lines);
+    cr_assert_null(s);
+    cr_assert_not_null(strstr(err, w1), "message '%s' lacks '%s'", err, w1);
+    cr_assert_not_null(strstr(err, w2), "message '%s' lacks '%s'", err, w2);
+    sim_ini_destroy(ini);
+}
+
+Test(policy_esx, bad_keys_are_refused)
+{
+    load_fails("idle_tax = 100%\n", "idle_tax", "range");          /* k = 1/(1 - tau) would be infinite */
+    load_fails("ewma_fast = 5%\n", "ewma_fast", "ewma_slow");       /* must rise faster than it falls */
+    load_fails("sample_pages = 0\n", "sample_pages", "range");
+    load_fails("max_balloon = 120%\n", "max_balloon", "range");
+    load_fails("idle_tx = 0.5\n", "idle_tx", "idle_tax");   /* unknown key: the nearest is suggested */
 }

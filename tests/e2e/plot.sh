@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# tests/e2e/plot.sh -- end-to-end test of `balloonsim plot` (models/plot.c, issue 7).
+# Run from the repository root; BALLOONSIM names the binary.
+#
+# Checks, each printed as it runs:
+#   1. every figure (timeline, allocation, sweep by category and by number, cdf, balloon-ops
+#      scatter and cdf) exits 0 with an empty stderr (gnuplot warned about nothing), writes a
+#      PNG of exactly the --size asked (PNG header bytes 16-23), and its FILE.gp re-runs in
+#      gnuplot from its directory with nothing on stderr;
+#   2. the data files hold one row per database row they claim to plot (compared with a
+#      sqlite3 count), and what they hold is right: allocation stacks add up to the configured
+#      size, CDFs end at 1, the sweep's mean and 95% CI equal a recomputation with Student's t;
+#   3. pdf, svg and tex (cairolatex: FILE.tex + FILE.pdf) outputs, and --style slides (16:9);
+#   4. hostile names (quote, backquote, %, _) reach the script as text, never as commands;
+#   5. every error case exits 2 with one message naming the problem: missing, non-SQLite and
+#      foreign databases (none is created), unknown run, no samples (output = summary),
+#      unknown figure and metric (listed), raw SQL in --where, bad -o, gnuplot missing,
+#      gnuplot failing (its message shown).
+# Simulations are short (20 min, 30 s samples), so the script takes a few seconds.
+set -u
+cd "$(dirname "$0")/../.."
+B="${BALLOONSIM:-./balloonsim}"
+T="$(mktemp -d /tmp/balloonsim-plot-e2e.XXXXXX)"
+trap 'rm -rf "$T"' EXIT
+cp "$B" "$T/balloonsim" || { echo "FAIL: no binary $B (run make)"; exit 1; }
+B="$T/balloonsim"
+for tool in gnuplot sqlite3 od awk; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
+done
+F=scenarios/default.ini
+SHORT=(--quiet --set simulation.duration=20min --set simulation.sample_interval=30s)
+fails=0
+ok()   { echo "  ok: $*"; }
+bad()  { echo "  FAIL: $*"; fails=$((fails+1)); }
+check() { local what="$1"; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+q()    { sqlite3 "$1" "$2"; }
+rows() { awk '!/^#/ && NF {n++} END {print n+0}' "$1"; }
+png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{printf "%dx%d", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8}'; }
+
+# A figure that must succeed: plot it at 640x400, then rerun its script by hand.
+#   figure NAME DB ARGS...  -> $T/out/NAME.png, .gp, data
+figure() {
+  local name="$1" db="$2"; shift 2
+  local out="$T/out/$name.png"
+  if ! "$B" plot "$db" "$@" --size 640x400 --quiet -o "$out" 2>"$T/err"; then
+    bad "$name: exit $? ($(head -n1 "$T/err"))"; return 1
+  fi
+  [ -s "$T/err" ] && bad "$name: stderr not empty: $(head -n1 "$T/err")"
+  [ "$(png_size "$out")" = 640x400 ] || bad "$name: PNG is $(png_size "$out"), asked 640x400"
+  rm -f "$out"
+  (cd "$T/out" && gnuplot "$name.gp") 2>"$T/err2"
+  if [ -s "$T/err2" ] || [ ! -s "$out" ]; then
+    bad "$name: gnuplot $name.gp by hand: $(head -n1 "$T/err2")"; return 1
+  fi
+  ok "$name: exit 0, no warnings, 640x400 PNG, script reruns cleanly"
+}
+
+# Policies: static and one that balloons, from those this build lists.
+mapfile -t POLS < <("$B" policies | awk '/^[a-z]/ {print $1}')
+BAL=""
+for p in esx-share hyperv-dm mom oracle; do
+  for have in "${POLS[@]}"; do [ "$p" = "$have" ] && BAL="$p" && break 2; done
+done
+[ -n "$BAL" ] || { echo "FAIL: no ballooning policy listed by 'balloonsim policies'"; exit 1; }
+echo "policies: static and $BAL"
+
+"$B" run "$F" -o "$T/one.db" "${SHORT[@]}" --set "policy.name=$BAL" || { echo "FAIL: run"; exit 1; }
+"$B" run "$F" -o "$T/cmp.db" "${SHORT[@]}" --set "policy.name=\${static, $BAL}" \
+  --set 'host.memory=${10GiB, 14GiB}' --set simulation.repeat=3 || { echo "FAIL: study run"; exit 1; }
+"$B" run "$F" -o "$T/summ.db" "${SHORT[@]}" --set simulation.output=summary || { echo "FAIL: run"; exit 1; }
+mkdir -p "$T/out"
+R=$(q "$T/one.db" "SELECT min(run_id) FROM runs")
+
+echo "-- 1, 2: figures and their data"
+if figure timeline "$T/one.db" --figure timeline; then
+  check "timeline: host rows = host_samples" \
+    [ "$(rows "$T/out/timeline-host.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM host_samples WHERE run_id=$R")" ]
+  check "timeline: VM rows = vm_samples" \
+    [ "$(rows "$T/out/timeline-vms.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM vm_samples WHERE run_id=$R")" ]
+  check "timeline: one block per VM" \
+    [ "$(grep -c '^# block' "$T/out/timeline-vms.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM vms WHERE run_id=$R")" ]
+fi
+"$B" run "$F" -o "$T/big.db" "${SHORT[@]}" --set "policy.name=$BAL" --set host.count=5 --set 'vm web.count=8' ||
+  { echo "FAIL: run"; exit 1; }
+if figure timeline-big "$T/big.db" --figure timeline; then
+  check "timeline, 5 hosts: one row per sample time (mean, min, max over hosts)" \
+    [ "$(rows "$T/out/timeline-big-host.dat")" = "$(q "$T/big.db" "SELECT count(DISTINCT time_ns) FROM host_samples")" ]
+  check "timeline, 11 VMs: one panel per group" [ "$(grep -c '^# block' "$T/out/timeline-big-vms.dat")" = 3 ]
+  check "timeline, 11 VMs: one row per group and sample time" \
+    [ "$(rows "$T/out/timeline-big-vms.dat")" = "$(q "$T/big.db" "SELECT count(*) FROM (SELECT DISTINCT v.grp, s.time_ns FROM vm_samples s JOIN vms v USING(run_id, vm_id))")" ]
+  check "timeline, group web: the mean of its 8 VMs at the last sample" [ "$(awk '/^# block 0/ {b=1} /^# block 1/ {b=0} b && !/^#/ && NF {u=$2} END {printf "%.4g", u}' "$T/out/timeline-big-vms.dat")" = \
+    "$(q "$T/big.db" "SELECT printf('%.4g', avg(usable_bytes) / 1048576.0) FROM vm_samples s JOIN vms v USING(run_id, vm_id) WHERE v.grp='web' AND time_ns=(SELECT max(time_ns) FROM vm_samples)")" ]
+fi
+if figure allocation "$T/one.db" --figure allocation --at 300; then
+  check "allocation: one row per VM" \
+    [ "$(rows "$T/out/allocation.dat")" = "$(q "$T/one.db" "SELECT count(DISTINCT vm_id) FROM vm_samples WHERE run_id=$R")" ]
+  check "allocation: --at 300 takes the samples at 300 s" \
+    awk '!/^#/ && NF && $11 != 300 {exit 1}' "$T/out/allocation.dat"
+  check "allocation: kernel+anon+cache+free+balloon+unassigned = configured" \
+    awk '!/^#/ && NF { s = $3+$4+$5+$6+$7+$8; if (s - $10 > 0.01 || $10 - s > 0.01) exit 1 }' "$T/out/allocation.dat"
+fi
+if figure sweep-policy "$T/cmp.db" --figure sweep --metric stall_s --x policy.name; then
+  check "sweep by policy: one row per sweep point" \
+    [ "$(rows "$T/out/sweep-policy.dat")" = "$(q "$T/cmp.db" "SELECT count(DISTINCT point_index) FROM runs WHERE status='complete'")" ]
+  check "sweep by policy: the other axis (host.memory) splits the lines" \
+    [ "$(grep -c '^# block' "$T/out/sweep-policy.dat")" = 2 ]
+fi
+if figure sweep-memory "$T/cmp.db" --figure sweep --metric mean_slowdown --x host.memory; then
+  check "sweep by memory: one line per policy" [ "$(grep -c '^# block' "$T/out/sweep-memory.dat")" = 2 ]
+  check "sweep by memory: x in GiB (10, 14)" awk '!/^#/ && NF && $1 != 10 && $1 != 14 {exit 1}' "$T/out/sweep-memory.dat"
+  # mean and CI of static at 10 GiB, recomputed: t(0.975, 2) = 4.302653
+  want=$(q "$T/cmp.db" "SELECT s.value FROM run_summary s JOIN runs r USING(run_id) JOIN run_params p USING(run_id)
+         WHERE s.metric='mean_slowdown' AND r.policy='static' AND p.section='host' AND p.key='memory' AND p.value='10GiB'" |
+         awk '{x[NR]=$1; m+=$1} END {m/=NR; for(i=1;i<=NR;i++) v+=(x[i]-m)^2; sd=sqrt(v/(NR-1)); printf "%.5g %.5g %d", m, 4.302653*sd/sqrt(NR), NR}')
+  got=$(awk '/^# block/ {b=$0} b ~ /"static"/ && !/^#/ && NF && $1 == 10 {printf "%.5g %.5g %d", $2*1, $3*1, $4}' "$T/out/sweep-memory.dat")
+  check "sweep: static at 10 GiB: mean, ci95, n = $want (got $got)" [ "$want" = "$got" ]
+fi
+if figure cdf "$T/cmp.db" --figure cdf --metric slowdown_mean; then
+  check "cdf: one row per VM of every complete run" \
+    [ "$(rows "$T/out/cdf.dat")" = "$(q "$T/cmp.db" "SELECT count(*) FROM vm_summary s JOIN runs r USING(run_id) WHERE r.status='complete' AND s.metric='slowdown_mean'")" ]
+  check "cdf: every curve ends at 1 and never decreases" \
+    awk '/^# block/ {if (n && last != 1) exit 1; prev=0; n=0} !/^#/ && NF {if ($2 < prev) exit 1; prev=$2; last=$2; n++} END {if (last != 1) exit 1}' "$T/out/cdf.dat"
+fi
+nops=$(q "$T/one.db" "SELECT count(*) FROM balloon_ops WHERE run_id=$R AND finished_ns IS NOT NULL AND finished_ns >= issued_ns")
+if [ "$nops" -gt 0 ]; then
+  figure ops "$T/one.db" --figure balloon-ops --run "$R" &&
+    check "balloon-ops: one row per finished operation ($nops)" [ "$(rows "$T/out/ops.dat")" = "$nops" ]
+  figure ops-cdf "$T/one.db" --figure balloon-ops --run "$R" --as cdf &&
+    check "balloon-ops cdf: one row per finished operation" [ "$(rows "$T/out/ops-cdf.dat")" = "$nops" ]
+else
+  bad "policy $BAL made no balloon operations in 20 min of the default scenario"
+fi
+
+echo "-- 3: formats and styles"
+"$B" plot "$T/one.db" --figure timeline --quiet -o "$T/out/f.pdf" 2>"$T/err" && [ ! -s "$T/err" ] &&
+  [ "$(head -c 4 "$T/out/f.pdf")" = "%PDF" ] && ok "pdf" || bad "pdf: $(head -n1 "$T/err")"
+"$B" plot "$T/one.db" --figure allocation --quiet -o "$T/out/f.svg" 2>"$T/err" && [ ! -s "$T/err" ] &&
+  grep -q '<svg' "$T/out/f.svg" && ok "svg" || bad "svg: $(head -n1 "$T/err")"
+"$B" plot "$T/cmp.db" --figure sweep --metric stall_s --quiet -o "$T/out/f.tex" 2>"$T/err" && [ ! -s "$T/err" ] &&
+  grep -q 'includegraphics' "$T/out/f.tex" && [ "$(head -c 4 "$T/out/f.pdf")" = "%PDF" ] &&
+  ok "tex (cairolatex: f.tex + f.pdf)" || bad "tex: $(head -n1 "$T/err")"
+"$B" plot "$T/one.db" --figure timeline --style slides --quiet -o "$T/out/s.png" 2>"$T/err" && [ ! -s "$T/err" ] &&
+  [ "$(png_size "$T/out/s.png")" = 1600x900 ] && ok "slides: 1600x900 (16:9)" || bad "slides: $(png_size "$T/out/s.png")"
+
+echo "-- 4: hostile names"
+cat >"$T/evil.ini" <<'EOF'
+[simulation]
+duration = 5min
+sample_interval = 30s
+[host]
+memory = 4GiB
+[vm we'b`touch PWNED`_%]
+count = 1
+memory = 2GiB
+workload = constant
+workload.mean = 1GiB
+[policy]
+name = static
+EOF
+if "$B" run "$T/evil.ini" -o "$T/evil.db" --quiet 2>/dev/null; then
+  for fig in timeline.png allocation.png allocation.tex; do
+    "$B" plot "$T/evil.db" --figure "${fig%.*}" --quiet -o "$T/out/evil-$fig" 2>"$T/err"
+    st=$?
+    if [ "$st" = 0 ] && [ ! -s "$T/err" ] && [ ! -e "$T/out/PWNED" ] && [ ! -e PWNED ]; then
+      ok "group name with ' \` % _ ($fig): exit 0, no warnings, no command run"
+    else
+      bad "group name with ' \` % _ ($fig): exit $st, $(head -n1 "$T/err")"
+    fi
+  done
+else
+  ok "(the scenario parser refuses such a group name: nothing to check)"
+fi
+
+echo "-- 5: errors: exit 2 and one message"
+# expect_err WORDS ARGS...: exit 2, stderr holds WORDS (a grep -E pattern), one line
+expect_err() {
+  local words="$1"; shift
+  "$@" >/dev/null 2>"$T/err"
+  local st=$?
+  if [ "$st" = 2 ] && grep -qE "$words" "$T/err" && [ "$(wc -l <"$T/err")" = 1 ]; then
+    ok "exit 2: $(head -n1 "$T/err" | cut -c1-110)"
+  else
+    bad "expected exit 2 and /$words/, got $st: $(head -n2 "$T/err")"
+  fi
+}
+expect_err "no such database" "$B" plot "$T/missing.db" --figure timeline -o "$T/out/e.png"
+check "a missing database is not created" [ ! -e "$T/missing.db" ]
+echo "not a database" >"$T/text.db"
+expect_err "not a (readable SQLite|balloonsim) database" "$B" plot "$T/text.db" --figure timeline -o "$T/out/e.png"
+sqlite3 "$T/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES(1);"
+expect_err "not a balloonsim database" "$B" plot "$T/other.db" --figure timeline -o "$T/out/e.png"
+expect_err "no run 999 in .*ids" "$B" plot "$T/one.db" --figure timeline --run 999 -o "$T/out/e.png"
+expect_err "no samples for run [0-9]+: was it run with output = summary" \
+  "$B" plot "$T/summ.db" --figure timeline -o "$T/out/e.png"
+expect_err "no VM samples for run [0-9]+: was it run with output = summary" "$B" plot "$T/summ.db" --figure allocation -o "$T/out/e.png"
+expect_err "unknown figure 'pie' \(figures: timeline, allocation, sweep, cdf, balloon-ops\)" \
+  "$B" plot "$T/one.db" --figure pie -o "$T/out/e.png"
+expect_err "unknown metric 'nope' \(run_summary metrics: .*mean_slowdown" \
+  "$B" plot "$T/cmp.db" --figure sweep --metric nope -o "$T/out/e.png"
+expect_err "unknown metric 'nope' \(vm_summary metrics: .*slowdown_mean" \
+  "$B" plot "$T/cmp.db" --figure cdf --metric nope -o "$T/out/e.png"
+expect_err "unknown --x 'nope'" "$B" plot "$T/cmp.db" --figure sweep --x nope -o "$T/out/e.png"
+expect_err "run id" "$B" plot "$T/one.db" --figure timeline --where "run=1 OR 1=1" -o "$T/out/e.png"
+expect_err "unknown filter" "$B" plot "$T/one.db" --figure timeline --where "1=1" -o "$T/out/e.png"
+expect_err "no VM group 'nope' in run [0-9]+ \(groups: web, batch, idle\)" \
+  "$B" plot "$T/one.db" --figure timeline --group nope -o "$T/out/e.png"
+expect_err "must end in .pdf, .png, .svg or .tex" "$B" plot "$T/one.db" --figure timeline -o "$T/out/e.jpg"
+expect_err "gnuplot not found" env PATH=/nonexistent "$B" plot "$T/one.db" --figure timeline -o "$T/out/e.png"
+mkdir -p "$T/fake"
+printf '#!/bin/sh\necho "" >&2\necho "\\"$1\\" line 7: kaboom in the script" >&2\nexit 1\n' >"$T/fake/gnuplot"
+chmod +x "$T/fake/gnuplot"
+expect_err "gnuplot failed \(exit 1\) on .*line 7: kaboom" \
+  env PATH="$T/fake:$PATH" "$B" plot "$T/one.db" --figure timeline -o "$T/out/e.png"
+
+if [ "$fails" -eq 0 ]; then echo "plot: all checks passed"; else echo "plot: $fails check(s) failed"; exit 1; fi

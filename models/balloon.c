@@ -157,7 +157,6 @@ static void issue(vm_t *v, sim_time_t now, sim_time_t delay)
     b->op_started_ns = -1;
     b->op_asked_pages = llabs(b->target_pages - b->size_pages);
     b->op_moved_pages = 0;
-    b->progress_ns = now;
     if (!b->unresponsive)
         b->ev = sim_engine_at(E(v), now + delay, PRIO_BALLOON, on_start, v, 0);
 }

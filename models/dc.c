@@ -61,15 +61,19 @@ static void on_workload(void *ctx, int64_t arg, sim_time_t now)
     guest_delta_t d = {0};
     guest_set_demand(&v->g, &s, &d);
     if (v->g.in_oom && v->b.size_pages > 0 && v->host->dc->scn->balloon.deflate_on_oom) {
-        /* virtio DEFLATE_ON_OOM: the OOM notifier releases 256 pages per call, and the
-         * allocation is retried; repeat while OOM and the balloon holds pages. */
+        /* virtio DEFLATE_ON_OOM: the OOM notifier releases 256 pages per call and the
+         * allocation is retried; repeat while OOM and the balloon holds pages.  The OOM
+         * kill counts only if the balloon could not cover the demand. */
+        int64_t kills = d.oom_kills;
+        d.oom_kills = 0;
+        d.oom_dropped_pages = 0;
         while (v->g.in_oom && v->b.size_pages > 0) {
             host_apply_delta(v->host, v, &d, now);
             memset(&d, 0, sizeof d);
             balloon_on_oom(v, now);
             guest_set_demand(&v->g, &s, &d);
-            d.oom_kills = 0;
         }
+        d.oom_kills = v->g.in_oom ? kills : 0;
     }
     host_apply_delta(v->host, v, &d, now);
     sim_time_t next = workload_next_change(v->wl, now);

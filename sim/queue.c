@@ -376,8 +376,10 @@ int sim_queue_pop(sim_queue_t *q, sim_fired_t *out)
     size_t last = --q->n;
     if (last > 0) {
         sift_down(q, last, 0, q->heap[last]);
-        /* The next pop will read the next event's payload: fetch it now. */
+        /* The next pop reads the next event's payload and seq: fetch them now, so the
+         * misses overlap with whatever the caller does in between. */
         __builtin_prefetch(slot_event(q, q->heap[0].slot));
+        __builtin_prefetch(&q->seq[q->heap[0].slot]);
     }
     release(q, ev);
     return 1;

@@ -11,7 +11,8 @@
 #      rerunning a finished sweep runs nothing and changes nothing.
 #   3. SIGKILL of the whole sweep mid-way, then a rerun, equals the uninterrupted sweep;
 #      so does SIGKILL of one worker (the sweep reports the run failed, exit 1).
-#   4. SIGTERM: exit 143, no run left 'running'; a rerun completes to the same rows.
+#   4. SIGTERM / SIGINT: exit 143 / 130, no run left 'running'; a rerun completes to the
+#      same rows.  A sweep of some --runs completed later by the full sweep equals it too.
 #   5. shards 0/2 and 1/2 merged equal the single-machine sweep; merging again changes
 #      nothing; merge order does not matter.
 #   6. merge refuses (exit 2, OUT untouched) a non-balloonsim database, a text file, another
@@ -115,6 +116,12 @@ check "rerun exits 0 and runs nothing" grep -q "0 run now, 6 already complete" "
 check "rerun changes no row" same_db "$T/j1.db" "$T/j2.db"
 check "rerun keeps one row per run" [ "$(count "$T/j2.db" "SELECT count(*) FROM runs")" -eq 6 ]
 
+"$B" sweep "$F" -j 2 -o "$T/part.db" --quiet --runs 4,0-1 "${SMALL[@]}"; rc=$?
+check "--runs 4,0-1 runs 3 runs (exit $rc)" test $rc -eq 0 -a "$(count "$T/part.db" "SELECT group_concat(run_index) FROM (SELECT run_index FROM runs ORDER BY 1)")" = "0,1,4"
+"$B" sweep "$F" -j 2 -o "$T/part.db" "${SMALL[@]}" > "$T/part.out"; rc=$?
+check "the full sweep then runs the other 3" grep -q "3 run now, 3 already complete" "$T/part.out"
+check "... and equals the one-go sweep" same_db "$T/j1.db" "$T/part.db"
+
 echo "== 3. SIGKILL mid-way, then rerun"
 start=$(date +%s%N)
 "$B" sweep "$F" -j 2 -o "$T/ref.db" --quiet "${LONG[@]}"; rc=$?
@@ -154,8 +161,17 @@ check "no run left 'running' (they are 'interrupted')" \
   [ "$(count "$T/term.db" "SELECT count(*) FROM runs WHERE status='running'")" -eq 0 ]
 check "interrupted runs are recorded as such" \
   [ "$(count "$T/term.db" "SELECT count(*) FROM runs WHERE status='interrupted'")" -ge 1 ]
+"$B" sweep "$F" -j 2 -o "$T/term.db" --quiet "${LONG[@]}" 2> "$T/int.err" & pid=$!
+check "the resumed sweep is running with 5 runs complete" wait_runs "$T/term.db" 5 $pid
+kill -INT $pid; wait $pid; rc=$?
+check "SIGINT: exit 130 (rc $rc)" [ $rc -eq 130 ]
+check "no run left 'running' after SIGINT" \
+  [ "$(count "$T/term.db" "SELECT count(*) FROM runs WHERE status='running'")" -eq 0 ]
 "$B" sweep "$F" -j 2 -o "$T/term.db" --quiet "${LONG[@]}"; rc=$?
-check "rerun after SIGTERM equals the uninterrupted sweep" same_db "$T/ref.db" "$T/term.db"
+check "rerun after SIGTERM and SIGINT exits 0" [ $rc -eq 0 ]
+check "rerun after SIGTERM and SIGINT equals the uninterrupted sweep" same_db "$T/ref.db" "$T/term.db"
+
+check "no scratch database is left behind" [ -z "$(ls "$T" | grep -E '\.worker[0-9]+\.tmp')" ]
 
 echo "== 5. shards and merge"
 "$B" sweep "$F" -j 1 --shard 0/2 -o "$T/s0.db" --quiet "${SMALL[@]}" &&

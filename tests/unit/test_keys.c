@@ -430,3 +430,30 @@ Test(keys, print_markdown)
         cr_assert_not_null(strstr(text, want[i]), "markdown lacks '%s':\n%s", want[i], text);
     free(text);
 }
+
+/* ---------------------------------------------------------------- odd tables */
+
+Test(keys, bounds_beyond_int64_and_unknown_types)
+{
+    static const sim_key_t odd[] = {
+        { "huge", SIM_KEY_BYTES, OFF(memory_bytes), "1TiB", 0, 1e30, NULL, "bound beyond int64" },
+        { "long", SIM_KEY_DURATION, OFF(latency_ns), "1d", -1e30, 0.5e9, NULL, "half a second" },
+        { "broken", (sim_key_type_t)99, OFF(count), NULL, SIM_NO_RANGE, NULL, "not a type" },
+    };
+    static const sim_key_table_t t = SIM_KEY_TABLE("odd", odd);
+    char *text = print_to_string(&t, 1);
+    cr_assert_not_null(strstr(text, "| `huge` | size | `1TiB` | [0B, 1e30B] |"), "%s", text);
+    cr_assert_not_null(strstr(text, "| `long` | duration | `1d` | [-1e30ns, 0.5s] |"), "%s", text);
+    cr_assert_not_null(strstr(text, "| `broken` | unknown | (required) | - |"), "%s", text);
+    free(text);
+
+    tparams_t p = defaults();
+    cr_assert_eq(sim_keys_parse(&odd[0], &p, "8388607TiB", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sim_keys_parse(&odd[1], &p, "1s", err, sizeof err), SIM_EINPUT);
+    cr_assert_not_null(strstr(err, "'1s' is out of range: must be <= 0.5s"), "%s", err);
+    cr_assert_eq(sim_keys_parse(&odd[2], &p, "1", err, sizeof err), SIM_EINTERNAL);
+    cr_assert_not_null(strstr(err, "unknown type"), "%s", err);
+    char buf[16];
+    sim_keys_format(&odd[2], &p, buf, sizeof buf);
+    cr_assert_str_eq(buf, "?");
+}

@@ -269,3 +269,93 @@ Test(model, host_swapping_costs_more_faults_than_ballooning_idle_memory)
                  balloon_faults);
     cr_assert_gt(swap_busy, balloon_busy, "the busy VM faults more under host swapping");
 }
+
+/* ------------------------------------------------------------------ driver faults, OOM, hot-add */
+
+static const char *oom_vm =
+    "[simulation]\nduration = 6min\nsample_interval = 10s\n"
+    "[host]\nmemory = 8GiB\n"
+    "[vm v]\nmemory = 2GiB\nswap = 0B\nkernel = 64MiB\nworkload = step\nworkload.mean = 512MiB\n"
+    "workload.amplitude = 1280MiB\nworkload.step_at = 3min\nworkload.file_set = 0B\n"
+    "[balloon]\npreset = virtio\ndeflate_on_oom = %s\n"
+    "[policy]\nname = oracle\nheadroom = 0%%\ninterval = %s\n";
+
+Test(model, deflate_on_oom_releases_the_balloon_instead_of_killing)
+{
+    char text[1024], err[SIM_ERR_MAX];
+    db_t *db;
+    /* the policy ticks once a minute, so the step at 3 min meets a full balloon */
+    snprintf(text, sizeof text, oom_vm, "no", "1min");
+    cr_assert_eq(run_text(text, 5, &db, err), 0, "%s", err);
+    double kills_without = metric(db, "oom_kills");
+    db_close(db);
+    snprintf(text, sizeof text, oom_vm, "yes", "1min");
+    cr_assert_eq(run_text(text, 5, &db, err), 0, "%s", err);
+    double kills_with = metric(db, "oom_kills");
+    double released = q1(db, "SELECT sum(value) FROM events WHERE what='deflate_on_oom'");
+    double steps = q1(db, "SELECT count(*) FROM events WHERE what='deflate_on_oom'");
+    double max_step = q1(db, "SELECT max(value) FROM events WHERE what='deflate_on_oom'");
+    db_close(db);
+    cr_assert_geq(kills_without, 1, "without deflate-on-OOM the guest kills");
+    cr_assert_eq(kills_with, 0, "with deflate-on-OOM the balloon gives way");
+    cr_assert_gt(steps, 1);
+    cr_assert_leq(max_step, 256, "virtio releases 256 pages per OOM call");
+    cr_assert_gt(released * 4096, 512.0 * 1048576, "released %g pages", released);
+}
+
+static const char *flaky_vm =
+    "[simulation]\nduration = 10min\nsample_interval = 10s\n"
+    "[host]\nmemory = 8GiB\n"
+    "[vm v]\nmemory = 4GiB\nworkload = constant\nworkload.mean = 512MiB\nworkload.file_set = 0B\n"
+    "[balloon]\npreset = vmware\nlatency = 2min\nmtbf = %s\nunresponsive_mean = 10h\n"
+    "[policy]\nname = oracle\ninterval = 1s\n";
+
+Test(model, an_unresponsive_driver_makes_no_progress)
+{
+    char text[1024], err[SIM_ERR_MAX];
+    db_t *db;
+    snprintf(text, sizeof text, flaky_vm, "0s");
+    cr_assert_eq(run_text(text, 9, &db, err), 0, "%s", err);
+    double healthy = metric(db, "balloon_inflated_bytes");
+    db_close(db);
+    /* mean time to the first failure 30 s, before the 2 min latency ends; then 10 h down */
+    snprintf(text, sizeof text, flaky_vm, "30s");
+    cr_assert_eq(run_text(text, 9, &db, err), 0, "%s", err);
+    double flaky = metric(db, "balloon_inflated_bytes");
+    double down = q1(db, "SELECT min(time_ns) FROM events WHERE what='balloon_unresponsive' AND value=1");
+    double after = q1(db, "SELECT count(*) FROM balloon_ops WHERE finished_ns > (SELECT min(time_ns) FROM events "
+                          "WHERE what='balloon_unresponsive' AND value=1)");
+    db_close(db);
+    cr_assert_gt(healthy, 2e9, "a healthy driver balloons the idle memory");
+    cr_assert(!isnan(down) && down < 120e9, "the driver fails before it starts (at %g s)", down / 1e9);
+    cr_assert_eq(flaky, 0, "an unresponsive driver moves nothing");
+    cr_assert_eq(after, 0, "no operation completes while the driver is down");
+}
+
+Test(model, hot_add_grows_in_chunks_up_to_the_maximum)
+{
+    if (!policy_find("hyperv-dm"))
+        cr_skip_test("hyperv-dm not built");
+    const char *text =
+        "[simulation]\nduration = 10min\nsample_interval = 10s\n"
+        "[host]\nmemory = 16GiB\n"
+        "[vm v]\nmemory = 4GiB\nstartup = 1GiB\nworkload = constant\nworkload.mean = 2GiB\n"
+        "workload.file_set = 0B\n"
+        "[balloon]\npreset = hyperv\n"
+        "[policy]\nname = hyperv-dm\n";
+    char err[SIM_ERR_MAX];
+    db_t *db;
+    cr_assert_eq(run_text(text, 2, &db, err), 0, "%s", err);
+    double ops = q1(db, "SELECT count(*) FROM balloon_ops WHERE kind='hotadd'");
+    double bad_chunks = q1(db, "SELECT count(*) FROM balloon_ops WHERE kind='hotadd' AND "
+                               "moved_bytes % (128*1048576) != 0 AND moved_bytes + 1048576*0 < "
+                               "(SELECT configured_bytes FROM vms) - 1073741824");
+    double max_assigned = q1(db, "SELECT max(assigned_bytes) FROM vm_samples");
+    double final_assigned = q1(db, "SELECT assigned_bytes FROM vm_samples ORDER BY time_ns DESC LIMIT 1");
+    db_close(db);
+    cr_assert_geq(ops, 1, "memory is hot-added");
+    cr_assert_eq(bad_chunks, 0, "hot-add moves whole 128 MiB chunks");
+    cr_assert_leq(max_assigned, 4.0 * 1073741824, "never above the maximum");
+    /* committed 2 GiB + 64 MiB kernel, x 1.2 buffer: about 2.5 GiB */
+    cr_assert_geq(final_assigned, 2.0 * 1073741824 * 1.2, "grown to committed x (1 + buffer): %g", final_assigned);
+}

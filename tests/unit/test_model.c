@@ -15,53 +15,11 @@
 #include "models/guest.h"
 #include "models/record.h"
 #include "models/scenario.h"
+#include "tests/unit/harness.h"
 
-/* Run scenario text with the conservation check on; returns dc_run's code and leaves the
- * database open in *dbp (caller closes). */
-static int run_text(const char *text, uint64_t seed, db_t **dbp, char *err)
-{
-    sim_ini_t *ini;
-    scenario_t *s;
-    int rc = sim_ini_load_string("test.ini", text, &ini, err, SIM_ERR_MAX);
-    cr_assert_eq(rc, 0, "%s", err);
-    rc = scenario_load(ini, &s, err, SIM_ERR_MAX);
-    cr_assert_eq(rc, 0, "%s", err);
-    char path[] = "/tmp/balloonsim-test-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert(fd >= 0);
-    close(fd);
-    unlink(path);
-    db_t *db;
-    cr_assert_eq(db_open(path, &db, err, SIM_ERR_MAX), 0, "%s", err);
-    cr_assert_eq(record_schema(db, err, SIM_ERR_MAX), 0, "%s", err);
-    db_run_info_t info = {"test", 0, 0, 0, seed, "test.ini", text, "", s->policy->name};
-    dc_options_t opt = {seed, NULL, 1, NULL, NULL};
-    dc_result_t res;
-    rc = dc_run(s, db, &info, &opt, &res, err, SIM_ERR_MAX);
-    scenario_destroy(s);
-    sim_ini_destroy(ini);
-    *dbp = db;
-    unlink(path);   /* the open handle keeps it alive */
-    return rc;
-}
-
-static double q1(db_t *db, const char *sql)
-{
-    sqlite3_stmt *st;
-    cr_assert_eq(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK, "%s", sql);
-    double v = NAN;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-static double metric(db_t *db, const char *name)
-{
-    char sql[256];
-    snprintf(sql, sizeof sql, "SELECT value FROM run_summary WHERE metric='%s'", name);
-    return q1(db, sql);
-}
+#define run_text harness_run
+#define q1 harness_q1
+#define metric harness_metric
 
 /* ------------------------------------------------------------------ guest */
 

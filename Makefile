@@ -29,7 +29,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test unit e2e regression bench sanitize fuzz figures clean
+.PHONY: all deps run test test-slurm unit e2e regression bench sanitize fuzz figures clean
 all: $(BIN)
 
 # Missing packages are installed once; the stamp avoids asking apt every build.
@@ -74,6 +74,10 @@ e2e: $(BIN)
 
 regression: $(BIN)
 	./$(BIN) check --quiet tests/regression/*.ini
+
+# A real single-node Slurm cluster (installs slurm-wlm and munge; needs root or sudo).
+test-slurm: $(BIN)
+	BALLOONSIM=./$(BIN) bash scripts/test-slurm.sh
 
 test: unit e2e regression
 	@echo "make test: all suites passed"

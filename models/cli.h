@@ -9,6 +9,7 @@
 #include <signal.h>
 #include "sim/ini.h"
 #include "sim/study.h"
+#include "sim/db.h"
 #include "models/scenario.h"
 
 #define CLI_VERSION "0.1.0"
@@ -49,6 +50,14 @@ int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *
 int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *study, int64_t base_seed,
                 size_t run, const char *db_path, volatile sig_atomic_t *stop, int *skipped,
                 char *err, size_t errlen);
+
+/* Sweep internals (models/sweep.c), exported for tests/unit/test_sweep.c:
+ * parse a --runs selection ("0-9,17,30-") into selected[nruns]; mean, standard deviation
+ * and 95% CI half-width (GSL t quantile; sd and ci are NAN when n < 2), returns n;
+ * rebuild point_summary from the complete runs. */
+int sweep_parse_runs(const char *spec, size_t nruns, unsigned char *selected, char *err, size_t errlen);
+size_t sweep_stats(const double *x, size_t n, double *mean, double *sd, double *ci95);
+int sweep_point_summary(db_t *db, char *err, size_t errlen);
 
 /* Subcommands implemented in their own files. */
 int cli_cmd_sweep(int argc, char **argv);    /* models/sweep.c */

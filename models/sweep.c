@@ -31,8 +31,8 @@
  *
  *   State of one run, as the parent sees it:
  *       pending --dispatch--> running --result--> complete | failed | interrupted
- *       running --worker died (signal, crash)--> failed ("worker killed"; the database
- *                                                 keeps it 'running' = incomplete)
+ *       running --worker died (signal, crash)--> failed ("worker killed"; the run is
+ *                          absent from DB, or left 'running' = incomplete with one worker)
  *   A worker that dies is replaced while runs remain (at most 2*N + runs replacements).
  *
  *   Resume (db.h): complete runs of the same study (cli_study_key: scenario text and
@@ -121,10 +121,6 @@
 #include "models/record.h"
 #include "models/scenario.h"
 
-/* Exported for tests/unit/test_sweep.c (to move into models/cli.h). */
-int sweep_parse_runs(const char *spec, size_t nruns, unsigned char *selected, char *err, size_t errlen);
-size_t sweep_stats(const double *x, size_t n, double *mean, double *sd, double *ci95);
-int sweep_point_summary(db_t *db, char *err, size_t errlen);
 
 static volatile sig_atomic_t g_sweep_stop;   /* the signal number that asked us to stop */
 

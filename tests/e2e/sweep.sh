@@ -9,15 +9,17 @@
 #   2. -j 2 gives the same rows as -j 1 (runs, run_summary, vm_summary, balloon_ops, sample
 #      counts, fingerprints, point_summary; by run_index, run ids and wall times aside);
 #      rerunning a finished sweep runs nothing and changes nothing.
-#   3. SIGKILL of the whole sweep mid-way, then a rerun, equals the uninterrupted sweep;
-#      so does SIGKILL of one worker (the sweep reports the run failed, exit 1).
+#   3. SIGKILL of the whole sweep mid-way (-j 2: workers copy finished runs from scratch
+#      databases; -j 1: the worker records straight into the database), then a rerun, equals
+#      the uninterrupted sweep; so does SIGKILL of one worker (the sweep reports the run
+#      failed, exit 1); no scratch database is left behind.
 #   4. SIGTERM / SIGINT: exit 143 / 130, no run left 'running'; a rerun completes to the
 #      same rows.  A sweep of some --runs completed later by the full sweep equals it too.
 #   5. shards 0/2 and 1/2 merged equal the single-machine sweep; merging again changes
 #      nothing; merge order does not matter.
 #   6. merge refuses (exit 2, OUT untouched) a non-balloonsim database, a text file, another
 #      schema version, another study (unless --allow-mixed); sweep refuses bad --runs.
-# Durations are short (20 min simulated; 72 h with coarse samples for the kill tests) so the
+# Durations are short (20 min simulated; 48 h with coarse samples for the kill tests) so the
 # whole script takes well under a minute on two cores.
 set -u
 cd "$(dirname "$0")/../.."
@@ -32,7 +34,7 @@ F=scenarios/default.ini
 SMALL=(--set simulation.duration=20min --set simulation.repeat=2 --set 'host.memory=${10GiB,12GiB,14GiB}'
        --set policy.name=esx-share)
 # 4 points x 2 repetitions = 8 longer runs, for the kill tests
-LONG=(--set simulation.duration=72h --set simulation.sample_interval=5min --set simulation.repeat=2
+LONG=(--set simulation.duration=48h --set simulation.sample_interval=5min --set simulation.repeat=2
       --set 'host.memory=${9GiB,10GiB,11GiB,12GiB}' --set policy.name=esx-share)
 fails=0
 ok()   { echo "  ok: $*"; }
@@ -62,16 +64,18 @@ same_db() {   # same_db A B: the dumps are equal and non-trivial
   echo "    $1 and $2 differ:"; diff "$T/dump.a" "$T/dump.b" | head -5 | sed 's/^/    /'; return 1
 }
 count() { sqlite3 -cmd ".timeout 5000" "$1" "$2"; }
-# wait_runs DB N PID: wait (at most 60 s) until DB holds N complete runs while PID still runs
-wait_runs() {
+# wait_sql DB SQL PID: wait (at most 60 s) until SQL (one value) gives 1 on DB while PID still runs
+wait_sql() {
   local i
   for i in $(seq 1 1200); do
     kill -0 "$3" 2>/dev/null || return 1
-    [ -e "$1" ] && [ "$(count "$1" "SELECT count(*) FROM runs WHERE status='complete'" 2>/dev/null || echo 0)" -ge "$2" ] && return 0
+    [ -e "$1" ] && [ "$(count "$1" "$2" 2>/dev/null || echo 0)" = 1 ] && return 0
     sleep 0.05
   done
   return 1
 }
+# wait_runs DB N PID: until DB holds N complete runs
+wait_runs() { wait_sql "$1" "SELECT count(*) >= $2 FROM runs WHERE status='complete'" "$3"; }
 rc_says() { [ "$1" -eq "$2" ] && grep -q "$3" "$4"; }   # rc_says RC WANT TEXT FILE
 to_unsigned() { printf '%u\n' "$1"; }
 
@@ -138,6 +142,17 @@ check "no worker survives its sweep" [ -z "$(pgrep -P $pid 2>/dev/null)" ]
 "$B" sweep "$F" -j 2 -o "$T/kill.db" --quiet "${LONG[@]}"; rc=$?
 check "rerun after SIGKILL exits 0" [ $rc -eq 0 ]
 check "rerun after SIGKILL equals the uninterrupted sweep" same_db "$T/ref.db" "$T/kill.db"
+
+"$B" sweep "$F" -j 1 -o "$T/kill1.db" --quiet "${LONG[@]}" & pid=$!
+check "a one-worker sweep (recording straight into its database) is in its 4th run" \
+  wait_sql "$T/kill1.db" "SELECT count(*) = 4 FROM runs WHERE status IN ('complete','running')
+                          AND EXISTS (SELECT 1 FROM runs WHERE status='running')" $pid
+kill -KILL $pid; wait $pid 2>/dev/null
+sleep 0.2
+n_open=$(count "$T/kill1.db" "SELECT count(*) FROM runs WHERE status!='complete'")
+"$B" sweep "$F" -j 1 -o "$T/kill1.db" --quiet "${LONG[@]}"; rc=$?
+check "rerun after SIGKILL of the one-worker sweep ($n_open run left incomplete) exits 0" [ $rc -eq 0 ]
+check "... and equals the uninterrupted sweep" same_db "$T/ref.db" "$T/kill1.db"
 
 "$B" sweep "$F" -j 2 -o "$T/wkill.db" --quiet "${LONG[@]}" 2> "$T/wkill.err" & pid=$!
 wait_runs "$T/wkill.db" 2 $pid

@@ -19,10 +19,7 @@
 #include "sim/db.h"
 #include "models/record.h"
 
-/* Declared in models/sweep.c (exported for this suite). */
-int sweep_parse_runs(const char *spec, size_t nruns, unsigned char *selected, char *err, size_t errlen);
-size_t sweep_stats(const double *x, size_t n, double *mean, double *sd, double *ci95);
-int sweep_point_summary(db_t *db, char *err, size_t errlen);
+#include "models/cli.h"
 
 static char err[SIM_ERR_MAX];
 

@@ -117,6 +117,8 @@ fuzz:
 
 figures: $(BIN)
 	bash scripts/figures.sh ./$(BIN)
+	cp results/figures/default-timeline.png results/figures/policies-slowdown.png \
+	   results/figures/policies-host-swap.png docs/img/
 
 clean:
 	rm -rf build build-san build-fuzz $(BIN)

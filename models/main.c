@@ -147,6 +147,14 @@ static int cmd_validate(int argc, char **argv)
 
 static int cmd_policies(int argc, char **argv)
 {
+    if (argc > 1) {
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+            puts("usage: balloonsim policies\n  every policy with its [policy] keys, defaults and ranges");
+            return 0;
+        }
+        fprintf(stderr, "usage: balloonsim policies\n");
+        return 2;
+    }
     for (size_t i = 0; i < policy_count(); i++) {
         const policy_type_t *p = policy_at(i);
         printf("%-10s %s\n", p->name, p->summary);
@@ -160,7 +168,12 @@ static int cmd_policies(int argc, char **argv)
 static int cmd_keys(int argc, char **argv)
 {
     int md = argc > 1 && !strcmp(argv[1], "--markdown");
-    if (argc > 1 && !md) {
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        puts("usage: balloonsim keys [--markdown]\n  every scenario key with its type, default, range and help;\n"
+             "  --markdown prints the tables of the README's key reference");
+        return 0;
+    }
+    if (argc > 2 || (argc > 1 && !md)) {
         fprintf(stderr, "usage: balloonsim keys [--markdown]\n");
         return 2;
     }

@@ -29,7 +29,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test test-slurm unit e2e regression bench sanitize fuzz figures clean
+.PHONY: all deps run test test-slurm valgrind unit e2e regression bench sanitize fuzz figures clean
 all: $(BIN)
 
 # Missing packages are installed once; the stamp avoids asking apt every build.
@@ -114,6 +114,11 @@ fuzz:
 	    -print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$h- $$dict \
 	    build-fuzz/corpus/$$h fuzz/corpus/$$h; \
 	done
+
+# The default scenario under valgrind: no errors, no leaks.
+valgrind: $(BIN)
+	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	  ./$(BIN) run scenarios/default.ini -o $(BUILD)/valgrind.db --force --quiet --set simulation.duration=20min
 
 figures: $(BIN)
 	bash scripts/figures.sh ./$(BIN)

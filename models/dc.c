@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/statvfs.h>
 #include "sim/rng.h"
 #include "models/dc.h"
 #include "models/model.h"
 #include "models/record.h"
 
 enum { PRIO_LIFE = 0, PRIO_WORKLOAD = 10, PRIO_POLICY = 50, PRIO_SAMPLE = 90 };
+#define FLUSH_WALL_S 10.0           /* commit at a sample time when this much wall time passed */
 
 /* Per-VM running statistics over samples (kept outside vm_t: only when summarising). */
 typedef struct vm_stats {
@@ -22,12 +25,20 @@ typedef struct vm_stats {
     int64_t n;
 } vm_stats_t;
 
+/* Memory layout (performance, issue 9): dc.vms holds the VMs HOST-MAJOR -- the VMs of host
+ * 0 (slots 0, 1, ...), then those of host 1, ... -- so that a policy tick or a sample, which
+ * walks the VMs of one host, reads contiguous memory.  dc.vms[k] is therefore not VM id k:
+ * by_id[id] is; stats[] is indexed like dc.vms (vm_pos).  Everything that is done "for every
+ * VM" in an order that can be observed (scheduling, which breaks ties by sequence number;
+ * records; floating-point sums of the summary) still runs in id order. */
 typedef struct run {
     dc_t dc;
-    vm_stats_t *stats;
+    vm_t **by_id;                   /* VM of each id */
+    vm_stats_t *stats;              /* per VM, host-major like dc.vms */
     sim_time_t end_ns;
     sim_time_t last_sample_ns;
     int level;                      /* 0 summary, 1 host, 2 vm */
+    double flushed_wall_s;          /* wall time of the last commit at a sample time */
     const dc_options_t *opt;
 } run_t;
 
@@ -167,7 +178,7 @@ static void sample(run_t *r, sim_time_t now)
         }
         for (int32_t i = 0; i < h->nvms; i++) {
             vm_t *v = h->vms[i];
-            vm_stats_t *st = &r->stats[v->id];
+            vm_stats_t *st = &r->stats[v - dc->vms];
             double slow = vm_slowdown(v, dt_ns);
             if (v->running && (dt_ns > 0 || now == 0)) {
                 double u = (double)v->g.usable_pages, a = (double)v->assigned_pages, b = (double)v->b.size_pages;
@@ -200,7 +211,16 @@ static void sample(run_t *r, sim_time_t now)
         }
     }
     r->last_sample_ns = now;
-    record_flush(dc->rec);
+    /* Commit at sample times, at most once per FLUSH_WALL_S of wall time (and record.c
+     * commits every BATCH_ROWS rows): a commit costs every index page the batch touched,
+     * whatever the number of rows, so frequent commits rewrite the same pages.  A reader
+     * sees a long run's progress every FLUSH_WALL_S; a killed run loses at most that much.
+     * The database content does not depend on where the commits fall. */
+    double wall = now_wall();
+    if (wall - r->flushed_wall_s >= FLUSH_WALL_S) {
+        record_flush(dc->rec);
+        r->flushed_wall_s = wall;
+    }
     if (record_error(dc->rec))
         dc->failed = 1;
 }
@@ -295,7 +315,8 @@ static int build(run_t *r, char *err, size_t errlen)
     dc->hosts = calloc((size_t)dc->nhosts, sizeof *dc->hosts);
     dc->vms = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *dc->vms);
     r->stats = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->stats);
-    if (!dc->hosts || !dc->vms || !r->stats) {
+    r->by_id = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->by_id);
+    if (!dc->hosts || !dc->vms || !r->stats || !r->by_id) {
         free(counts);
         snprintf(err, errlen, "out of memory for %lld VMs", (long long)total);
         return SIM_ENOMEM;
@@ -329,7 +350,11 @@ static int build(run_t *r, char *err, size_t errlen)
     for (size_t g = 0; g < s->nvm_groups; g++) {
         const scn_vm_t *gp = &s->vms[g];
         for (int64_t k = 0; k < counts[g]; k++, id++) {
-            vm_t *v = &dc->vms[id];
+            /* host hi gets VMs hi, hi + nhosts, ...: nvms / nhosts of them, one more for the
+             * first nvms % nhosts hosts; its block of dc->vms follows those of hosts < hi */
+            int32_t hi = id % dc->nhosts, base = dc->nvms / dc->nhosts, rem = dc->nvms % dc->nhosts;
+            vm_t *v = &dc->vms[hi * base + (hi < rem ? hi : rem) + dc->hosts[hi].nvms];
+            r->by_id[id] = v;
             char name[SIM_STR_MAX + 64], stream[SIM_STR_MAX + 96], msg[SIM_ERR_MAX];
             v->id = id;
             v->group = (int32_t)g;
@@ -436,6 +461,7 @@ static void teardown(run_t *r)
     free(dc->hosts);
     free(dc->vms);
     free(r->stats);
+    free(r->by_id);
     workload_library_destroy(dc->lib);
     sim_engine_destroy(dc->engine);
 }
@@ -449,8 +475,8 @@ static void summarise(run_t *r)
     double duration_s = sim_time_to_s(r->end_ns);
     double slow_sum = 0, slow_max = 1, vms_short = 0;
     for (int32_t i = 0; i < dc->nvms; i++) {
-        vm_t *v = &dc->vms[i];
-        vm_stats_t *st = &r->stats[i];
+        vm_t *v = r->by_id[i];
+        vm_stats_t *st = &r->stats[v - dc->vms];
         double n = st->n > 0 ? (double)st->n : 1;
         const double P = (double)SIM_PAGE_BYTES;
         double run_s = duration_s > 0 ? duration_s : 1;
@@ -499,6 +525,111 @@ static void summarise(run_t *r)
         record_run_summary(dc->rec, rows[k].m, rows[k].val);
 }
 
+/* ------------------------------------------------------------------ memory limit */
+
+/* RESOURCE LIMIT (issue 10).  A run that cannot fit in memory is refused before anything
+ * is allocated or written, with its estimate, rather than thrashing or being killed hours
+ * later.  The estimate is linear in VMs and hosts:
+ *     bytes = DC_EST_FIXED_BYTES + VMs * DC_EST_VM_BYTES + hosts * DC_EST_HOST_BYTES
+ *   - per VM: vm_t, its summary statistics and pointers, its workload state, two RNG
+ *     streams, ~3 pending events with the queue's doubling slack, the policy's per-VM
+ *     state.  Measured (bench_dc scale, peak RSS less SQLite's heap, slope from 10^4 to
+ *     10^5 VMs): about 1.5 KiB; DC_EST_VM_BYTES is the 2 KiB budget of issue 9, above it;
+ *   - per host: host_t, the policy instance and its RNG, the per-host VM table;
+ *   - fixed: SQLite's page cache (64 MiB, models/record.c), code, page-cache curves,
+ *     traces (loaded once per file, shared by the VMs that replay them).
+ * The output level does not enter: samples go to disk through the bounded page cache, so a
+ * million VMs at output = vm need the same memory as at summary.  The limit is the
+ * machine's physical memory (sysconf _SC_PHYS_PAGES x _SC_PAGESIZE); parallel sweep
+ * workers each need their own estimate.
+ * DISK.  What the samples do need is disk, so the database's file system must have room
+ * for the rows the run will write (statvfs f_bavail x f_frsize of the database's
+ * directory):
+ *     bytes = samples * (hosts * DC_EST_HOST_ROW_BYTES [output >= host]
+ *                        + sampled VMs * DC_EST_VM_ROW_BYTES [output = vm])
+ *             + VMs * DC_EST_VM_SUMMARY_BYTES
+ * with samples = duration / sample_interval + 2 and bytes per row (index included)
+ * measured on the benchmark scenarios (dc-large: 61 B per host sample; dc-medium: 123 B
+ * per VM sample; 21 summary rows per VM).  Balloon operations, targets and logs are left
+ * out, so both estimates are lower bounds: a refused run could not have finished. */
+#define DC_EST_VM_BYTES   2048.0
+#define DC_EST_HOST_BYTES 4096.0
+#define DC_EST_FIXED_BYTES (128.0 * 1048576.0)
+#define DC_EST_HOST_ROW_BYTES 60.0
+#define DC_EST_VM_ROW_BYTES 120.0
+#define DC_EST_VM_SUMMARY_BYTES 800.0
+
+static int check_memory(const scenario_t *s, char *err, size_t errlen)
+{
+    double vms = 0;
+    for (size_t g = 0; g < s->nvm_groups; g++)
+        vms += (double)s->vms[g].count;    /* bitbrains count 0 = one per file: a few */
+    double need = DC_EST_FIXED_BYTES + vms * DC_EST_VM_BYTES + (double)s->host.count * DC_EST_HOST_BYTES;
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return SIM_OK;                     /* unknown: no limit */
+    double have = (double)pages * (double)page;
+    if (need <= have)
+        return SIM_OK;
+    snprintf(err, errlen,
+             "%s: [vm] count: the scenario needs about %.1f GiB of memory (%.0f VMs x %.0f bytes + %lld hosts x "
+             "%.0f bytes + %.0f MiB), more than the %.1f GiB of physical memory of this machine: use fewer VMs "
+             "or hosts, or run on a larger machine",
+             s->path, need / 1073741824.0, vms, DC_EST_VM_BYTES, (long long)s->host.count, DC_EST_HOST_BYTES,
+             DC_EST_FIXED_BYTES / 1048576.0, have / 1073741824.0);
+    return SIM_EINPUT;
+}
+
+/* VMs whose samples are recorded at output = vm (output.vms matched against GROUP/INDEX). */
+static double count_sampled_vms(const scenario_t *s)
+{
+    double n = 0;
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        if (!strcmp(s->sim.output_vms, "*")) {
+            n += (double)s->vms[g].count;
+            continue;
+        }
+        for (int64_t k = 0; k < s->vms[g].count; k++) {
+            char name[SIM_STR_MAX + 32];
+            snprintf(name, sizeof name, "%s/%lld", s->vms[g].name, (long long)k);
+            n += fnmatch(s->sim.output_vms, name, 0) == 0;
+        }
+    }
+    return n;
+}
+
+static int check_disk(const scenario_t *s, int level, const char *db_file, char *err, size_t errlen)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", db_file && *db_file ? db_file : ".");
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = 0;
+    else
+        *slash = 0;
+    struct statvfs fs;
+    if (statvfs(dir, &fs) != 0)
+        return SIM_OK;                     /* unknown (e.g. an in-memory database): no limit */
+    double vms = 0;
+    for (size_t g = 0; g < s->nvm_groups; g++)
+        vms += (double)s->vms[g].count;
+    double samples = (double)(s->sim.duration_ns / s->sim.sample_interval_ns) + 2;
+    double per_sample = (level >= 1 ? (double)s->host.count * DC_EST_HOST_ROW_BYTES : 0) +
+                        (level >= 2 ? count_sampled_vms(s) * DC_EST_VM_ROW_BYTES : 0);
+    double need = samples * per_sample + vms * DC_EST_VM_SUMMARY_BYTES;
+    double have = (double)fs.f_bavail * (double)fs.f_frsize;
+    if (need <= have)
+        return SIM_OK;
+    snprintf(err, errlen,
+             "%s: [simulation] output: the run would write about %.1f GiB to %s (%.0f samples of %.0f bytes, "
+             "output = %s), more than the %.1f GiB free there: record less (output = host or summary, "
+             "output.vms, a longer sample_interval) or write elsewhere (-o)",
+             s->path, need / 1073741824.0, db_file, samples, per_sample, s->sim.output, have / 1073741824.0);
+    return SIM_EINPUT;
+}
+
 /* ------------------------------------------------------------------ run */
 
 static int store_param(void *ctx, const char *section, const char *key, const char *value)
@@ -512,9 +643,15 @@ int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_op
            dc_result_t *res, char *err, size_t errlen)
 {
     double t0 = now_wall();
-    run_t *r = calloc(1, sizeof *r);
     memset(res, 0, sizeof *res);
     res->status = "failed";
+    int level = !strcmp(s->sim.output, "vm") ? 2 : !strcmp(s->sim.output, "host") ? 1 : 0;
+    int mrc = check_memory(s, err, errlen);
+    if (!mrc)
+        mrc = check_disk(s, level, db_path(db), err, errlen);
+    if (mrc)
+        return mrc;                        /* refused up front: no run row, nothing allocated */
+    run_t *r = calloc(1, sizeof *r);
     if (!r) {
         snprintf(err, errlen, "out of memory");
         return SIM_ENOMEM;
@@ -527,7 +664,8 @@ int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_op
     dc->seed = opt->seed;
     dc->fingerprint = 0xcbf29ce484222325ULL;
     r->end_ns = s->sim.duration_ns;
-    r->level = !strcmp(s->sim.output, "vm") ? 2 : !strcmp(s->sim.output, "host") ? 1 : 0;
+    r->flushed_wall_s = t0;
+    r->level = level;
     if ((rc = db_run_begin(db, info, &res->run_id, err, errlen)))
         goto out_free;
     if ((rc = db_begin(db, err, errlen)))

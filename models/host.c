@@ -12,6 +12,15 @@
  *   - victims: every running VM in proportion to its resident pages, shares computed by
  *     largest remainder in VM order (deterministic);
  *   - host faults of one VM are bounded by the host swap device's bandwidth.
+ *
+ * RATES ARE FRESH (invariant, relied on for speed -- issue 9): v->rates and
+ * v->host_fault_per_s are a pure function of the VM's state (guest_rates: anon demand,
+ * file set, access rate, cache, guest-swapped pages; plus host-swapped and touched pages
+ * and the host's swap bandwidth), and every code path that changes one of those inputs
+ * calls vm_refresh_rates afterwards (host_apply_delta, host_swap_out, vm_boot, vm_shutdown,
+ * balloon.c after a hot-add; guest_set_demand and guest_reclaim are always followed by
+ * host_apply_delta).  vm_advance_local, run for every VM of a host at every policy tick,
+ * therefore refreshes only when its own interval changed an input: skipping is exact.
  */
 #include <math.h>
 #include <stdio.h>
@@ -58,10 +67,12 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     guest_delta_t d = {0};
     double misses = v->rates.cache_miss_per_s * dt_s;
     double host_faults = v->host_fault_per_s * dt_s;
+    int64_t cache_before = v->g.cache_pages, swapped_before = v->g.swapped_pages;
+    int64_t touched_before = v->g.touched_pages;
     guest_advance(&v->g, &v->rates, dt_s, &d);
     double swapins = (double)d.swap_in_pages;
     /* Host faults bring host-swapped pages back into host memory. */
-    int64_t back = min64(v->host_swapped_pages, (int64_t)llround(host_faults));
+    int64_t back = host_faults != 0 ? min64(v->host_swapped_pages, (int64_t)llround(host_faults)) : 0;
     v->host_swapped_pages -= back;
     h->free_pages -= back;
     h->faults += host_faults;
@@ -76,7 +87,13 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     if (stall_ns >= 0.1 * (double)(dt_ns + stall_ns))
         v->c.short_ns += (double)dt_ns;
     h->dc->vm_ticks++;
-    vm_refresh_rates(v);
+    /* The rates are a function of the state alone (vm_refresh_rates) and every change of
+     * the state elsewhere refreshes them (RATES ARE FRESH, header): when this interval
+     * changed none of their inputs, they are still exact -- skip the page-cache curve.
+     * This is the common case of a VM whose cache is full and that swaps nothing. */
+    if (back != 0 || v->g.cache_pages != cache_before || v->g.swapped_pages != swapped_before ||
+        v->g.touched_pages != touched_before)
+        vm_refresh_rates(v);
 }
 
 /* Swap out `pages` from the running VMs in proportion to their resident pages. */
@@ -119,10 +136,31 @@ static void host_swap_out(host_t *h, int64_t pages)
         vm_refresh_rates(h->vms[i]);
 }
 
+/* Ask the cache for the whole of *v. */
+static void vm_prefetch(const vm_t *v)
+{
+    for (size_t off = 0; off < sizeof *v; off += 64)
+        __builtin_prefetch((const char *)v + off, 1, 3);
+}
+
 void host_advance_all(host_t *h, sim_time_t now_ns)
 {
-    for (int32_t i = 0; i < h->nvms; i++)
+    /* Memory, not arithmetic, is the cost at datacenter scale: when a host's policy tick
+     * (or a sample) comes, its VMs' state has left the cache while the other hosts ran.
+     * Policy ticks and samples visit the hosts in id order (they are scheduled in that
+     * order at equal times, and the queue breaks ties by sequence), so while this host's
+     * VMs are integrated, the next host's VMs are fetched, one VM per step; a tick then
+     * finds its host's VMs in cache for the advance and for the policy that follows.
+     * (dc.c lays a host's VMs out contiguously.)  Prefetching never changes results. */
+    const host_t *next = h->id + 1 < h->dc->nhosts ? h + 1 : NULL;
+    int32_t nnext = next ? next->nvms : 0;
+    for (int32_t i = 0; i < h->nvms; i++) {
+        if (i < nnext)
+            vm_prefetch(next->vms[i]);
         vm_advance_local(h->vms[i], now_ns);
+    }
+    for (int32_t i = h->nvms; i < nnext; i++)
+        vm_prefetch(next->vms[i]);
     if (h->free_pages < h->hard_pages)
         host_swap_out(h, h->hard_pages - h->free_pages);
 }
@@ -258,31 +296,44 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
 {
     host_t *h = HOST(ctx);
     const vm_t *v = h->vms[i];
-    memset(o, 0, sizeof *o);
+    /* Every field is stored explicitly (no memset): policies call this up to three times
+     * per VM and tick, and a rep-stos of the whole struct showed in the profile. */
     o->running = v->running;
     o->configured_pages = v->configured_pages;
-    o->assigned_pages = v->running ? v->assigned_pages : 0;
     o->min_pages = v->min_pages;
     o->startup_pages = v->startup_pages;
     o->shares = v->gp->shares;
     o->weight = v->gp->weight;
     o->buffer = v->gp->buffer;
-    if (!v->running)
+    o->swap_out_pages_per_s = 0;
+    if (!v->running) {
+        o->assigned_pages = 0;
+        o->balloon_pages = o->balloon_target_pages = o->usable_pages = 0;
+        o->balloon_stuck = 0;
+        o->guest_free_pages = o->guest_cache_pages = o->guest_available_pages = o->committed_pages = 0;
+        o->swap_in_pages_per_s = o->major_faults_per_s = o->stall_fraction = 0;
         return;
+    }
+    o->assigned_pages = v->assigned_pages;
     o->balloon_pages = v->b.size_pages;
     o->balloon_target_pages = v->b.target_pages;
     o->usable_pages = v->g.usable_pages;
-    o->balloon_stuck = balloon_is_stuck(v, sim_engine_now(h->dc->engine));
+    /* balloon_is_stuck is false whenever the target is met: skip the call then */
+    o->balloon_stuck = v->b.target_pages != v->b.size_pages && balloon_is_stuck(v, sim_engine_now(h->dc->engine));
     o->guest_free_pages = guest_free_pages(&v->g);
     o->guest_cache_pages = v->g.cache_pages;
     o->guest_available_pages = o->guest_free_pages + o->guest_cache_pages;
     o->committed_pages = guest_committed_pages(&v->g);
     o->swap_in_pages_per_s = v->rates.swapin_faults_per_s;
-    o->swap_out_pages_per_s = 0;
     o->major_faults_per_s = v->rates.swapin_faults_per_s + v->rates.cache_miss_per_s + v->host_fault_per_s;
-    double stall_per_s = (v->rates.cache_miss_per_s * (double)v->gp->disk_latency_ns +
-                          v->rates.swapin_faults_per_s * (double)v->gp->swap_latency_ns +
-                          v->host_fault_per_s * (double)h->swap_latency_ns) / 1e9;
+    double stall_ns_per_s = v->rates.cache_miss_per_s * (double)v->gp->disk_latency_ns +
+                            v->rates.swapin_faults_per_s * (double)v->gp->swap_latency_ns +
+                            v->host_fault_per_s * (double)h->swap_latency_ns;
+    if (stall_ns_per_s == 0) {
+        o->stall_fraction = stall_ns_per_s;   /* +-0: exactly what the divisions below give */
+        return;
+    }
+    double stall_per_s = stall_ns_per_s / 1e9;
     o->stall_fraction = stall_per_s / (1.0 + stall_per_s);
 }
 

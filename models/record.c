@@ -66,7 +66,16 @@ static const char *sqls[ST_N] = {
     "INSERT OR REPLACE INTO run_summary VALUES(?,?,?)",
 };
 
-enum { BATCH_ROWS = 20000 };
+/* Rows per transaction.  A commit writes every page the batch dirtied; the samples of one
+ * time go to as many places of the (run, entity, time) indexes as there are entities, so
+ * small batches rewrite the same index pages again and again (measured: committing every
+ * sample time of a 200-VM run wrote 500 MB to the WAL for a 9 MB database).  dc.c also
+ * commits at sample times, but at most once per 10 s of wall time. */
+enum { BATCH_ROWS = 1 << 18 };
+/* Page cache of the connection while a run records: big enough that a batch's dirty index
+ * pages stay in memory until the commit (SQLite's default is 2 MB).  KiB, negative as the
+ * pragma wants it. */
+#define RECORD_CACHE_KIB 65536
 
 struct record {
     db_t *db;
@@ -91,6 +100,13 @@ int record_create(record_t **out, db_t *db, int64_t run_id, char *err, size_t er
     }
     r->db = db;
     r->run_id = run_id;
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", RECORD_CACHE_KIB);
+    int prc = db_exec(db, pragma, err, errlen);
+    if (prc) {
+        free(r);
+        return prc;
+    }
     for (int i = 0; i < ST_N; i++) {
         int rc = db_prepare(db, sqls[i], &r->st[i], err, errlen);
         if (rc) {
@@ -175,7 +191,8 @@ static void done(record_t *r, sqlite3_stmt *st)
         r->failed = 1;
         return;
     }
-    sqlite3_clear_bindings(st);
+    /* No sqlite3_clear_bindings: every insert binds all of its parameters (record_op binds
+     * NULL explicitly), so stale values cannot leak into the next row. */
     r->rows++;
     if (++r->batch >= BATCH_ROWS)
         record_flush(r);
@@ -273,6 +290,8 @@ void record_op(record_t *r, int32_t vm_id, int64_t op, const char *kind, sim_tim
     sqlite3_bind_int64(st, 5, issued);
     if (started >= 0)
         sqlite3_bind_int64(st, 6, started);
+    else
+        sqlite3_bind_null(st, 6);
     sqlite3_bind_int64(st, 7, finished);
     sqlite3_bind_int64(st, 8, asked_pages * SIM_PAGE_BYTES);
     sqlite3_bind_int64(st, 9, moved_pages * SIM_PAGE_BYTES);

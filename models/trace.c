@@ -31,6 +31,10 @@
 #define MAX_FIELDS 64
 #define MAX_BYTES  4.0e18                  /* memory values beyond this are an error */
 #define MS_THRESHOLD 1.0e11                /* Q1: a first timestamp >= this is in ms */
+/* Longest span of a trace, first to last row: 4e18 ns (about 126 years), so that the
+ * loop cycle t[n-1] + (t[n-1] - t[n-2]) <= 2 t[n-1] fits in int64 ns (found by
+ * fuzz/fuzz_trace: a span near 9e18 ns overflowed the cycle). */
+#define MAX_SPAN_NS 4.0e18
 
 /* ------------------------------------------------------------------------------------ */
 /* small helpers                                                                        */
@@ -400,8 +404,9 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
         if (tv == t_prev && tr->stats.rows > 1)
             tr->stats.repeated_timestamps++;
         t_prev = tv;
-        if ((tv - t_first) * colunit[i] > 9.0e18) {
-            seterr(err, errlen, "%s:%ld: time %s is too far from the first row", path, lineno, fields[i]);
+        if ((tv - t_first) * colunit[i] > MAX_SPAN_NS) {
+            seterr(err, errlen, "%s:%ld: time %s is too far from the first row (a trace spans at most "
+                   "126 years)", path, lineno, fields[i]);
             goto fail;
         }
         t_ns = (sim_time_t)llround((tv - t_first) * colunit[i]);
@@ -536,8 +541,9 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
             t_first_valid = t;
             have_valid = 1;
         }
-        if ((t - t_first_valid) * t_scale_ns > 9.0e18) {
-            seterr(err, errlen, "%s:%ld: Timestamp %s is too far from the first row", path, lineno, fields[ct]);
+        if ((t - t_first_valid) * t_scale_ns > MAX_SPAN_NS) {
+            seterr(err, errlen, "%s:%ld: Timestamp %s is too far from the first row (a trace spans at "
+                   "most 126 years)", path, lineno, fields[ct]);
             goto fail;
         }
         if (builder_push(&b, (sim_time_t)llround((t - t_first_valid) * t_scale_ns),
@@ -601,6 +607,18 @@ int workload_trace_load(const char *path, workload_trace_t **out, char *err, siz
     if (!f) {
         seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return SIM_EINPUT;
+    }
+    /* A trace is a file (or a pipe): a device such as /dev/zero or /dev/urandom would be
+     * read as one endless line until memory runs out (found by tests/bad/046). */
+    {
+        struct stat st;
+        if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+            seterr(err, errlen, "%s: not a regular file (a %s): a trace must be a file", path,
+                   S_ISCHR(st.st_mode) ? "character device" : S_ISBLK(st.st_mode) ? "block device" :
+                   S_ISSOCK(st.st_mode) ? "socket" : "special file");
+            fclose(f);
+            return SIM_EINPUT;
+        }
     }
     tr = calloc(1, sizeof *tr);
     if (!tr || !(tr->path = strdup(path))) {

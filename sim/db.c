@@ -1,9 +1,17 @@
 /*
  * sim/db.c -- SQLite connection, schema version and run bookkeeping.  See db.h.
+ *
+ * Choices for bad input and failures (issue 10; tests/bad/06x and tests/e2e/crash.sh):
+ *   - a path that exists must be a regular file: a directory or a device (/dev/null) is
+ *     refused with SIM_EINPUT before SQLite sees it (":memory:" stays allowed, for tests);
+ *   - a full disk (SQLITE_FULL) and a database another process holds past the busy
+ *     timeout (SQLITE_BUSY/LOCKED) are SIM_EIO with a hint saying what to do; the open
+ *     transaction is rolled back by the caller, so the file stays consistent.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "sim/db.h"
 
@@ -16,10 +24,21 @@ struct db {
     char *path;
 };
 
+#define DB_BUSY_TIMEOUT_MS 10000   /* how long a write waits for another writer (db.h) */
+
+/* Message "PATH: WHAT: SQLite's reason", with a hint for the two failures a user can
+ * act on: a full disk and a database another process holds. */
 static int fail(db_t *db, int rc, const char *what, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s: %s: %s", db && db->path ? db->path : "database", what,
-             db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+    char hint[128] = "";
+    rc &= 0xff;                 /* primary code of an extended one */
+    if (rc == SQLITE_FULL)
+        snprintf(hint, sizeof hint, " (free space on its file system, or write elsewhere with -o)");
+    else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        snprintf(hint, sizeof hint, " (another process is writing to it; gave up after %d s)",
+                 DB_BUSY_TIMEOUT_MS / 1000);
+    snprintf(err, errlen, "%s: %s: %s%s", db && db->path ? db->path : "database", what,
+             db && db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc), hint);
     if (rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_BUSY || rc == SQLITE_LOCKED ||
         rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY)
         return SIM_EIO;
@@ -51,13 +70,23 @@ int db_open(const char *path, db_t **out, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", path);
         return SIM_ENOMEM;
     }
+    /* A path that exists must be a regular file: SQLite's own messages for a directory
+     * or /dev/null ("unable to open database file", "disk I/O error") do not say why. */
+    struct stat pst;
+    if (strcmp(path, ":memory:") != 0 && stat(path, &pst) == 0 && !S_ISREG(pst.st_mode)) {
+        snprintf(err, errlen, "%s: not a database file: it is %s", path,
+                 S_ISDIR(pst.st_mode) ? "a directory" : S_ISCHR(pst.st_mode) ? "a character device" :
+                 S_ISBLK(pst.st_mode) ? "a block device" : S_ISFIFO(pst.st_mode) ? "a pipe" : "not a regular file");
+        db_close(db);
+        return SIM_EINPUT;
+    }
     int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     if (rc != SQLITE_OK) {
         int r = fail(db, rc, "cannot open", err, errlen);
         db_close(db);
         return r;
     }
-    sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_busy_timeout(db->h, DB_BUSY_TIMEOUT_MS);
     /* Is this file ours?  An SQLite file with tables but no meta is someone else's. */
     sqlite3_stmt *st = NULL;
     rc = sqlite3_prepare_v2(db->h,

@@ -16,6 +16,7 @@ struct sim_engine {
     sim_progress_fn progress;
     void *progress_ctx;
     uint64_t progress_every;
+    uint64_t progress_left;    /* events until the next progress call (no division per event) */
 };
 
 sim_engine_t *sim_engine_create(void)
@@ -75,6 +76,7 @@ void sim_engine_set_progress(sim_engine_t *e, sim_progress_fn fn, void *ctx, uin
     e->progress = fn;
     e->progress_ctx = ctx;
     e->progress_every = every_events ? every_events : 1;
+    e->progress_left = e->progress_every - e->events % e->progress_every;
 }
 
 int sim_engine_run(sim_engine_t *e, sim_time_t end_ns, char *err, size_t errlen)
@@ -93,8 +95,10 @@ int sim_engine_run(sim_engine_t *e, sim_time_t end_ns, char *err, size_t errlen)
             if (rc)
                 return rc;
         }
-        if (e->progress && e->events % e->progress_every == 0)
+        if (e->progress && --e->progress_left == 0) {      /* events % progress_every == 0 */
+            e->progress_left = e->progress_every;
             e->progress(e->progress_ctx, e->now_ns, e->events);
+        }
     }
     if (e->now_ns < end_ns)
         e->now_ns = end_ns;

@@ -27,7 +27,7 @@
  *      ${512MiB..4096MiB step 512MiB}, not ${512MiB..4GiB step 512MiB}).  step
  *      defaults to 1; step 0 is an error, and so is a step whose sign does not lead
  *      from `from` to `to` (${10..1} needs "step -1").  At most SIM_STUDY_MAX_VALUES
- *      values per range and per axis.
+ *      values per range and per axis, and 4 x SIM_STUDY_MAX_VALUES over all axes.
  *   3. A body that is exactly an identifier is a reference (so a one-value literal
  *      axis of a bare word is written ${x=word}).  References and '!' targets may
  *      appear before or after the definition in the file: all definitions are
@@ -101,7 +101,15 @@ struct sim_study {
     size_t *dim_len;     /* values per dimension, slowest first */
     size_t *dim_stride;  /* points per index step of the dimension */
     size_t points, runs;
+    size_t total_values; /* over all axes, bounded by MAX_TOTAL_VALUES */
 };
+
+/* At most this many values over all axes of a study (rule 2).  Without it a 16 MiB
+ * scenario of "${0..999999}" lines made millions of strings per line before the point
+ * count could overflow (found while writing fuzz/fuzz_study; 16 such axes took 6 s and
+ * 630 MB): four times the largest axis leaves room for an axis of SIM_STUDY_MAX_VALUES
+ * and its lock-step partners. */
+#define MAX_TOTAL_VALUES (4 * (size_t)SIM_STUDY_MAX_VALUES)
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -391,6 +399,10 @@ static int expand_range(sim_study_t *s, size_t entry, axis_t *a, const char *ite
     if (count > SIM_STUDY_MAX_VALUES || a->count + count > SIM_STUDY_MAX_VALUES)
         return entry_error(s, entry, err, errlen, "range '%.*s' in %s has more than %d points",
                            (int)n, item, a->text, SIM_STUDY_MAX_VALUES);
+    if (s->total_values + count > MAX_TOTAL_VALUES)
+        return entry_error(s, entry, err, errlen, "range '%.*s' in %s makes the study's axes "
+                           "hold more than %zu values in all", (int)n, item, a->text, MAX_TOTAL_VALUES);
+    s->total_values += count;
     for (size_t i = 0; i < count; i++) {
         double x = from + (double)i * step;
         if (x == 0)
@@ -505,6 +517,10 @@ static int parse_placeholder(sim_study_t *s, size_t entry, templ_t *t, const cha
             if (a->count + 1 > SIM_STUDY_MAX_VALUES)
                 return entry_error(s, entry, err, errlen, "axis %s has more than %d values",
                                    text, SIM_STUDY_MAX_VALUES);
+            if (s->total_values + 1 > MAX_TOTAL_VALUES)
+                return entry_error(s, entry, err, errlen, "axis %s makes the study's axes hold "
+                                   "more than %zu values in all", text, MAX_TOTAL_VALUES);
+            s->total_values++;
             if (axis_push_value(a, dup_n(item, in)) != 0)
                 return nomem(err, errlen);
         }

@@ -46,18 +46,46 @@
  *      (models/guest.h); the host then stays in SOFT and the next tick revokes more, so
  *      a host of half-used VMs balloons more than its deficit: as a real ESX host does
  *      with guests that have not touched their memory.
- *   4. HIGH: "no reclamation" (paper 6.2).  Only when F > high + 2 hysteresis is the
- *      surplus F - goal added to the current targets, highest rho first (the same
- *      allocator with lo = the current target): balloons deflate.  Between soft and
- *      high + 2 hysteresis nothing moves (dead band around goal); memory moves between
- *      VMs only through a reclaiming state.
+ *   4. HIGH, GIVE BACK: F > high + 2 hysteresis.  The surplus F - goal is added to the
+ *      current targets, highest rho first (the same allocator with lo = the current
+ *      target), but only to VMs whose guest reports less free memory than their dead
+ *      band (below): a VM with free memory has no use for more, and a grant it has not
+ *      touched yet leaves F unchanged, so without this rule the same surplus would be
+ *      handed out again at every tick.
+ *   5. HIGH, REBALANCE: soft <= F <= high + 2 hysteresis.  The paper reclaims nothing
+ *      here, but ESX recomputes every VM's allocation target each balance period and
+ *      the balloon follows it; a VM whose balloon keeps it below its demand must not be
+ *      frozen because F sits at `high` (its paging does not lower F).  Every tick the
+ *      allocation of M (step 3) is computed; memory moves only toward RECEIVERS:
+ *        - short: the guest reports free memory below its dead band AND either
+ *          committed > usable (its anonymous memory does not fit: it swaps) or a
+ *          memory stall (PSI some) >= short_stall (2 %);
+ *        - allocation - current target > max(dead band, noise band), where
+ *          dead band   = max(min_change, dead_band (2 %) x configured memory),
+ *          noise band  = noise_band (2) standard errors of the allocation that the
+ *                        sampling of f alone causes: the allocation goes as
+ *                        1 / (f + k (1 - f)), so an error sqrt(f (1 - f) / n) in f
+ *                        moves it by (k - 1) sqrt(f (1 - f) / n) / (f + k (1 - f))
+ *                        of itself (0 at tau = 0).
+ *      Receivers get their gain, paid first from projected free memory above the goal
+ *      (F + sum (usable - target) - goal), then by the DONORS -- every other VM whose
+ *      target exceeds its allocation -- each giving the same share of its excess (so
+ *      the lowest-rho VMs, furthest above their allocation, give most).  If the donors
+ *      cannot pay it all, receivers get the same share of their gains.  The deflations
+ *      are issued before the inflations, and the pages given are logged (policy_log
+ *      what = rebalance, bytes).  With nobody short nothing moves: a host with ample
+ *      free memory never balloons; noisy estimates of equally short VMs move nothing
+ *      (the noise band); a VM that stops being short keeps what it got until a
+ *      reclaiming state or a short VM takes it.
  * Targets go to policy_set_target() only when they move by at least `min_change`.  A VM
  * whose balloon the driver reports stuck is held where it is (excluded from revocation).
  *
  * ASSUMPTIONS (documented choices): periods are aligned to ticks (a period ends at the
  * first tick at or after its length); the rebalance "on big changes of free memory" of
  * ESX is not modelled (ticks only); host memory for the hysteresis is the capacity less
- * the hypervisor reserve; ESX never hot-adds.
+ * the hypervisor reserve; ESX never hot-adds.  ESX publishes no rule for when a VM is
+ * short, nor dead bands: the receiver rule, dead_band, noise_band, short_stall and the
+ * donors' equal share of their excess (step 5) are this model's choices.
  * Units: pages and ns in state; keys in human units.
  */
 #include <math.h>
@@ -208,6 +236,9 @@ typedef struct esx_params {
     double hysteresis;
     double max_balloon;
     int64_t min_change_bytes;
+    double dead_band;
+    double short_stall;
+    double noise_band;
     int log_estimates;
 } esx_params_t;
 
@@ -231,6 +262,12 @@ static const sim_key_t esx_keys[] = {
      "largest balloon as a share of configured memory (ESX Mem.CtlMaxPercent 65%)"},
     {"min_change", SIM_KEY_BYTES, EO(min_change_bytes), "1MiB", 0, 1e12, NULL,
      "smallest target change sent to a balloon driver (size)"},
+    {"dead_band", SIM_KEY_FRACTION, EO(dead_band), "2%", 0, 0.5, NULL,
+     "high state: memory moves to a short VM only if its allocation exceeds its target by this share of its configured memory (and min_change)"},
+    {"short_stall", SIM_KEY_FRACTION, EO(short_stall), "2%", 0, 1, NULL,
+     "memory stall (PSI some) at or above which a guest without free memory is short (as is one with committed > usable)"},
+    {"noise_band", SIM_KEY_REAL, EO(noise_band), "2", 0, 100, NULL,
+     "high state: and by this many standard errors of its allocation due to the sampling of active memory (0 = off)"},
     {"log_estimates", SIM_KEY_BOOL, EO(log_estimates), "no", SIM_NO_RANGE, NULL,
      "log every VM's active-fraction estimate at each period end (policy_log what = active)"},
 };
@@ -270,6 +307,7 @@ typedef struct esx_state {
     esx_alloc_vm_t *alloc;      /* scratch, one per VM */
     int32_t *idx;               /* scratch: host slot of alloc[j] */
     int64_t *out;               /* scratch */
+    policy_vm_obs_t *obs;       /* scratch: what alloc[j]'s VM reported this tick */
 } esx_state_t;
 
 static void esx_destroy(void *state)
@@ -281,6 +319,7 @@ static void esx_destroy(void *state)
     free(s->alloc);
     free(s->idx);
     free(s->out);
+    free(s->obs);
     free(s);
 }
 
@@ -301,7 +340,8 @@ static int esx_create(void **state, const void *params, policy_ctx_t *ctx, gsl_r
     s->alloc = calloc(n, sizeof *s->alloc);
     s->idx = calloc(n, sizeof *s->idx);
     s->out = calloc(n, sizeof *s->out);
-    if (!s->vm || !s->alloc || !s->idx || !s->out) {
+    s->obs = calloc(n, sizeof *s->obs);
+    if (!s->vm || !s->alloc || !s->idx || !s->out || !s->obs) {
         esx_destroy(s);
         snprintf(err, errlen, "out of memory");
         return SIM_ENOMEM;
@@ -354,6 +394,98 @@ static esx_level_t esx_next_level(esx_level_t cur, const policy_host_obs_t *h, i
     }
 }
 
+/* Current target of alloc[j]'s VM (usable pages it is asked to keep), within its bounds. */
+static int64_t esx_current(const esx_state_t *s, size_t j)
+{
+    const esx_alloc_vm_t *a = &s->alloc[j];
+    const policy_vm_obs_t *o = &s->obs[j];
+    int64_t cur = a->lo_pages == a->hi_pages ? a->lo_pages : o->assigned_pages - o->balloon_target_pages;
+    return cur < a->lo_pages ? a->lo_pages : cur > a->hi_pages ? a->hi_pages : cur;
+}
+
+
+/* Dead band of a VM: max(min_change, dead_band x configured memory), in pages. */
+static int64_t esx_band(const esx_params_t *p, const policy_vm_obs_t *o)
+{
+    int64_t min_change = p->min_change_bytes / SIM_PAGE_BYTES;
+    int64_t band = (int64_t)(p->dead_band * (double)o->configured_pages);
+    return band > min_change ? band : min_change;
+}
+
+/* Smallest gain worth moving toward alloc[j]'s VM, now at `cur` pages: its dead band, or
+ * noise_band standard errors of its allocation if larger.  The allocation is
+ * proportional to 1 / (f + k (1 - f)); an estimate f from n sampled pages has a
+ * standard error sqrt(f (1 - f) / n), which moves the allocation by the relative amount
+ * (k - 1) sqrt(f (1 - f) / n) / (f + k (1 - f)).  Zero at tau = 0 (f does not matter). */
+static int64_t esx_move_band(const esx_params_t *p, const esx_alloc_vm_t *a, const policy_vm_obs_t *o, int64_t cur)
+{
+    int64_t band = esx_band(p, o);
+    double f = a->active < 0 ? 0 : a->active > 1 ? 1 : a->active;
+    double k = 1.0 / (1.0 - p->idle_tax);
+    double rel = (k - 1.0) * sqrt(f * (1.0 - f) / (double)p->sample_pages) / (f + k * (1.0 - f));
+    int64_t noise = (int64_t)(p->noise_band * rel * (double)cur);
+    return noise > band ? noise : band;
+}
+
+/* The guest says it lacks memory: it reports less free memory than its dead band, and
+ * its committed memory does not fit (it swaps) or it stalls on memory at least
+ * short_stall of the time.  (A guest with free memory that still stalls is paging its
+ * own swap back in: more memory would not help it.) */
+static int esx_is_short(const esx_params_t *p, const policy_vm_obs_t *o)
+{
+    return o->guest_free_pages < esx_band(p, o) &&
+           (o->committed_pages > o->usable_pages || o->stall_fraction >= p->short_stall);
+}
+
+/* Gain that makes alloc[j]'s VM a receiver of a high-state rebalance: its allocation
+ * out[j] less its current target `cur`, when the VM is short and the gain exceeds its
+ * move band; else 0. */
+static int64_t esx_receiver_gain(const esx_state_t *s, size_t j, int64_t cur)
+{
+    int64_t d = s->out[j] - cur;
+    if (d <= esx_move_band(s->p, &s->alloc[j], &s->obs[j], cur) || !esx_is_short(s->p, &s->obs[j]))
+        return 0;
+    return d;
+}
+
+/* Step 5: rebalance in the HIGH dead band (see the header).  out[] holds the
+ * min-funding allocation of M.  Memory moves only toward receivers (esx_receiver_gain),
+ * funded first by projected free memory above the goal, then by the donors -- every VM
+ * whose current target exceeds its allocation -- each giving the same share of its
+ * excess.  Writes the new targets into out[] (the current target for the others) and
+ * returns the pages given to receivers (0: nothing moves). */
+static int64_t esx_rebalance(esx_state_t *s, size_t m, int64_t proj_free_pages, int64_t goal_pages)
+{
+    int64_t need = 0, excess = 0;
+    for (size_t j = 0; j < m; j++) {
+        int64_t cur = esx_current(s, j), g = esx_receiver_gain(s, j, cur);
+        need += g;
+        if (g == 0 && s->out[j] < cur)
+            excess += cur - s->out[j];
+    }
+    if (need <= 0)
+        return 0;
+    int64_t from_free = proj_free_pages - goal_pages;
+    from_free = from_free < 0 ? 0 : from_free > need ? need : from_free;
+    int64_t fund = need - from_free < excess ? need - from_free : excess;
+    double give = (double)(from_free + fund) / (double)need;       /* receivers' share of their gain */
+    double take = excess > 0 ? (double)fund / (double)excess : 0;  /* donors' share of their excess */
+    int64_t moved = 0;
+    for (size_t j = 0; j < m; j++) {
+        int64_t cur = esx_current(s, j), g = esx_receiver_gain(s, j, cur);
+        if (g > 0) {
+            g = (int64_t)floor(give * (double)g);
+            s->out[j] = cur + g;
+            moved += g;
+        } else if (s->out[j] < cur) {
+            s->out[j] = cur - (int64_t)ceil(take * (double)(cur - s->out[j]));
+        } else {
+            s->out[j] = cur;
+        }
+    }
+    return moved;
+}
+
 static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
 {
     esx_state_t *s = state;
@@ -364,29 +496,30 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
 
     /* 1. sample, and build the allocator's view of every running VM */
     size_t m = 0;
-    int64_t sum_usable = 0;
+    int64_t sum_usable = 0, sum_cur = 0;
     for (int32_t i = 0; i < n; i++) {
-        policy_vm_obs_t o;
-        policy_vm(ctx, i, &o);
-        if (!o.running) {
+        policy_vm_obs_t *o = &s->obs[m];
+        policy_vm(ctx, i, o);
+        if (!o->running) {
             s->vm[i].seen_running = 0;
             continue;
         }
         esx_sample(s, ctx, i, now);
-        int64_t hi = o.assigned_pages;
-        int64_t cap = (int64_t)floor(p->max_balloon * (double)o.configured_pages);
-        int64_t lo = o.min_pages > hi - cap ? o.min_pages : hi - cap;
+        int64_t hi = o->assigned_pages;
+        int64_t cap = (int64_t)floor(p->max_balloon * (double)o->configured_pages);
+        int64_t lo = o->min_pages > hi - cap ? o->min_pages : hi - cap;
         lo = lo < 0 ? 0 : lo > hi ? hi : lo;
-        if (o.balloon_stuck)
-            lo = hi = o.usable_pages;      /* the driver cannot follow: hold it */
+        if (o->balloon_stuck)
+            lo = hi = o->usable_pages;      /* the driver cannot follow: hold it */
         esx_alloc_vm_t *a = &s->alloc[m];
-        a->shares = o.shares;
+        a->shares = o->shares;
         a->active = esx_active_estimate(&s->vm[i].act);
         a->lo_pages = lo;
         a->hi_pages = hi;
         s->idx[m] = i;
+        sum_usable += o->usable_pages;
+        sum_cur += esx_current(s, m);
         m++;
-        sum_usable += o.usable_pages;
     }
 
     /* 2. state */
@@ -399,43 +532,53 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     if (m == 0)
         return;
 
-    /* 3./4. revoke or give back */
+    /* 3./4./5. revoke, give back, or rebalance toward short VMs */
     int64_t goal = h.high_pages + hyst;
-    int64_t total;
+    int64_t total = h.free_pages + sum_usable - goal;   /* M: what the VMs may hold */
+    int64_t min_change = p->min_change_bytes / SIM_PAGE_BYTES;
     if (s->level != ESX_HIGH) {
-        total = h.free_pages + sum_usable - goal;
         int64_t sum_lo = 0;
         for (size_t j = 0; j < m; j++)
             sum_lo += s->alloc[j].lo_pages;
         if (sum_lo > total && !s->unmet)
             policy_log(ctx, -1, "unmet", (double)((sum_lo - total) * SIM_PAGE_BYTES));
         s->unmet = sum_lo > total;
+        esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
     } else if (h.free_pages > h.high_pages + 2 * hyst) {
         /* give back: the surplus on top of the current targets, highest rho first */
         s->unmet = 0;
         total = h.free_pages - goal;
         for (size_t j = 0; j < m; j++) {
-            policy_vm_obs_t o;
-            policy_vm(ctx, s->idx[j], &o);
             esx_alloc_vm_t *a = &s->alloc[j];
-            int64_t cur = a->lo_pages == a->hi_pages ? a->lo_pages : o.assigned_pages - o.balloon_target_pages;
-            a->lo_pages = cur < a->lo_pages ? a->lo_pages : cur > a->hi_pages ? a->hi_pages : cur;
+            a->lo_pages = esx_current(s, j);
+            /* only a VM that has used its memory gets more (a grant it has not yet
+             * touched shows as guest free memory, and leaves host free memory where
+             * it was: the same surplus is not handed out again at the next tick) */
+            if (s->obs[j].guest_free_pages >= esx_band(p, &s->obs[j]))
+                a->hi_pages = a->lo_pages;
             total += a->lo_pages;
         }
+        esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
     } else {
         s->unmet = 0;
-        return;                            /* high state, dead band: nothing moves */
+        esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
+        /* projected free memory once every balloon meets its current target */
+        int64_t moved = esx_rebalance(s, m, h.free_pages + sum_usable - sum_cur, goal);
+        if (moved <= 0)
+            return;                        /* high state, nobody short: nothing moves */
+        policy_log(ctx, -1, "rebalance", (double)(moved * SIM_PAGE_BYTES));
     }
-    esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
-    int64_t min_change = p->min_change_bytes / SIM_PAGE_BYTES;
-    for (size_t j = 0; j < m; j++) {
-        policy_vm_obs_t o;
-        policy_vm(ctx, s->idx[j], &o);
-        int64_t cur = o.assigned_pages - o.balloon_target_pages;
-        int64_t d = s->out[j] - cur;
-        if (d != 0 && llabs(d) >= min_change)
+    /* In the high state the deflations (toward short VMs) are issued before the
+     * inflations that fund them; while reclaiming, every target in VM order. */
+    int deflate_first = s->level == ESX_HIGH;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t j = 0; j < m; j++) {
+            int64_t d = s->out[j] - (s->obs[j].assigned_pages - s->obs[j].balloon_target_pages);
+            int first = deflate_first ? d > 0 : 1;
+            if (d == 0 || llabs(d) < min_change || first != (pass == 0))
+                continue;
             policy_set_target(ctx, s->idx[j], s->out[j], 0);
-    }
+        }
 }
 
 const policy_type_t policy_esx = {

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# End-to-end: crash safety of the results database (issue 10; DESIGN.md 5, sim/db.h).
+#
+#   1. SIGKILL at random moments during a `run` of a 4-run study, six times on the same
+#      database (a kill comes within two runs' time, so most attempts die before the study
+#      is done, in different runs): after every kill the database opens, passes PRAGMA
+#      integrity_check, and every run marked 'complete' really is (its summary is there);
+#      the others are left 'running' (= incomplete).  Resuming then gives every run exactly
+#      once, with the fingerprint of an uninterrupted reference run.
+#   2. The same for `sweep -j 2`, killing the parent alone (workers die with it) or the
+#      whole process group.
+#   3. A full disk (a 1 MiB tmpfs; skipped with a message when mount is not permitted):
+#      exit 2, a message saying the disk is full, a database that opens, passes
+#      integrity_check and holds the run as not complete.
+#   4. A database another process holds (sqlite3 in BEGIN EXCLUSIVE): the run waits for
+#      the busy timeout (10 s), then exits 2 saying the database is locked.
+# Random moments come from CRASH_SEED (printed, so that a failure can be replayed).
+# BALLOONSIM names the binary.
+set -u
+cd "$(dirname "$0")/../.."
+B=${BALLOONSIM:-./balloonsim}
+T=$(mktemp -d)
+MNT=
+cleanup() { [ -n "$MNT" ] && umount "$MNT" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+fails=0
+ok()  { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fails=$((fails+1)); }
+seed=${CRASH_SEED:-$(( $(date +%s) % 100000 ))}
+RANDOM=$seed
+echo "crash.sh: CRASH_SEED=$seed"
+command -v sqlite3 >/dev/null || { echo "FAIL sqlite3 is needed"; exit 1; }
+
+# A study of 4 runs of the default scenario, each long enough to be killed mid-run.
+SETS=(--set simulation.duration=8h --set simulation.sample_interval=5s --set simulation.repeat=4)
+now_ms() { date +%s%3N; }
+
+# The database opens, is intact, and its 'complete' runs are complete.
+check_db() { # db label
+  local db=$1 what=$2
+  [ -e "$db" ] || { ok "$what: killed before the database existed"; return; }
+  local ic; ic=$(sqlite3 "$db" "PRAGMA integrity_check" 2>&1)
+  [ "$ic" = ok ] || { bad "$what: integrity_check: $ic"; return; }
+  # a table may not exist yet when the kill came during schema creation
+  sqlite3 "$db" "SELECT 1 FROM runs LIMIT 0" >/dev/null 2>&1 || { ok "$what: intact (no runs table yet)"; return; }
+  local wrong; wrong=$(sqlite3 "$db" "SELECT count(*) FROM runs r WHERE status='complete' AND
+      (fingerprint IS NULL OR wall_time_s IS NULL OR
+       NOT EXISTS (SELECT 1 FROM run_summary s WHERE s.run_id = r.run_id))" 2>&1)
+  local st; st=$(sqlite3 "$db" "SELECT group_concat(status, ',') FROM (SELECT status FROM runs ORDER BY run_index)")
+  [ "$wrong" = 0 ] && ok "$what: intact, runs [$st]" || bad "$what: $wrong run(s) marked complete without their summary"
+}
+
+# Every run 0..3 present once, complete, with the reference fingerprint.
+check_final() { # db label
+  local got; got=$(sqlite3 "$1" "SELECT group_concat(run_index || '=' || fingerprint, ' ') FROM
+      (SELECT run_index, fingerprint FROM runs WHERE status='complete' ORDER BY run_index)")
+  local n; n=$(sqlite3 "$1" "SELECT count(*) FROM runs")
+  [ "$got" = "$REF" ] && [ "$n" = 4 ] && ok "$2: resumed to 4 complete runs, fingerprints as uninterrupted" \
+    || bad "$2: after resume: $n runs, [$got], expected [$REF]"
+}
+
+# ---------------------------------------------------------------- reference
+t0=$(now_ms)
+"$B" run scenarios/default.ini -o "$T/ref.db" --quiet "${SETS[@]}" || { bad "reference run failed"; exit 1; }
+ref_ms=$(( $(now_ms) - t0 ))
+REF=$(sqlite3 "$T/ref.db" "SELECT group_concat(run_index || '=' || fingerprint, ' ') FROM
+      (SELECT run_index, fingerprint FROM runs ORDER BY run_index)")
+run_ms=$(( ref_ms / 4 ))
+echo "reference: 4 runs in $ref_ms ms: $REF"
+
+# A random moment: 20 ms plus up to two runs' time (so kills land in different runs).
+rand_delay() { local ms=$(( 20 + RANDOM % (run_ms * 2 + 1) )); printf '%d.%03d' $((ms/1000)) $((ms%1000)); }
+
+# ---------------------------------------------------------------- 1. run
+db=$T/run.db; kills=0
+for attempt in 1 2 3 4 5 6; do
+  "$B" run scenarios/default.ini -o "$db" --quiet "${SETS[@]}" >/dev/null 2>"$T/err" &
+  pid=$!; d=$(rand_delay); sleep "$d"
+  if kill -KILL "$pid" 2>/dev/null; then
+    wait "$pid" 2>/dev/null; kills=$((kills+1)); check_db "$db" "run killed at ${d}s"
+  else
+    wait "$pid"; rc=$?; [ "$rc" = 0 ] || bad "run (attempt $attempt) exited $rc: $(head -c 200 "$T/err")"
+  fi
+done
+"$B" run scenarios/default.ini -o "$db" --quiet "${SETS[@]}" 2>"$T/err" || bad "run resume failed: $(head -c 200 "$T/err")"
+echo "     $kills kills of run"
+[ "$kills" -ge 3 ] || bad "run: only $kills kills landed"
+check_final "$db" "run"
+
+# ---------------------------------------------------------------- 2. sweep
+db=$T/sweep.db; kills=0
+for attempt in 1 2 3 4 5 6; do
+  setsid "$B" sweep scenarios/default.ini -j 2 -o "$db" --quiet "${SETS[@]}" >/dev/null 2>"$T/err" &
+  pid=$!; d=$(rand_delay); sleep "$d"
+  if [ $((attempt % 2)) = 1 ]; then who="parent"; kill -KILL "$pid" 2>/dev/null
+  else who="process group"; kill -KILL -- "-$pid" 2>/dev/null; fi
+  st=$?
+  wait "$pid" 2>/dev/null; rc=$?
+  if [ "$st" = 0 ]; then
+    # workers die with the parent (PR_SET_PDEATHSIG): wait until the group is gone
+    for _ in $(seq 50); do pgrep -g "$pid" >/dev/null || break; sleep 0.05; done
+    pgrep -g "$pid" >/dev/null && bad "sweep workers outlived their parent"
+    kills=$((kills+1)); check_db "$db" "sweep ($who) killed at ${d}s"
+  else
+    [ "$rc" = 0 ] || bad "sweep (attempt $attempt) exited $rc: $(head -c 200 "$T/err")"
+  fi
+done
+"$B" sweep scenarios/default.ini -j 2 -o "$db" --quiet "${SETS[@]}" 2>"$T/err" || bad "sweep resume failed: $(head -c 200 "$T/err")"
+echo "     $kills kills of sweep"
+[ "$kills" -ge 3 ] || bad "sweep: only $kills kills landed"
+check_final "$db" "sweep"
+
+# ---------------------------------------------------------------- 3. full disk
+mkdir -p "$T/full"
+if mount -t tmpfs -o size=1M tmpfs "$T/full" 2>"$T/err"; then
+  MNT=$T/full
+  "$B" run scenarios/default.ini -o "$T/full/f.db" --quiet --set simulation.duration=24h \
+    --set simulation.sample_interval=5s >/dev/null 2>"$T/err"
+  rc=$?
+  [ "$rc" = 2 ] && ok "full disk: exit 2" || bad "full disk: exit $rc (want 2)"
+  grep -q "disk is full" "$T/err" && ok "full disk: message: $(head -n1 "$T/err")" \
+    || bad "full disk: unclear message: $(head -c 300 "$T/err")"
+  [ "$(wc -l < "$T/err")" -le 1 ] || bad "full disk: more than one message line"
+  check_db "$T/full/f.db" "full disk"
+  st=$(sqlite3 "$T/full/f.db" "SELECT group_concat(status) FROM runs" 2>&1)
+  case $st in *complete*) bad "full disk: run marked complete ($st)";; *) ok "full disk: run left as '$st'";; esac
+  umount "$T/full" && MNT=
+else
+  echo "skip full disk: cannot mount a tmpfs here ($(head -c 120 "$T/err"))"
+fi
+
+# ---------------------------------------------------------------- 4. a database another process holds
+db=$T/locked.db
+"$B" run scenarios/default.ini -o "$db" --quiet --set simulation.duration=10min || bad "lock: first run failed"
+# the holder runs in its own process group, ended below by that group's id
+setsid bash -c '{ echo "BEGIN EXCLUSIVE; SELECT '"'held'"';"; sleep 25; } | sqlite3 "$0" > "$1"' "$db" "$T/held" &
+holder=$!
+for _ in $(seq 200); do grep -qs held "$T/held" && break; sleep 0.05; done
+grep -qs held "$T/held" || bad "lock: the holder did not take the lock within 10 s"
+t0=$(now_ms)
+"$B" run scenarios/default.ini -o "$db" --quiet --force --set simulation.duration=10min 2>"$T/err"
+rc=$?; waited=$(( $(now_ms) - t0 ))
+kill -TERM -- "-$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+[ "$rc" = 2 ] && ok "locked database: exit 2" || bad "locked database: exit $rc (want 2)"
+grep -q "database is locked" "$T/err" && ok "locked database: message: $(head -n1 "$T/err")" \
+  || bad "locked database: unclear message: $(head -c 300 "$T/err")"
+[ "$waited" -ge 9000 ] && [ "$waited" -le 20000 ] && ok "locked database: waited $waited ms (busy timeout 10 s)" \
+  || bad "locked database: gave up after $waited ms (want about 10 s)"
+check_db "$db" "locked database"
+
+echo "crash: $fails failure(s)"
+[ "$fails" -eq 0 ]

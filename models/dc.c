@@ -580,6 +580,14 @@ static int check_memory(const scenario_t *s, char *err, size_t errlen)
     return SIM_EINPUT;
 }
 
+static void human_bytes(double b, char *buf, size_t len)
+{
+    if (b >= 1073741824.0)
+        snprintf(buf, len, "%.1f GiB", b / 1073741824.0);
+    else
+        snprintf(buf, len, "%.1f MiB", b / 1048576.0);
+}
+
 /* VMs whose samples are recorded at output = vm (output.vms matched against GROUP/INDEX). */
 static double count_sampled_vms(const scenario_t *s)
 {
@@ -622,11 +630,14 @@ static int check_disk(const scenario_t *s, int level, const char *db_file, char 
     double have = (double)fs.f_bavail * (double)fs.f_frsize;
     if (need <= have)
         return SIM_OK;
+    char needs[32], haves[32];
+    human_bytes(need, needs, sizeof needs);
+    human_bytes(have, haves, sizeof haves);
     snprintf(err, errlen,
-             "%s: [simulation] output: the run would write about %.1f GiB to %s (%.0f samples of %.0f bytes, "
-             "output = %s), more than the %.1f GiB free there: record less (output = host or summary, "
-             "output.vms, a longer sample_interval) or write elsewhere (-o)",
-             s->path, need / 1073741824.0, db_file, samples, per_sample, s->sim.output, have / 1073741824.0);
+             "%s: [simulation] output: the disk is full before the run ends: it would write about %s to %s "
+             "(%.0f samples of %.0f bytes at output = %s, and the summaries), and %s is free there: record less "
+             "(output = host or summary, output.vms, a longer sample_interval) or write elsewhere (-o)",
+             s->path, needs, db_file, samples, per_sample, s->sim.output, haves);
     return SIM_EINPUT;
 }
 

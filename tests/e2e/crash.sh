@@ -74,7 +74,8 @@ rand_delay() { local ms=$(( 20 + RANDOM % (run_ms * 2 + 1) )); printf '%d.%03d' 
 # ---------------------------------------------------------------- 1. run
 db=$T/run.db; kills=0
 for attempt in 1 2 3 4 5 6; do
-  "$B" run scenarios/default.ini -o "$db" --quiet "${SETS[@]}" >/dev/null 2>"$T/err" &
+  # --force: every attempt redoes all 4 runs, so a kill lands whatever the machine's speed
+  "$B" run scenarios/default.ini -o "$db" --quiet --force "${SETS[@]}" >/dev/null 2>"$T/err" &
   pid=$!; d=$(rand_delay); sleep "$d"
   if kill -KILL "$pid" 2>/dev/null; then
     wait "$pid" 2>/dev/null; kills=$((kills+1)); check_db "$db" "run killed at ${d}s"
@@ -90,7 +91,7 @@ check_final "$db" "run"
 # ---------------------------------------------------------------- 2. sweep
 db=$T/sweep.db; kills=0
 for attempt in 1 2 3 4 5 6; do
-  setsid "$B" sweep scenarios/default.ini -j 2 -o "$db" --quiet "${SETS[@]}" >/dev/null 2>"$T/err" &
+  setsid "$B" sweep scenarios/default.ini -j 2 -o "$db" --quiet --force "${SETS[@]}" >/dev/null 2>"$T/err" &
   pid=$!; d=$(rand_delay); sleep "$d"
   if [ $((attempt % 2)) = 1 ]; then who="parent"; kill -KILL "$pid" 2>/dev/null
   else who="process group"; kill -KILL -- "-$pid" 2>/dev/null; fi
@@ -118,12 +119,27 @@ if mount -t tmpfs -o size=1M tmpfs "$T/full" 2>"$T/err"; then
     --set simulation.sample_interval=5s >/dev/null 2>"$T/err"
   rc=$?
   [ "$rc" = 2 ] && ok "full disk: exit 2" || bad "full disk: exit $rc (want 2)"
-  grep -q "disk is full" "$T/err" && ok "full disk: message: $(head -n1 "$T/err")" \
+  # either the up-front space estimate refuses the run, or SQLite reports the full disk
+  grep -Eq "disk is full|free there" "$T/err" && ok "full disk: message: $(head -n1 "$T/err")" \
     || bad "full disk: unclear message: $(head -c 300 "$T/err")"
   [ "$(wc -l < "$T/err")" -le 1 ] || bad "full disk: more than one message line"
   check_db "$T/full/f.db" "full disk"
   st=$(sqlite3 "$T/full/f.db" "SELECT group_concat(status) FROM runs" 2>&1)
   case $st in *complete*) bad "full disk: run marked complete ($st)";; *) ok "full disk: run left as '$st'";; esac
+  # the estimate fits, the disk fills while SQLite writes: SQLITE_FULL, exit 2, db intact
+  rm -f "$T/full"/f.db*
+  dd if=/dev/zero of="$T/full/fill" bs=1k count=960 2>/dev/null
+  "$B" run scenarios/default.ini -o "$T/full/g.db" --quiet --set simulation.output=summary >/dev/null 2>"$T/err"
+  rc=$?
+  [ "$rc" = 2 ] && ok "disk fills during the run: exit 2" || bad "disk fills during the run: exit $rc (want 2)"
+  grep -q "disk is full" "$T/err" && ok "disk fills during the run: message: $(head -n1 "$T/err")" \
+    || bad "disk fills during the run: unclear message: $(head -c 300 "$T/err")"
+  if [ -e "$T/full/g.db" ]; then
+    ic=$(sqlite3 "$T/full/g.db" "PRAGMA integrity_check" 2>&1)
+    [ "$ic" = ok ] && ok "disk fills during the run: database intact" || bad "disk fills during the run: $ic"
+    n=$(sqlite3 "$T/full/g.db" "SELECT count(*) FROM runs WHERE status='complete'" 2>/dev/null || echo 0)
+    [ "$n" = 0 ] && ok "disk fills during the run: no run marked complete" || bad "disk fills: $n complete"
+  fi
   umount "$T/full" && MNT=
 else
   echo "skip full disk: cannot mount a tmpfs here ($(head -c 120 "$T/err"))"

@@ -261,7 +261,7 @@ static int check_file(const cli_opts_t *o, const char *file, int *failed, char *
         snprintf(dbp, sizeof dbp, "%s/balloonsim-check-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         int fd = mkstemp(dbp);
         if (fd < 0) {
-            snprintf(err, errlen, "cannot create a temporary database in %s", dbp);
+            snprintf(err, errlen, "cannot create a temporary database in %.900s", dbp);
             rc = SIM_EIO;
             goto out;
         }
@@ -287,7 +287,7 @@ static int check_file(const cli_opts_t *o, const char *file, int *failed, char *
         char status[32];
         if (db_run_lookup(db, key, (int64_t)run, &run_id, status, sizeof status, err, errlen) != 1) {
             rc = SIM_EINTERNAL;
-            snprintf(err, errlen, "%s: run %zu missing from %s", file, run, dbp);
+            snprintf(err, errlen, "%.300s: run %zu missing from %.600s", file, run, dbp);
             goto out;
         }
         char fp[32] = "";

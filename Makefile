@@ -67,7 +67,7 @@ run: $(BIN)
 	./$(BIN) plot results/default.db --figure timeline -o results/default-timeline.png
 
 unit: $(TEST_BIN)
-	@set -e; for t in $(TEST_BIN); do echo "== $$t"; ./$$t --jobs 2 --short-filename; done
+	@fail=0; for t in $(TEST_BIN); do echo "== $$t"; ./$$t --jobs 2 --short-filename || fail=1; done; exit $$fail
 
 e2e: $(BIN)
 	@BALLOONSIM=./$(BIN) bash tests/e2e/run.sh

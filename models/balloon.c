@@ -138,6 +138,7 @@ int64_t balloon_max_pages(const vm_t *v)
 static void finish_op(vm_t *v, sim_time_t now, const char *outcome)
 {
     balloon_t *b = &v->b;
+    v->c.balloon_ops += 1;
     record_op(v->host->dc->rec, v->id, b->op_seq, balloon_op_kind_name(b->op_kind), b->op_issued_ns,
               b->op_started_ns, now, b->op_asked_pages, b->op_moved_pages, outcome);
     b->op_moved_pages = 0;
@@ -303,13 +304,18 @@ void balloon_init(vm_t *v, gsl_rng *rng)
     }
 }
 
+int64_t balloon_clamp_target(const vm_t *v, int64_t target)
+{
+    int64_t grain = max64(1, sim_bytes_to_pages(P(v)->granularity_bytes));
+    target = (target / grain) * grain;
+    return max64(0, min64(target, balloon_max_pages(v)));
+}
+
 void balloon_set_target(vm_t *v, int64_t target, sim_time_t now)
 {
     balloon_t *b = &v->b;
     const balloon_params_t *p = P(v);
-    int64_t grain = max64(1, sim_bytes_to_pages(p->granularity_bytes));
-    target = (target / grain) * grain;
-    target = max64(0, min64(target, balloon_max_pages(v)));
+    target = balloon_clamp_target(v, target);
     if (target == b->target_pages && b->state != BALLOON_IDLE)
         return;
     b->target_pages = target;
@@ -346,6 +352,7 @@ static void on_hotadd(void *ctx, int64_t arg, sim_time_t now)
     v->assigned_pages += n;
     guest_grow(&v->g, n);
     v->c.hotadd_pages += (double)n;
+    v->c.balloon_ops += 1;
     record_op(v->host->dc->rec, v->id, ++b->op_seq, "hotadd", b->hotadd_issued_ns, b->hotadd_issued_ns, now,
               b->hotadd_pages, n, n == b->hotadd_pages ? "ok" : "limited");
     b->hotadd_pages = 0;

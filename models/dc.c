@@ -492,7 +492,7 @@ static void summarise(run_t *r)
             {"host_swap_out_bytes", v->c.host_swapouts * P}, {"host_faults", v->c.host_faults},
             {"guest_swap_out_bytes", v->c.guest_swapouts * P}, {"guest_swap_in_bytes", v->c.guest_swapins * P},
             {"cache_misses", v->c.cache_misses}, {"major_faults", v->c.cache_misses + v->c.guest_swapins + v->c.host_faults},
-            {"oom_kills", v->c.oom_kills}, {"stall_s", v->c.stall_ns / 1e9}, {"balloon_cpu_s", v->c.balloon_cpu_ns / 1e9},
+            {"oom_kills", v->c.oom_kills}, {"balloon_ops", v->c.balloon_ops}, {"stall_s", v->c.stall_ns / 1e9}, {"balloon_cpu_s", v->c.balloon_cpu_ns / 1e9},
             {"slowdown_mean", mean_slow}, {"slowdown_max", st->slowdown_max > 0 ? st->slowdown_max : 1},
             {"short_fraction", short_frac},
         };
@@ -504,6 +504,7 @@ static void summarise(run_t *r)
         t.balloon_inflated_pages += v->c.balloon_inflated_pages;
         t.balloon_deflated_pages += v->c.balloon_deflated_pages;
         t.hotadd_pages += v->c.hotadd_pages, t.balloon_cpu_ns += v->c.balloon_cpu_ns;
+        t.balloon_ops += v->c.balloon_ops;
         slow_sum += mean_slow;
         slow_max = fmax(slow_max, st->slowdown_max);
         if (short_frac >= 0.25)
@@ -516,7 +517,7 @@ static void summarise(run_t *r)
         {"cache_misses", t.cache_misses}, {"major_faults", t.cache_misses + t.guest_swapins + t.host_faults},
         {"oom_kills", t.oom_kills}, {"balloon_inflated_bytes", t.balloon_inflated_pages * P},
         {"balloon_deflated_bytes", t.balloon_deflated_pages * P}, {"hotadd_bytes", t.hotadd_pages * P},
-        {"balloon_cpu_s", t.balloon_cpu_ns / 1e9}, {"stall_s", t.stall_ns / 1e9},
+        {"balloon_cpu_s", t.balloon_cpu_ns / 1e9}, {"balloon_ops", t.balloon_ops}, {"stall_s", t.stall_ns / 1e9},
         {"mean_slowdown", dc->nvms ? slow_sum / dc->nvms : 1}, {"max_slowdown", slow_max},
         {"vms_short", vms_short}, {"vms", (double)dc->nvms}, {"hosts", (double)dc->nhosts},
         {"events", (double)sim_engine_events(dc->engine)}, {"vm_ticks", (double)dc->vm_ticks},

@@ -132,7 +132,10 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         return;
     /* Lazy swap-in: one page per fault, into free memory or over clean cache. */
     if (g->swapped_pages > 0 && r->swapin_faults_per_s > 0) {
-        int64_t want = min64(g->swapped_pages, (int64_t)llround(r->swapin_faults_per_s * dt_s));
+        double faults = r->swapin_faults_per_s * dt_s + g->swapin_carry;
+        int64_t whole = (int64_t)faults;
+        g->swapin_carry = faults - (double)whole;
+        int64_t want = min64(g->swapped_pages, whole);
         int64_t got = make_room(g, want);
         g->swapped_pages -= got;
         g->anon_pages += got;
@@ -141,7 +144,9 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
     /* Cache refill: misses add pages while the cache is below the file set and free
      * memory remains (otherwise a miss replaces a cached page: size unchanged). */
     if (r->cache_miss_per_s > 0 && g->cache_pages < g->file_pages) {
-        int64_t misses = (int64_t)llround(r->cache_miss_per_s * dt_s);
+        double exact = r->cache_miss_per_s * dt_s + g->fill_carry;
+        int64_t misses = (int64_t)exact;
+        g->fill_carry = exact - (double)misses;
         int64_t fill = min64(min64(misses, g->file_pages - g->cache_pages), max64(0, guest_free_pages(g)));
         g->cache_pages += fill;
         d->cache_fill_pages += fill;

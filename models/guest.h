@@ -32,6 +32,10 @@
  *     misses the cache with probability 1 - h(cache / F), h from Che's approximation
  *     (models/cache.h).  Swapped pages come back lazily, one per swap-in fault, and a
  *     miss adds the page to the cache while it is below the file set, taking free pages.
+ *     Page moves are whole pages; the fraction of a fault left at the end of an interval
+ *     is carried to the next one, so moves do not depend on how often events happen.
+ *     A swap-in fault in a guest with neither free memory nor cache to make room still
+ *     happens (and stalls): it swaps another anonymous page out (thrashing).
  *
  * UNITS pages of 4 KiB, rates in pages/s, times in ns.
  * ASSUMPTIONS (documented choices): references are uniform over anon pages and Zipf over
@@ -62,6 +66,10 @@ typedef struct guest {
     double active_fraction;
     double access_pages_per_s;
     int in_oom;                      /* demand does not fit in memory + swap */
+    /* Fractions of a fault carried to the next interval, so that integer page moves
+     * follow the rates exactly however often the VM is advanced (0 <= carry < 1). */
+    double swapin_carry;
+    double fill_carry;
 } guest_t;
 
 /* What one change of the guest did, for the host and the metrics. */

@@ -70,9 +70,20 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     int64_t cache_before = v->g.cache_pages, swapped_before = v->g.swapped_pages;
     int64_t touched_before = v->g.touched_pages;
     guest_advance(&v->g, &v->rates, dt_s, &d);
-    double swapins = (double)d.swap_in_pages;
-    /* Host faults bring host-swapped pages back into host memory. */
-    int64_t back = host_faults != 0 ? min64(v->host_swapped_pages, (int64_t)llround(host_faults)) : 0;
+    /* Every swap-in fault stalls, whether or not the page could stay: in a guest with no
+     * room the page displaces another anonymous page to swap (thrashing). */
+    double swapins = v->rates.swapin_faults_per_s * dt_s;
+    if (swapins > (double)d.swap_in_pages)
+        v->c.guest_swapouts += swapins - (double)d.swap_in_pages;
+    /* Host faults bring host-swapped pages back into host memory (whole pages, the
+     * fraction carried). */
+    int64_t back = 0;
+    if (host_faults != 0) {
+        double exact = host_faults + v->host_back_carry;
+        back = (int64_t)exact;
+        v->host_back_carry = exact - (double)back;
+        back = min64(v->host_swapped_pages, back);
+    }
     v->host_swapped_pages -= back;
     h->free_pages -= back;
     h->faults += host_faults;
@@ -151,7 +162,8 @@ void host_advance_all(host_t *h, sim_time_t now_ns)
      * order at equal times, and the queue breaks ties by sequence), so while this host's
      * VMs are integrated, the next host's VMs are fetched, one VM per step; a tick then
      * finds its host's VMs in cache for the advance and for the policy that follows.
-     * (dc.c lays a host's VMs out contiguously.)  Prefetching never changes results. */
+     * (dc.c allocates the hosts as one array indexed by id, so host id + 1 is h + 1, and
+     * lays each host's VMs out contiguously.)  Prefetching never changes results. */
     const host_t *next = h->id + 1 < h->dc->nhosts ? h + 1 : NULL;
     int32_t nnext = next ? next->nvms : 0;
     for (int32_t i = 0; i < h->nvms; i++) {
@@ -215,6 +227,7 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     v->last_ns = now_ns;
     v->assigned_pages = v->startup_pages;
     v->host_swapped_pages = 0;
+    v->host_back_carry = 0;
     balloon_init(v, v->b.rng);
     guest_init(&v->g, v->assigned_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
                sim_bytes_to_pages(v->gp->swap_bytes), h->dc->mrcs[v->group]);
@@ -306,6 +319,7 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
     o->weight = v->gp->weight;
     o->buffer = v->gp->buffer;
     o->swap_out_pages_per_s = 0;
+    o->stall_total_ns = v->c.stall_ns;
     if (!v->running) {
         o->assigned_pages = 0;
         o->balloon_pages = o->balloon_target_pages = o->usable_pages = 0;
@@ -378,8 +392,8 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
     int64_t target = max64(0, assigned_then - usable_pages);
     if (v->b.hotadd_ev && target > 0 && usable_pages > v->assigned_pages)
         target = 0;
-    if (target != v->b.target_pages)
-        record_target(h->dc->rec, now, v->id, target, usable_pages);
+    if (balloon_clamp_target(v, target) != v->b.target_pages)   /* record real changes only */
+        record_target(h->dc->rec, now, v->id, balloon_clamp_target(v, target), usable_pages);
     balloon_set_target(v, target, now);
 }
 

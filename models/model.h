@@ -60,6 +60,7 @@ typedef struct vm_counters {
     double balloon_inflated_pages;
     double balloon_deflated_pages;
     double hotadd_pages;
+    double balloon_ops;       /* finished balloon and hot-add operations */
     double oom_kills;
     double oom_dropped_pages;
     double short_ns;          /* time with stall_fraction >= 0.1 ("short of memory") */
@@ -103,6 +104,7 @@ typedef struct vm {
     guest_t g;
     guest_rates_t rates;       /* held constant until the next event of the VM */
     double host_fault_per_s;
+    double host_back_carry;    /* fraction of a host fault carried to the next interval */
     balloon_t b;
     workload_t *wl;
     gsl_rng *wl_rng;
@@ -167,6 +169,9 @@ void balloon_set_target(vm_t *v, int64_t target_pages, sim_time_t now_ns);
 void balloon_hot_add(vm_t *v, int64_t pages, sim_time_t now_ns);
 void balloon_on_oom(vm_t *v, sim_time_t now_ns);
 int64_t balloon_max_pages(const vm_t *v);
+/* The target the driver will actually pursue: rounded down to the granularity and
+ * clamped to [0, balloon_max_pages]. */
+int64_t balloon_clamp_target(const vm_t *v, int64_t target);
 void balloon_stop(vm_t *v);
 int balloon_is_stuck(const vm_t *v, sim_time_t now_ns);
 

@@ -62,6 +62,8 @@ typedef struct policy_vm_obs {
     double swap_out_pages_per_s;
     double major_faults_per_s;
     double stall_fraction;         /* share of time stalled on memory (PSI "some"), 0..1 */
+    double stall_total_ns;         /* memory stall accumulated since the VM was created, ns
+                                    * (the counter behind PSI "some" total; never decreases) */
 } policy_vm_obs_t;
 
 /* Ground truth, for the oracle only. */

@@ -21,8 +21,9 @@
  *   run_summary(run_id, metric, value)
  * Views: v_vm_samples / v_host_samples (time_s, *_mib), v_summary (runs joined with
  * run_summary and axes), v_balloon_ops (latency_s).
- * Writes are batched: one transaction per `batch_rows` rows or per sample time, whichever
- * first.  On an error the recorder remembers it (record_error) and ignores later writes;
+ * Writes are batched: one transaction is committed every 262,144 rows or at most every
+ * 10 s of wall time (and at the end of the run), so SQLite rewrites its index pages
+ * rarely; a crash loses at most the open batch, never consistency.  On an error the recorder remembers it (record_error) and ignores later writes;
  * the run then stops and is marked failed.
  */
 #ifndef MODELS_RECORD_H

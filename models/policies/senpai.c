@@ -9,11 +9,11 @@
  * the cgroup is a VM and its limit is the VM's usable memory (the balloon target).  Every
  * `tick` (1 s: senpai sleeps 1 s per loop) each running VM's stall time over the tick is
  * added to an integral:
- *     integral += stall_fraction x tick
- * where stall_fraction is the guest-reported share of time stalled on memory now
- * (policy_vm_obs.stall_fraction: rates are constant between events, so the fraction at
- * the tick stands for the whole tick -- an approximation of PSI's `total` delta).  Then,
- * exactly as senpai.py's tick():
+ *     integral += delta of the PSI "some" total since the last tick
+ * read from the VM's cumulative stall counter (policy_vm_obs.stall_total_ns, brought up
+ * to date at every policy tick) as wall time stalled, dt x stall / (dt + stall) -- the
+ * integral of the reported stall_fraction over the tick, not its value at the tick.
+ * Then, exactly as senpai.py's tick():
  *   - integral > pressure (10 ms: target stall per interval): back off at once --
  *         err = integral / pressure,  adj = min((err / coeff_backoff)^2, 1) x max_backoff
  *         limit += limit x adj;  integral = 0;  grace = interval - 1 ticks
@@ -24,7 +24,12 @@
  * So a limit shrinks by up to max_probe (1%) per interval (6 s), the full 1% when stall is
  * at most pressure / coeff_probe (1 ms per 6 s) and quadratically less closer to the
  * target; it grows by up to max_backoff (100%), reached at coeff_backoff (20) times the
- * target, 1% at twice the target.  ("Scaled by the square of the error", REFERENCE.md 6;
+ * target, 1% at twice the target.  The back-off is checked every tick, before the grace
+ * countdown, and the integral restarts at 0: while the stall exceeds pressure per second
+ * (1%) the limit grows every second, compounding (the README's log shows back-offs in
+ * consecutive seconds).  In this model that makes the limit saw-tooth on a workload whose
+ * hot page cache refills slowly: a probe past the knee stalls on refaults for tens of
+ * seconds and senpai grows the limit meanwhile, then probes down at 1% per 6 s.  ("Scaled by the square of the error", REFERENCE.md 6;
  * this is the ratio form of senpai.py, not (target - stall) / target.)
  * The limit is clamped to [max(min_size, VM min), configured memory] and page-aligned
  * (senpai's import_limit); it starts at the VM's usable memory when first seen.  When the
@@ -85,6 +90,8 @@ typedef struct senpai_vm {
     int64_t limit_pages;
     double integral_ns;        /* stall time since the last adjustment */
     int64_t grace;             /* ticks before the next probe */
+    double last_total_ns;      /* the stall counter at the last tick (senpai's last_total) */
+    sim_time_t last_ns;        /* when it was read */
 } senpai_vm_t;
 
 typedef struct senpai_state {
@@ -146,6 +153,21 @@ static void adjust(const senpai_params_t *p, policy_ctx_t *ctx, int32_t i, const
     policy_set_target(ctx, i, limit, 1);
 }
 
+/* The PSI "some" total's delta since the last tick (senpai's `delta`): the wall time
+ * stalled.  The model's stall counter is time added to dt of work, so of the wall time
+ * dt + stall a share stall / (dt + stall) is stalled -- over the dt elapsed that is
+ * dt x stall / (dt + stall), the integral of the stall_fraction the guest reports. */
+static double psi_delta_ns(senpai_vm_t *v, const policy_vm_obs_t *o, sim_time_t now_ns)
+{
+    double stall_ns = o->stall_total_ns - v->last_total_ns;
+    double dt_ns = (double)(now_ns - v->last_ns);
+    v->last_total_ns = o->stall_total_ns;
+    v->last_ns = now_ns;
+    if (!(stall_ns > 0) || !(dt_ns > 0))
+        return 0;
+    return dt_ns * stall_ns / (dt_ns + stall_ns);
+}
+
 static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
 {
     senpai_state_t *st = state;
@@ -165,6 +187,8 @@ static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
             v->limit_pages = o.usable_pages;
             v->integral_ns = 0;
             v->grace = p->interval_ticks;
+            v->last_total_ns = o.stall_total_ns;
+            v->last_ns = now_ns;
             continue;
         }
         /* Someone else changed the target (the driver clamped it to its maximum balloon
@@ -172,7 +196,7 @@ static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
         int64_t accepted = o.assigned_pages - o.balloon_target_pages;
         if (v->limit_pages < o.assigned_pages && llabs(accepted - v->limit_pages) > slack)
             v->limit_pages = accepted;
-        v->integral_ns += o.stall_fraction * (double)p->tick_ns;
+        v->integral_ns += psi_delta_ns(v, &o, now_ns);
         if (v->integral_ns > pressure_ns) {
             double err = v->integral_ns / pressure_ns / p->coeff_backoff;
             adjust(p, ctx, i, &o, v, fmin(err * err, 1.0) * p->max_backoff);

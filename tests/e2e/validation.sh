@@ -113,20 +113,29 @@ read -r gam glo ghi worst <<< "$res"
 report "squeezed gamma (4 domains)" "$gam (formula)" "$glo .. $ghi (worst $worst MiB off)"
 holds "$worst <= 6" && ok "squeezed: each domain within 6 MiB of min + gamma (max - min)" || bad "squeezed: $worst MiB off"
 
-# 6. Senpai: the kernel build settles near 340-400 MiB (usable - 64 MiB kernel), little slowdown
-set_mib=$(q "$DB" "SELECT avg(s.usable_bytes) / $MiB - 64 FROM vm_samples s JOIN runs r USING(run_id)
+# 6. Senpai: the kernel build's limit settles at 340-400 MiB (usable - 64 MiB kernel) with little
+# slowdown.  The scenario uses the published run's max_backoff (10%); with senpai.py's default
+# (100%) the limit saw-tooths instead (README, Validation).  The mean of the last 30 min must
+# lie in the band, and so must its lowest point.
+set_mib=$(q "$DB" "SELECT min(s.usable_bytes) / $MiB - 64 FROM vm_samples s JOIN runs r USING(run_id)
+                   WHERE r.scenario_path LIKE '%/senpai-kbuild.ini' AND s.time_ns >= 5400e9")
+mean_mib=$(q "$DB" "SELECT avg(s.usable_bytes) / $MiB - 64 FROM vm_samples s JOIN runs r USING(run_id)
                    WHERE r.scenario_path LIKE '%/senpai-kbuild.ini' AND s.time_ns >= 5400e9")
 range=$(q "$DB" "SELECT min(s.usable_bytes) / $MiB - 64, max(s.usable_bytes) / $MiB - 64 FROM vm_samples s JOIN runs r USING(run_id)
                  WHERE r.scenario_path LIKE '%/senpai-kbuild.ini' AND s.time_ns >= 5400e9")
 reach=$(q "$DB" "SELECT min(s.time_ns) / 60e9 FROM vm_samples s JOIN runs r USING(run_id)
                  WHERE r.scenario_path LIKE '%/senpai-kbuild.ini' AND s.usable_bytes <= 470 * $MiB")
 ssd=$(vm "$DB" senpai-kbuild.ini build slowdown_mean)
-report "Senpai kernel build: settled limit (MiB)" "~340" "$(fmt "$set_mib" 0) (${range/|/..}) after $(fmt "$reach" 0) min"
+report "Senpai kernel build: limit (MiB)" "~340" "low $(fmt "$set_mib" 0), mean $(fmt "$mean_mib" 0) (${range/|/..}) after $(fmt "$reach" 0) min"
 report "Senpai kernel build: slowdown" "+4.8% run time" "+$(fmt "100*($ssd-1)" 1)% (slowdown_mean)"
-holds "$set_mib >= 340 && $set_mib <= 400" && ok "Senpai settles at $(fmt "$set_mib" 0) MiB (340..400)" || bad "Senpai settles at $set_mib MiB"
+holds "$set_mib >= 340 && $set_mib <= 400 && $mean_mib >= 340 && $mean_mib <= 400" \
+  && ok "Senpai's limit settles at $(fmt "$mean_mib" 0) MiB, low $(fmt "$set_mib" 0) (340..400)" \
+  || bad "Senpai's limit: mean $mean_mib, low $set_mib MiB (want 340..400)"
 holds "$ssd < 1.05" && ok "Senpai: little slowdown ($(fmt "$ssd" 4))" || bad "Senpai slowdown $ssd"
 limit_run() { # memory -> slowdown_mean of the hot set alone under static policy
-  "$B" run scenarios/validation/senpai-kbuild.ini -o "$T/l$1.db" --quiet --set policy.name=static \
+  # the same build without senpai's key, under static (a fixed limit)
+  [ -e "$T/senpai-kbuild.ini" ] || grep -v '^max_backoff' scenarios/validation/senpai-kbuild.ini > "$T/senpai-kbuild.ini"
+  "$B" run "$T/senpai-kbuild.ini" -o "$T/l$1.db" --quiet --set policy.name=static \
     --set "vm build.memory=$1" --set 'vm build.workload=constant' --set 'vm build.workload.mean=200MiB' \
     --set simulation.duration=30min || { bad "limit run $1"; echo 0; return; }
   vm "$T/l$1.db" senpai-kbuild.ini build slowdown_mean

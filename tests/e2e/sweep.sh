@@ -163,7 +163,8 @@ wait $pid; rc=$?
 check "SIGKILL of a worker: the sweep goes on and exits 1 (rc $rc)" [ $rc -eq 1 ]
 check "the lost run is reported" grep -q "killed by signal 9" "$T/wkill.err"
 lost=$(grep -c "killed by signal 9" "$T/wkill.err")
-check "every other run completed ($lost lost)" [ "$(count "$T/wkill.db" "SELECT count(*) FROM runs WHERE status='complete'")" -eq $((8 - lost)) ]
+# a worker killed after its run was copied but before it reported back loses nothing
+check "every other run completed ($lost reported lost)" [ "$(count "$T/wkill.db" "SELECT count(*) FROM runs WHERE status='complete'")" -ge $((8 - lost)) ]
 "$B" sweep "$F" -j 2 -o "$T/wkill.db" --quiet "${LONG[@]}"; rc=$?
 check "rerun after a worker kill exits 0" [ $rc -eq 0 ]
 check "rerun after a worker kill equals the uninterrupted sweep" same_db "$T/ref.db" "$T/wkill.db"

@@ -22,70 +22,11 @@
 #include "models/dc.h"
 #include "models/record.h"
 #include "models/scenario.h"
+#include "tests/unit/harness.h"
 
 /* ------------------------------------------------------------------ helpers */
 
-static char err[SIM_ERR_MAX];
-static char path[256];
-
-static void remove_db(void)
-{
-    char p[300];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
-/* Run `text` once into a fresh database /tmp/balloonsim-test-NAME-PID.db; return it open
- * (close it with done()). */
-static sqlite3 *run_text(const char *name, const char *text)
-{
-    snprintf(path, sizeof path, "/tmp/balloonsim-test-%s-%d.db", name, (int)getpid());
-    remove_db();
-    sim_ini_t *ini = NULL;
-    scenario_t *s = NULL;
-    db_t *db = NULL;
-    cr_assert_eq(sim_ini_load_string(name, text, &ini, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
-    db_run_info_t info = {"test", 0, 0, 0, 1, name, text, "", s->policy->name};
-    dc_options_t opt = {.seed = 1, .check = 1};
-    dc_result_t res;
-    int rc = dc_run(s, db, &info, &opt, &res, err, sizeof err);
-    cr_assert_eq(rc, 0, "dc_run: %s", err);
-    db_close(db);
-    scenario_destroy(s);
-    sim_ini_destroy(ini);
-    sqlite3 *q = NULL;
-    cr_assert_eq(sqlite3_open(path, &q), SQLITE_OK);
-    return q;
-}
-
-static void done(sqlite3 *q)
-{
-    sqlite3_close(q);
-    remove_db();
-}
-
-/* One number from a query (printf-style); NAN when the result is NULL or empty. */
-static double qnum(sqlite3 *q, const char *fmt, ...)
-{
-    char sql[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    sqlite3_stmt *st = NULL;
-    cr_assert_eq(sqlite3_prepare_v2(q, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(q));
-    double v = NAN;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
+/* run_text, done, qnum, err: tests/unit/harness.h */
 
 #define MIB (1024.0 * 1024.0)
 

@@ -258,6 +258,29 @@ static void progress(void *ctx, double sim_s, double end_s, uint64_t events)
             sim_s, end_s, el > 0 ? (double)events / el / 1e6 : 0, eta);
 }
 
+/* A few headline metrics of a finished run, for people (scripts use the database). */
+static void print_summary(db_t *db, int64_t run_id)
+{
+    static const char *const names[] = {"mean_slowdown", "host_swap_out_bytes", "balloon_inflated_bytes",
+                                        "major_faults", "oom_kills", "vms_short"};
+    double v[6] = {0};
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db_handle(db), "SELECT value FROM run_summary WHERE run_id=? AND metric=?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return;
+    for (int i = 0; i < 6; i++) {
+        sqlite3_bind_int64(st, 1, run_id);
+        sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v[i] = sqlite3_column_double(st, 0);
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    printf("  mean slowdown %.3f, host swap-out %.1f MiB, ballooned %.1f MiB, %.3g major faults, "
+           "%.0f OOM kills, %.0f VMs short of memory\n",
+           v[0], v[1] / 1048576.0, v[2] / 1048576.0, v[3], v[4], v[5]);
+}
+
 int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *study, int64_t base_seed,
                 size_t run, const char *db_path, volatile sig_atomic_t *stop, int *skipped,
                 char *err, size_t errlen)
@@ -309,6 +332,8 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
         printf("run %zu%s%s: %s, %llu events, %.2f s wall, %.2f M events/s, fingerprint %s\n", run,
                info.axes[0] ? " " : "", info.axes, res.status, (unsigned long long)res.events, res.wall_s,
                res.wall_s > 0 ? (double)res.events / res.wall_s / 1e6 : 0, res.fingerprint);
+    if (!o->quiet && !rc)
+        print_summary(db, res.run_id);
 out:
     db_close(db);
     scenario_destroy(s);

@@ -67,53 +67,87 @@ static inline double harness_metric(db_t *db, const char *name)
     return harness_q1(db, sql);
 }
 
-/* ---- a second style: run into a named database file and query it with sqlite3 ---- */
+/* ---- a second style: run into a database file, then query the file with sqlite3 ---- */
 #include <stdarg.h>
 #include <sqlite3.h>
 
-static char err[SIM_ERR_MAX];
-static char path[256];
+static char harness_err[SIM_ERR_MAX] __attribute__((unused));   /* for error-path tests */
+static char harness_path[256];          /* the database of run_text() */
 
-static inline void remove_db(void)
+static inline void harness_remove_db(const char *p)
 {
-    char p[300];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
+    char side[300];
     unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
+    snprintf(side, sizeof side, "%s-wal", p);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", p);
+    unlink(side);
 }
 
-/* Run `text` once into a fresh database /tmp/balloonsim-test-NAME-PID.db; return it open
- * (close it with done()). */
-static inline sqlite3 *run_text(const char *name, const char *text)
+/* Run `text` once with `seed` (conservation check on) into a fresh database
+ * /tmp/balloonsim-test-PID-TAG.db, whose name is written to out, and close it. */
+static inline void harness_run_file(const char *tag, const char *text, uint64_t seed, char *out, size_t len)
 {
-    snprintf(path, sizeof path, "/tmp/balloonsim-test-%s-%d.db", name, (int)getpid());
-    remove_db();
+    char e[SIM_ERR_MAX] = "";
+    snprintf(out, len, "/tmp/balloonsim-test-%ld-%s.db", (long)getpid(), tag);
+    harness_remove_db(out);
     sim_ini_t *ini = NULL;
     scenario_t *s = NULL;
     db_t *db = NULL;
-    cr_assert_eq(sim_ini_load_string(name, text, &ini, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
-    db_run_info_t info = {"test", 0, 0, 0, 1, name, text, "", s->policy->name};
-    dc_options_t opt = {.seed = 1, .check = 1};
+    cr_assert_eq(sim_ini_load_string(tag, text, &ini, e, sizeof e), 0, "%s", e);
+    cr_assert_eq(scenario_load(ini, &s, e, sizeof e), 0, "%s", e);
+    cr_assert_eq(db_open(out, &db, e, sizeof e), 0, "%s", e);
+    cr_assert_eq(record_schema(db, e, sizeof e), 0, "%s", e);
+    db_run_info_t info = {"test", 0, 0, 0, seed, tag, text, "", s->policy->name};
+    dc_options_t opt = {.seed = seed, .check = 1};
     dc_result_t res;
-    int rc = dc_run(s, db, &info, &opt, &res, err, sizeof err);
-    cr_assert_eq(rc, 0, "dc_run: %s", err);
+    int rc = dc_run(s, db, &info, &opt, &res, e, sizeof e);
+    cr_assert_eq(rc, 0, "dc_run: %s", e);
     db_close(db);
     scenario_destroy(s);
     sim_ini_destroy(ini);
+}
+
+/* First column of the first row of `sql` in the database file p (NAN when no row). */
+static inline double harness_q1_file(const char *p, const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_open_v2(p, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
+    double v = NAN;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+/* Mean of a vm_summary metric over the VMs of group grp in database file p. */
+static inline double harness_vm_metric(const char *p, const char *grp, const char *metric)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT avg(s.value) FROM vm_summary s JOIN vms v USING (run_id, vm_id) "
+             "WHERE v.grp = '%s' AND s.metric = '%s'", grp, metric);
+    double v = harness_q1_file(p, sql);
+    cr_assert(!isnan(v), "no %s for group %s", metric, grp);
+    return v;
+}
+
+/* Run `text` with seed 1 and return its database open (close it with done()). */
+static inline sqlite3 *run_text(const char *name, const char *text)
+{
+    harness_run_file(name, text, 1, harness_path, sizeof harness_path);
     sqlite3 *q = NULL;
-    cr_assert_eq(sqlite3_open(path, &q), SQLITE_OK);
+    cr_assert_eq(sqlite3_open(harness_path, &q), SQLITE_OK);
     return q;
 }
 
 static inline void done(sqlite3 *q)
 {
     sqlite3_close(q);
-    remove_db();
+    harness_remove_db(harness_path);
 }
 
 /* One number from a query (printf-style); NAN when the result is NULL or empty. */

@@ -31,76 +31,18 @@
 #include "models/dc.h"
 #include "models/record.h"
 #include "models/scenario.h"
+#include "tests/unit/harness.h"
 #include "models/policies/esx.h"
 
 #define MIB (1024.0 * 1024.0)
 
 /* ------------------------------------------------------------------ helpers */
 
-/* Run scenario `text` once into a fresh database /tmp/balloonsim-esx-PID-TAG.db. */
-static void run_scenario(const char *tag, const char *text, char *path, size_t len)
-{
-    char err[SIM_ERR_MAX] = "";
-    snprintf(path, len, "/tmp/balloonsim-esx-%ld-%s.db", (long)getpid(), tag);
-    char side[300];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-    sim_ini_t *ini = NULL;
-    scenario_t *s = NULL;
-    db_t *db = NULL;
-    cr_assert_eq(sim_ini_load_string(tag, text, &ini, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(db_open(path, &db, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
-    db_run_info_t ri = {"test", 0, 0, 0, 42, tag, text, "", s->policy->name};
-    dc_options_t opt = {.seed = 42, .check = 1};
-    dc_result_t res;
-    int rc = dc_run(s, db, &ri, &opt, &res, err, sizeof err);
-    cr_assert_eq(rc, 0, "dc_run: %s", err);
-    db_close(db);
-    scenario_destroy(s);
-    sim_ini_destroy(ini);
-}
-
-static void remove_db(const char *path)
-{
-    char side[300];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-}
-
-/* First column of the first row of `sql` as a double (NAN when no row). */
-static double q1(const char *path, const char *sql)
-{
-    sqlite3 *h = NULL;
-    sqlite3_stmt *st = NULL;
-    cr_assert_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(h));
-    double v = NAN;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        v = sqlite3_column_double(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
-/* Mean of a vm_summary metric over the VMs of a group. */
-static double vm_metric(const char *path, const char *grp, const char *metric)
-{
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT avg(s.value) FROM vm_summary s JOIN vms v USING (run_id, vm_id) "
-             "WHERE v.grp = '%s' AND s.metric = '%s'", grp, metric);
-    double v = q1(path, sql);
-    cr_assert(!isnan(v), "no %s for group %s", metric, grp);
-    return v;
-}
+/* Runs use seed 42; the run, query and cleanup helpers are in tests/unit/harness.h. */
+#define run_scenario(tag, text, path, len) harness_run_file((tag), (text), 42, (path), (len))
+#define remove_db harness_remove_db
+#define q1 harness_q1_file
+#define vm_metric harness_vm_metric
 
 static double run_metric(const char *path, const char *metric)
 {

@@ -141,10 +141,10 @@ Test(policy_mom, bad_keys_are_refused)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sim_ini_t *ini = NULL;
         scenario_t *s = NULL;
-        cr_assert_eq(sim_ini_load_string("bad.ini", bad[i], &ini, err, sizeof err), 0, "%s", err);
-        cr_assert_eq(scenario_load(ini, &s, err, sizeof err), SIM_EINPUT, "case %zu accepted", i);
-        cr_assert_not_null(strstr(err, words[i]), "message '%s' lacks '%s'", err, words[i]);
-        cr_assert_not_null(strstr(err, "policy"), "message '%s' does not name [policy]", err);
+        cr_assert_eq(sim_ini_load_string("bad.ini", bad[i], &ini, harness_err, sizeof harness_err), 0, "%s", harness_err);
+        cr_assert_eq(scenario_load(ini, &s, harness_err, sizeof harness_err), SIM_EINPUT, "case %zu accepted", i);
+        cr_assert_not_null(strstr(harness_err, words[i]), "message '%s' lacks '%s'", harness_err, words[i]);
+        cr_assert_not_null(strstr(harness_err, "policy"), "message '%s' does not name [policy]", harness_err);
         sim_ini_destroy(ini);
     }
 }

@@ -66,23 +66,8 @@ static double now_s(void)
 /* The child: run 0 of FILE with the overrides into db; writes SQLite's peak heap to fd. */
 static int child_run(const char *file, char **sets, size_t nsets, const char *db, int fd)
 {
-    cli_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.quiet = 1;
-    o.sets = sets;
-    o.nsets = nsets;
-    o.db_path = db;
-    sim_ini_t *ini;
-    sim_study_t *study;
-    int64_t seed;
     char err[SIM_ERR_MAX];
-    int rc = cli_load(&o, file, &ini, &study, &seed, err, sizeof err);
-    if (!rc) {
-        int skipped;
-        rc = cli_run_one(&o, ini, study, seed, 0, db, NULL, &skipped, err, sizeof err);
-        sim_study_destroy(study);
-        sim_ini_destroy(ini);
-    }
+    int rc = cli_run_file(file, sets, nsets, 0, db, err, sizeof err);
     if (rc) {
         fprintf(stderr, "bench_dc: %s: %s\n", file, err);
         return rc == SIM_EINPUT ? 2 : 1;

@@ -63,24 +63,9 @@ static void remove_db(const char *db)
 static int run_sim(const char *file, char **sets, size_t nsets, const char *db, double *wall_s)
 {
     remove_db(db);
-    cli_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.quiet = 1;
-    o.sets = sets;
-    o.nsets = nsets;
-    o.db_path = db;
-    sim_ini_t *ini;
-    sim_study_t *study;
-    int64_t seed;
     char err[SIM_ERR_MAX];
     double t0 = now_s();
-    int rc = cli_load(&o, file, &ini, &study, &seed, err, sizeof err);
-    if (!rc) {
-        int skipped;
-        rc = cli_run_one(&o, ini, study, seed, 0, db, NULL, &skipped, err, sizeof err);
-        sim_study_destroy(study);
-        sim_ini_destroy(ini);
-    }
+    int rc = cli_run_file(file, sets, nsets, 0, db, err, sizeof err);
     *wall_s = now_s() - t0;
     if (rc)
         fprintf(stderr, "bench_sqlite: %s: %s\n", file, err);

@@ -370,3 +370,25 @@ int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *
     sim_ini_destroy(ini);
     return rc;
 }
+
+int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const char *db_path,
+                 char *err, size_t errlen)
+{
+    cli_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.quiet = 1;
+    o.sets = sets;
+    o.nsets = nsets;
+    o.db_path = db_path;
+    sim_ini_t *ini;
+    sim_study_t *study;
+    int64_t seed;
+    int rc = cli_load(&o, file, &ini, &study, &seed, err, errlen);
+    if (rc)
+        return rc;
+    int skipped;
+    rc = cli_run_one(&o, ini, study, seed, run, db_path, NULL, &skipped, err, errlen);
+    sim_study_destroy(study);
+    sim_ini_destroy(ini);
+    return rc;
+}

@@ -51,6 +51,11 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
                 size_t run, const char *db_path, volatile sig_atomic_t *stop, int *skipped,
                 char *err, size_t errlen);
 
+/* Load FILE with the --set overrides `sets` and run its run number `run` into db_path,
+ * quietly (the benchmarks' entry point).  Returns 0 or an error code with err filled. */
+int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const char *db_path,
+                 char *err, size_t errlen);
+
 /* Sweep internals (models/sweep.c), exported for tests/unit/test_sweep.c:
  * parse a --runs selection ("0-9,17,30-") into selected[nruns]; mean, standard deviation
  * and 95% CI half-width (GSL t quantile; sd and ci are NAN when n < 2), returns n;

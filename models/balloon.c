@@ -382,8 +382,7 @@ void balloon_on_oom(vm_t *v, sim_time_t now)
         return;
     /* virtio: each OOM notifier call releases 256 pages; the guest retries until the
      * allocation fits.  We release what the deficit needs, in 256-page steps. */
-    int64_t deficit = v->g.anon_demand_pages;   /* caller re-applies demand after this */
-    (void)deficit;
+    /* the caller (dc.c on_workload) re-applies the demand after each release */
     int64_t n = min64(b->size_pages, 256);
     b->size_pages -= n;
     guest_grow(&v->g, n);

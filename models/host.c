@@ -392,8 +392,9 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
     int64_t target = max64(0, assigned_then - usable_pages);
     if (v->b.hotadd_ev && target > 0 && usable_pages > v->assigned_pages)
         target = 0;
-    if (balloon_clamp_target(v, target) != v->b.target_pages)   /* record real changes only */
-        record_target(h->dc->rec, now, v->id, balloon_clamp_target(v, target), usable_pages);
+    int64_t clamped = balloon_clamp_target(v, target);
+    if (clamped != v->b.target_pages)   /* record real changes only */
+        record_target(h->dc->rec, now, v->id, clamped, usable_pages);
     balloon_set_target(v, target, now);
 }
 

@@ -190,6 +190,99 @@ Test(policy_esx, allocate_matches_literal_revocation)
     gsl_rng_free(r);
 }
 
+/* The bisection of esx_allocate as first written: a sum over every VM at every step.
+ * esx_allocate skips the sums it can infer (monotonicity, see esx.c); it must land on
+ * the very same level, hence the very same pages (speed never changes results). */
+static void allocate_plain(const esx_alloc_vm_t *v, size_t n, int64_t total_pages, double tau, int64_t *out)
+{
+    double sum_lo = 0, sum_hi = 0, x_hi = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t lo = v[i].lo_pages, hi = v[i].hi_pages > lo ? v[i].hi_pages : lo;
+        sum_lo += (double)lo;
+        sum_hi += (double)hi;
+        if (v[i].shares > 0) {
+            double x = esx_cost((double)hi, v[i].active, tau) / v[i].shares;
+            x_hi = x > x_hi ? x : x_hi;
+        }
+    }
+    cr_assert(sum_lo < (double)total_pages && sum_hi > (double)total_pages, "case must bisect");
+    double a = 0, b = x_hi * (1.0 + 1e-12) + 1e-300, total = (double)total_pages;
+    for (int it = 0; it < 200; it++) {
+        double mid = 0.5 * (a + b), s = 0;
+        for (size_t i = 0; i < n; i++) {
+            double t = v[i].shares <= 0 ? (double)v[i].lo_pages : v[i].shares * mid / esx_cost(1.0, v[i].active, tau);
+            if (v[i].shares > 0)
+                t = t < (double)v[i].lo_pages ? (double)v[i].lo_pages : t > (double)v[i].hi_pages ? (double)v[i].hi_pages : t;
+            s += t;
+        }
+        if (s > total)
+            b = mid;
+        else
+            a = mid;
+        if (b - a <= 1e-15 * b)
+            break;
+    }
+    for (size_t i = 0; i < n; i++) {
+        double t = v[i].shares <= 0 ? (double)v[i].lo_pages : v[i].shares * a / esx_cost(1.0, v[i].active, tau);
+        if (v[i].shares > 0)
+            t = t < (double)v[i].lo_pages ? (double)v[i].lo_pages : t > (double)v[i].hi_pages ? (double)v[i].hi_pages : t;
+        out[i] = (int64_t)floor(t);
+    }
+    /* every VM with shares at hi: the zero-share VMs get the rest, in proportion to room */
+    double s = 0, room0 = 0;
+    int all_hi = 1;
+    for (size_t i = 0; i < n; i++) {
+        s += (double)out[i];
+        if (v[i].shares <= 0)
+            room0 += (double)(v[i].hi_pages - v[i].lo_pages);
+        else if (out[i] < v[i].hi_pages)
+            all_hi = 0;
+    }
+    if (all_hi && total - s >= 1 && room0 > 0)
+        for (size_t i = 0; i < n; i++)
+            if (v[i].shares <= 0 && v[i].hi_pages > v[i].lo_pages) {
+                double give = (total - s) * (double)(v[i].hi_pages - v[i].lo_pages) / room0;
+                double room = (double)(v[i].hi_pages - out[i]);
+                out[i] += (int64_t)floor(give < room ? give : room);
+            }
+}
+
+Test(policy_esx, allocate_identical_to_plain_bisection)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_taus2);
+    gsl_rng_set(r, 777);
+    enum { NMAX = 300 };
+    static esx_alloc_vm_t v[NMAX];
+    static int64_t fast[NMAX], plain[NMAX];
+    double taus[] = {0, 0.3, 0.75, 0.99};
+    int bisected = 0;
+    for (int trial = 0; trial < 3000; trial++) {
+        size_t n = 1 + gsl_rng_uniform_int(r, trial % 10 == 0 ? NMAX : 24);
+        int64_t sum_lo = 0, sum_hi = 0;
+        for (size_t i = 0; i < n; i++) {
+            int kind = (int)gsl_rng_uniform_int(r, 10);
+            v[i].shares = kind == 0 ? 0 : 1000.0 * (double)(1 + gsl_rng_uniform_int(r, 4)) * gsl_rng_uniform_pos(r);
+            v[i].hi_pages = 1 + (int64_t)gsl_rng_uniform_int(r, 4u << 20);   /* up to 16 GiB */
+            v[i].lo_pages = kind == 1 ? v[i].hi_pages : (int64_t)(gsl_rng_uniform(r) * (double)v[i].hi_pages);
+            v[i].active = kind == 2 ? 1.0 : kind == 3 ? 0.0 : gsl_rng_uniform(r);
+            sum_lo += v[i].lo_pages;
+            sum_hi += v[i].hi_pages;
+        }
+        if (sum_hi - sum_lo < 2)
+            continue;
+        int64_t total = sum_lo + 1 + (int64_t)gsl_rng_uniform_int(r, (unsigned long)(sum_hi - sum_lo - 1));
+        double tau = taus[trial % 4];
+        esx_allocate(v, n, total, tau, fast);
+        allocate_plain(v, n, total, tau, plain);
+        bisected++;
+        for (size_t i = 0; i < n; i++)
+            cr_assert_eq(fast[i], plain[i], "trial %d (n %zu, tau %g) vm %zu: %lld pages, plain bisection %lld", trial,
+                         n, tau, i, (long long)fast[i], (long long)plain[i]);
+    }
+    cr_assert_gt(bisected, 2500);
+    gsl_rng_free(r);
+}
+
 Test(policy_esx, allocate_hand_cases)
 {
     int64_t out[3];

@@ -153,73 +153,97 @@ double esx_active_estimate(const esx_active_t *a)
     return e > a->partial ? e : a->partial;
 }
 
-/* Allocation of VM v at cost-per-share level x (x = 1 / rho), clamped to its bounds. */
-static double alloc_at(const esx_alloc_vm_t *v, double x, double tau)
+/* Allocation of VM v at cost-per-share level x (x = 1 / rho), clamped to its bounds;
+ * unit_cost = esx_cost(1.0, v->active, tau). */
+static double alloc_at(const esx_alloc_vm_t *v, double x, double unit_cost)
 {
     double lo = (double)v->lo_pages, hi = (double)v->hi_pages;
     if (v->shares <= 0)
         return lo;
-    double t = v->shares * x / esx_cost(1.0, v->active, tau);
+    double t = v->shares * x / unit_cost;
     return t < lo ? lo : t > hi ? hi : t;
 }
 
-/* The bisection's sum at level x: the allocations added in VM order. */
-static double alloc_sum(const esx_alloc_vm_t *vms, size_t n, double x, double tau)
+/* The level search of esx_allocate: VMs, their unit costs and slopes (shares / unit
+ * cost), the pages to fill, and what is known: the sum at xl is <= total, at xr > total. */
+typedef struct alloc_level {
+    const esx_alloc_vm_t *vms;
+    const double *cost, *slope;
+    size_t n;
+    double total;
+    double xl, xr;
+} alloc_level_t;
+
+/* The sum of the allocations at level x, added in VM order (the one comparison the
+ * bisection makes: sum > total); *slope gets d sum / dx there (unclamped VMs). */
+static double level_sum(alloc_level_t *L, double x, double *slope)
 {
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += alloc_at(&vms[i], x, tau);
+    double s = 0, d = 0;
+    for (size_t i = 0; i < L->n; i++) {
+        const esx_alloc_vm_t *v = &L->vms[i];
+        double t = alloc_at(v, x, L->cost[i]);
+        if (v->shares > 0 && t > (double)v->lo_pages && t < (double)v->hi_pages)
+            d += L->slope[i];
+        s += t;
+    }
+    *slope = d;
     return s;
 }
 
-/* Estimate of the level where the allocations fill `total`: safeguarded Newton steps on
- * the piecewise-linear sum (exact once a step lands in the right linear piece), inside
- * the bracket (0, b).  Only a hint for esx_allocate's bisection; its accuracy changes
- * the speed, never the result. */
-static double alloc_level_hint(const esx_alloc_vm_t *vms, size_t n, double total, double tau, double b)
+/* Is the sum at x above total?  Evaluates only when x is inside (xl, xr), and narrows
+ * that bracket with the answer. */
+static int level_over(alloc_level_t *L, double x)
 {
-    double lo_x = 0, hi_x = b, x = 0.5 * b;
-    for (int it = 0; it < 12; it++) {
-        double s = 0, slope = 0;
-        for (size_t i = 0; i < n; i++) {
-            double lo = (double)vms[i].lo_pages, hi = (double)vms[i].hi_pages;
-            if (vms[i].shares <= 0) {
-                s += lo;
-                continue;
-            }
-            double c = vms[i].shares / esx_cost(1.0, vms[i].active, tau), t = c * x;
-            if (t <= lo)
-                s += lo;
-            else if (t >= hi)
-                s += hi;
-            else {
-                s += t;
-                slope += c;
-            }
-        }
-        if (s > total)
-            hi_x = x;
+    if (x <= L->xl)
+        return 0;
+    if (x >= L->xr)
+        return 1;
+    double d;
+    int over = level_sum(L, x, &d) > L->total;
+    if (over)
+        L->xr = x;
+    else
+        L->xl = x;
+    return over;
+}
+
+/* Narrow (xl, xr) around the level where the allocations fill total: safeguarded Newton
+ * steps on the piecewise-linear sum (a step that lands in the right linear piece lands on
+ * the level), then one probe either side of it.  Every sum is the bisection's own, so the
+ * bracket is exact; how narrow it gets changes the speed of esx_allocate, never its
+ * result. */
+static void level_narrow(alloc_level_t *L, double b)
+{
+    double x = 0.5 * b, d;
+    for (int it = 0; it < 16; it++) {
+        double s = level_sum(L, x, &d);
+        if (s > L->total)
+            L->xr = x < L->xr ? x : L->xr;
         else
-            lo_x = x;
-        double next = slope > 0 ? x + (total - s) / slope : 0.5 * (lo_x + hi_x);
-        if (!(next > lo_x && next < hi_x))
-            next = 0.5 * (lo_x + hi_x);
-        if (fabs(next - x) <= 1e-14 * x)
-            return next;
+            L->xl = x > L->xl ? x : L->xl;
+        double hi = L->xr < b ? L->xr : b;
+        double next = d > 0 ? x + (L->total - s) / d : 0.5 * (L->xl + hi);
+        if (!(next > L->xl && next < hi))
+            next = 0.5 * (L->xl + hi);
+        if (fabs(next - x) <= 1e-13 * x || hi - L->xl <= 1e-12 * hi) {
+            x = next;
+            break;
+        }
         x = next;
     }
-    return x;
+    level_over(L, x * (1.0 - 1e-12));
+    level_over(L, x * (1.0 + 1e-12));
 }
 
 int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, double tau, int64_t *out)
 {
     double sum_lo = 0, sum_hi = 0, x_hi = 0;
-    int ordered = 1;
+    int ordered = tau < 1;
     for (size_t i = 0; i < n; i++) {
         int64_t lo = vms[i].lo_pages, hi = vms[i].hi_pages > lo ? vms[i].hi_pages : lo;
         sum_lo += (double)lo;
         sum_hi += (double)hi;
-        ordered &= vms[i].hi_pages >= lo && tau < 1;
+        ordered &= vms[i].hi_pages >= lo;
         if (vms[i].shares > 0) {
             double x = esx_cost((double)hi, vms[i].active, tau) / vms[i].shares;
             x_hi = x > x_hi ? x : x_hi;
@@ -235,27 +259,40 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
         }
         return got;
     }
+    enum { SMALL = 64 };
+    double small[2 * SMALL], *cost = n <= SMALL ? small : malloc(2 * n * sizeof *cost);
+    if (!cost) {
+        ordered = 0;            /* no room for the search: evaluate in place */
+        cost = NULL;
+    }
+    double *slope = cost ? cost + n : NULL;
+    for (size_t i = 0; cost && i < n; i++) {
+        cost[i] = esx_cost(1.0, vms[i].active, tau);
+        slope[i] = vms[i].shares > 0 ? vms[i].shares / cost[i] : 0;
+    }
     /* Sum of allocations is non-decreasing in x: bisect for the level that fills total.
      * The sum as computed is non-decreasing too (each allocation is a rounded product
      * and quotient by positive constants, then clamped to lo <= hi, and rounded
-     * addition is monotone in each operand), so once alloc_sum(xl) <= total and
-     * alloc_sum(xr) > total are known, every level <= xl compares as xl and every level
-     * >= xr as xr.  The bracket [xl, xr] comes from a Newton hint; the bisection then
-     * takes the same steps and ends at the same level as if it had summed at every
-     * step, summing only inside the bracket (about 12 sums instead of about 50). */
-    double a = 0, b = x_hi * (1.0 + 1e-12) + 1e-300, total = (double)total_pages;
-    double xl = -1, xr = INFINITY;  /* nothing known */
-    if (ordered) {
-        double h = alloc_level_hint(vms, n, total, tau, b);
-        double l = h * (1.0 - 1e-12), r = h * (1.0 + 1e-12);
-        if (alloc_sum(vms, n, l, tau) <= total && alloc_sum(vms, n, r, tau) > total) {
-            xl = l;
-            xr = r;
-        }
-    }
+     * addition is monotone in each operand), so once the sum at xl is known to be
+     * <= total and at xr > total, every level <= xl compares as xl does and every level
+     * >= xr as xr does.  level_narrow brings (xl, xr) to about 1e-12 of the level; the
+     * bisection then takes the same steps and ends at the same level as if it had summed
+     * at every step, summing only inside the bracket (about 10 sums instead of 50). */
+    double a = 0, b = x_hi * (1.0 + 1e-12) + 1e-300;
+    alloc_level_t L = {vms, cost, slope, n, (double)total_pages, -1, INFINITY};
+    if (ordered)
+        level_narrow(&L, b);
     for (int it = 0; it < 200; it++) {
         double mid = 0.5 * (a + b);
-        int over = mid <= xl ? 0 : mid >= xr ? 1 : alloc_sum(vms, n, mid, tau) > total;
+        int over;
+        if (cost)
+            over = level_over(&L, mid);
+        else {
+            double s = 0;
+            for (size_t i = 0; i < n; i++)
+                s += alloc_at(&vms[i], mid, esx_cost(1.0, vms[i].active, tau));
+            over = s > L.total;
+        }
         if (over)
             b = mid;
         else
@@ -263,10 +300,12 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
         if (b - a <= 1e-15 * b)
             break;
     }
-    double s = 0, room0 = 0;
+    if (cost != small)
+        free(cost);
+    double s = 0, room0 = 0, total = (double)total_pages;
     int all_hi = 1;
     for (size_t i = 0; i < n; i++) {
-        double t = alloc_at(&vms[i], a, tau);
+        double t = alloc_at(&vms[i], a, esx_cost(1.0, vms[i].active, tau));
         out[i] = (int64_t)floor(t);
         s += (double)out[i];
         if (vms[i].shares <= 0)

@@ -264,6 +264,8 @@ Test(policy_esx, allocate_identical_to_plain_bisection)
             v[i].shares = kind == 0 ? 0 : 1000.0 * (double)(1 + gsl_rng_uniform_int(r, 4)) * gsl_rng_uniform_pos(r);
             v[i].hi_pages = 1 + (int64_t)gsl_rng_uniform_int(r, 4u << 20);   /* up to 16 GiB */
             v[i].lo_pages = kind == 1 ? v[i].hi_pages : (int64_t)(gsl_rng_uniform(r) * (double)v[i].hi_pages);
+            if (kind == 4 && trial % 7 == 0)
+                v[i].lo_pages = v[i].hi_pages + 5;      /* hi below lo: the unordered path */
             v[i].active = kind == 2 ? 1.0 : kind == 3 ? 0.0 : gsl_rng_uniform(r);
             sum_lo += v[i].lo_pages;
             sum_hi += v[i].hi_pages;

@@ -35,6 +35,7 @@ typedef struct run {
     dc_t dc;
     vm_t **by_id;                   /* VM of each id */
     vm_stats_t *stats;              /* per VM, host-major like dc.vms */
+    uint8_t *detail;                /* per VM id: its decision rows are written (record_set_detail) */
     sim_time_t end_ns;
     sim_time_t last_sample_ns;
     int level;                      /* 0 summary, 1 host, 2 vm */
@@ -316,7 +317,8 @@ static int build(run_t *r, char *err, size_t errlen)
     dc->vms = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *dc->vms);
     r->stats = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->stats);
     r->by_id = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->by_id);
-    if (!dc->hosts || !dc->vms || !r->stats || !r->by_id) {
+    r->detail = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->detail);
+    if (!dc->hosts || !dc->vms || !r->stats || !r->by_id || !r->detail) {
         free(counts);
         snprintf(err, errlen, "out of memory for %lld VMs", (long long)total);
         return SIM_ENOMEM;
@@ -383,6 +385,7 @@ static int build(run_t *r, char *err, size_t errlen)
             }
             vm_name(v, name, sizeof name);
             v->record_series = fnmatch(s->sim.output_vms, name, 0) == 0;
+            r->detail[v->id] = r->level >= 2 && v->record_series;
             snprintf(stream, sizeof stream, "vm/%s/workload", name);
             v->wl_rng = sim_rng_stream(dc->seed, stream);
             snprintf(stream, sizeof stream, "vm/%s/balloon", name);
@@ -462,6 +465,7 @@ static void teardown(run_t *r)
     free(dc->vms);
     free(r->stats);
     free(r->by_id);
+    free(r->detail);
     workload_library_destroy(dc->lib);
     sim_engine_destroy(dc->engine);
 }
@@ -701,6 +705,7 @@ int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_op
     record_set_fingerprint(dc->rec, &dc->fingerprint);
     if ((rc = build(r, err, errlen)))
         goto out_mark;
+    record_set_detail(dc->rec, r->detail, r->level >= 1);
     sim_engine_set_stop_flag(dc->engine, opt->stop);
     if (opt->check || s->sim.check)
         sim_engine_set_check(dc->engine, check_all, r);

@@ -84,6 +84,8 @@ struct record {
     int in_tx;
     uint64_t batch, rows;
     uint64_t *fp;
+    const uint8_t *vm_detail;   /* NULL: keep every decision row (record_set_detail) */
+    int host_detail;
     char err[SIM_ERR_MAX];
     int failed;
 };
@@ -132,6 +134,20 @@ void record_destroy(record_t *r)
 const char *record_error(const record_t *r) { return r->failed ? r->err : NULL; }
 uint64_t record_rows(const record_t *r) { return r->rows; }
 void record_set_fingerprint(record_t *r, uint64_t *fp) { r->fp = fp; }
+
+void record_set_detail(record_t *r, const uint8_t *vm_detail, int host_detail)
+{
+    r->vm_detail = vm_detail;
+    r->host_detail = host_detail;
+}
+
+/* Is a decision row about vm_id (-1: the host) kept?  Hashed either way. */
+static int keep(const record_t *r, int32_t vm_id)
+{
+    if (!r->vm_detail)
+        return 1;
+    return vm_id < 0 ? r->host_detail : r->vm_detail[vm_id];
+}
 
 int record_flush(record_t *r)
 {
@@ -248,6 +264,8 @@ void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_tar
     hash(r, t);
     hash(r, vm_id);
     hash(r, balloon_target_pages);
+    if (!keep(r, vm_id))
+        return;
     sqlite3_stmt *st = row(r, ST_TARGET);
     if (!st)
         return;
@@ -262,6 +280,8 @@ void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, co
 {
     hash(r, t);
     hash_str(r, what);
+    if (!keep(r, vm_id))
+        return;
     sqlite3_stmt *st = row(r, ST_POLICY);
     if (!st)
         return;
@@ -281,6 +301,8 @@ void record_op(record_t *r, int32_t vm_id, int64_t op, const char *kind, sim_tim
     hash(r, finished);
     hash(r, moved_pages);
     hash_str(r, outcome);
+    if (!keep(r, vm_id))
+        return;
     sqlite3_stmt *st = row(r, ST_OP);
     if (!st)
         return;

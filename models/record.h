@@ -44,6 +44,12 @@ int record_flush(record_t *r);
 const char *record_error(const record_t *r);         /* NULL if no error */
 uint64_t record_rows(const record_t *r);
 void record_set_fingerprint(record_t *r, uint64_t *fp);  /* where integer fields are hashed */
+/* Which decision rows (targets, balloon_ops, policy_log) are written: those about VM id
+ * v when vm_detail[v] is nonzero, the host-wide policy_log rows (vm_id -1) when
+ * host_detail is.  Rows left out are still hashed into the fingerprint, so the output
+ * level never changes it.  Without a call (vm_detail NULL) every row is written.
+ * vm_detail must outlive the recorder. */
+void record_set_detail(record_t *r, const uint8_t *vm_detail, int host_detail);
 
 void record_host(record_t *r, int32_t host_id, int64_t capacity_pages, int64_t reserve_pages);
 void record_vm(record_t *r, int32_t vm_id, int32_t host_id, const char *grp, int32_t idx, const char *name,

@@ -19,9 +19,9 @@ static const sim_key_t sim_keys[] = {
     {"sample_interval", SIM_KEY_DURATION, SO(sample_interval_ns), "10s", 1e6, 3.2e17, NULL,
      "time between recorded samples (duration)"},
     {"output", SIM_KEY_CHOICE, SO(output), "vm", SIM_NO_RANGE, "summary|host|vm",
-     "what is recorded: summaries only, + host samples, + VM samples"},
+     "what is recorded: summary = run and VM summaries and VM events (boot, oom, ...); host = + host samples and the host-wide policy log; vm = + VM samples, balloon operations, targets and the per-VM policy log (of the output.vms VMs)"},
     {"output.vms", SIM_KEY_STRING, SO(output_vms), "*", SIM_NO_RANGE, NULL,
-     "glob over VM names (GROUP/INDEX) that get VM samples at output = vm"},
+     "glob over VM names (GROUP/INDEX) whose samples, balloon operations, targets and policy log are recorded at output = vm"},
     {"check", SIM_KEY_BOOL, SO(check), "no", SIM_NO_RANGE, NULL,
      "check page conservation after every event (slow; the tests turn it on)"},
 };

@@ -237,15 +237,24 @@ static void level_narrow(alloc_level_t *L, double b)
 
 int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, double tau, int64_t *out)
 {
+    /* unit costs and slopes of the VMs (NULL if there is no room: computed in place) */
+    enum { SMALL = 64 };
+    double small[2 * SMALL], *cost = n <= SMALL ? small : malloc(2 * n * sizeof *cost);
+    double *slope = cost ? cost + n : NULL;
     double sum_lo = 0, sum_hi = 0, x_hi = 0;
-    int ordered = tau < 1;
+    int ordered = tau < 1 && cost;
     for (size_t i = 0; i < n; i++) {
         int64_t lo = vms[i].lo_pages, hi = vms[i].hi_pages > lo ? vms[i].hi_pages : lo;
+        double c = esx_cost(1.0, vms[i].active, tau);
         sum_lo += (double)lo;
         sum_hi += (double)hi;
         ordered &= vms[i].hi_pages >= lo;
+        if (cost) {
+            cost[i] = c;
+            slope[i] = vms[i].shares > 0 ? vms[i].shares / c : 0;
+        }
         if (vms[i].shares > 0) {
-            double x = esx_cost((double)hi, vms[i].active, tau) / vms[i].shares;
+            double x = (double)hi * c / vms[i].shares;      /* = esx_cost(hi) / shares */
             x_hi = x > x_hi ? x : x_hi;
         }
     }
@@ -257,18 +266,9 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
             out[i] = at_lo ? lo : hi;
             got += out[i];
         }
+        if (cost != small)
+            free(cost);
         return got;
-    }
-    enum { SMALL = 64 };
-    double small[2 * SMALL], *cost = n <= SMALL ? small : malloc(2 * n * sizeof *cost);
-    if (!cost) {
-        ordered = 0;            /* no room for the search: evaluate in place */
-        cost = NULL;
-    }
-    double *slope = cost ? cost + n : NULL;
-    for (size_t i = 0; cost && i < n; i++) {
-        cost[i] = esx_cost(1.0, vms[i].active, tau);
-        slope[i] = vms[i].shares > 0 ? vms[i].shares / cost[i] : 0;
     }
     /* Sum of allocations is non-decreasing in x: bisect for the level that fills total.
      * The sum as computed is non-decreasing too (each allocation is a rounded product
@@ -300,12 +300,10 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
         if (b - a <= 1e-15 * b)
             break;
     }
-    if (cost != small)
-        free(cost);
     double s = 0, room0 = 0, total = (double)total_pages;
     int all_hi = 1;
     for (size_t i = 0; i < n; i++) {
-        double t = alloc_at(&vms[i], a, esx_cost(1.0, vms[i].active, tau));
+        double t = alloc_at(&vms[i], a, cost ? cost[i] : esx_cost(1.0, vms[i].active, tau));
         out[i] = (int64_t)floor(t);
         s += (double)out[i];
         if (vms[i].shares <= 0)
@@ -323,6 +321,8 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
                                                                                    : (double)(vms[i].hi_pages - out[i]));
             }
     }
+    if (cost != small)
+        free(cost);
     for (size_t i = 0; i < n; i++)
         got += out[i];
     return got;

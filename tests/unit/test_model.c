@@ -317,3 +317,72 @@ Test(model, hot_add_grows_in_chunks_up_to_the_maximum)
     /* committed 2 GiB + 64 MiB kernel, x 1.2 buffer: about 2.5 GiB */
     cr_assert_geq(final_assigned, 2.0 * 1073741824 * 1.2, "grown to committed x (1 + buffer): %g", final_assigned);
 }
+
+/* ------------------------------------------------------------------ output levels */
+
+/* The output level chooses which rows are written, never the results: the same run at
+ * summary, host and vm level has the same run and VM summaries; decision rows
+ * (targets, balloon_ops, per-VM policy_log) exist only at vm level and only for the VMs
+ * that output.vms selects; the host-wide policy log from host level up. */
+Test(model, output_levels_choose_rows_not_results)
+{
+    static const char *fmt =
+        "[simulation]\nduration = 30min\nsample_interval = 30s\noutput = %s\noutput.vms = idle/*\n"
+        "[host]\nmemory = 6GiB\n"
+        "[vm busy]\nmemory = 4GiB\nworkload = step\nworkload.mean = 512MiB\nworkload.amplitude = 2560MiB\n"
+        "workload.step_at = 5min\nworkload.file_set = 256MiB\n"
+        "[vm idle]\nmemory = 4GiB\nworkload = step\nworkload.mean = 3GiB\nworkload.amplitude = -2560MiB\n"
+        "workload.step_at = 2min\nworkload.active_fraction = 0.02\nworkload.access_rate = 1MiB/s\n"
+        "workload.file_set = 0B\n"
+        "[policy]\nname = esx-share\nlog_estimates = yes\n";
+    const char *levels[] = {"summary", "host", "vm"};
+    char text[2048], err[SIM_ERR_MAX], summary[3][4096];
+    double slow[3], rows[3][6];
+    const char *sql[6] = {
+        "SELECT count(*) FROM host_samples",
+        "SELECT count(*) FROM policy_log WHERE vm_id < 0",
+        "SELECT count(*) FROM policy_log WHERE vm_id >= 0",
+        "SELECT count(*) FROM balloon_ops",
+        "SELECT count(*) FROM targets",
+        "SELECT count(*) FROM vm_summary",
+    };
+    for (int l = 0; l < 3; l++) {
+        db_t *db;
+        snprintf(text, sizeof text, fmt, levels[l]);
+        cr_assert_eq(run_text(text, 5, &db, err), 0, "%s", err);
+        sqlite3_stmt *st;
+        cr_assert_eq(sqlite3_prepare_v2(db_handle(db),
+                                        "SELECT group_concat(m || '=' || v, ' ') FROM (SELECT metric AS m, "
+                                        "printf('%.17g', value) AS v FROM run_summary ORDER BY metric)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+        cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+        snprintf(summary[l], sizeof summary[l], "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        slow[l] = metric(db, "mean_slowdown");
+        for (int k = 0; k < 6; k++)
+            rows[l][k] = q1(db, sql[k]);
+        if (l == 2) {
+            /* only the selected group's decisions are written */
+            cr_assert_eq(q1(db, "SELECT count(*) FROM balloon_ops o JOIN vms v USING(run_id, vm_id) WHERE v.grp <> 'idle'"), 0);
+            cr_assert_eq(q1(db, "SELECT count(*) FROM targets t JOIN vms v USING(run_id, vm_id) WHERE v.grp <> 'idle'"), 0);
+            cr_assert_eq(q1(db, "SELECT count(*) FROM policy_log p JOIN vms v USING(run_id, vm_id) WHERE v.grp <> 'idle'"), 0);
+        }
+        db_close(db);
+    }
+    for (int l = 1; l < 3; l++) {
+        cr_assert_str_eq(summary[l], summary[0], "run summary at output = %s", levels[l]);
+        cr_assert_eq(slow[l], slow[0], "mean slowdown at output = %s", levels[l]);
+        cr_assert_eq(rows[l][5], rows[0][5], "VM summaries at every level");
+    }
+    cr_assert_eq(rows[0][0], 0, "summary: no host samples");
+    cr_assert_gt(rows[1][0], 0, "host: host samples");
+    for (int k = 1; k < 5; k++)
+        cr_assert_eq(rows[0][k], 0, "summary: no decision rows (%s)", sql[k]);
+    cr_assert_gt(rows[1][1], 0, "host: the host-wide policy log (state changes)");
+    cr_assert_eq(rows[2][1], rows[1][1], "the host-wide policy log is the same at vm level");
+    for (int k = 2; k < 5; k++) {
+        cr_assert_eq(rows[1][k], 0, "host: no per-VM decision rows (%s)", sql[k]);
+        cr_assert_gt(rows[2][k], 0, "vm: per-VM decision rows of the selected VMs (%s)", sql[k]);
+    }
+}

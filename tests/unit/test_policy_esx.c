@@ -600,7 +600,7 @@ Test(policy_esx, logged_estimates_follow_the_truth)
     /* Alone on a big host (no ballooning): the true active fraction of usable memory is
      * (kernel + anon) / usable = 264/2048 before the step and 1864/2048 after. */
     static const char *const text =
-        "[simulation]\nduration = 30min\nsample_interval = 30s\noutput = summary\n"
+        "[simulation]\nduration = 30min\nsample_interval = 30s\noutput = vm\n"
         "[host]\nmemory = 16GiB\n"
         "[vm up]\nmemory = 2GiB\nworkload = step\nworkload.mean = 200MiB\nworkload.amplitude = 1600MiB\n"
         "workload.step_at = 10min\nworkload.file_set = 0\nworkload.active_fraction = 100%\n"

@@ -232,7 +232,7 @@ Test(policy_hyperv, equal_weights_share_the_shortage)
 Test(policy_hyperv, restart_without_memory_uses_smart_paging)
 {
     static const char *const text =
-        "[simulation]\nduration = 25min\nsample_interval = 10s\noutput = summary\n"
+        "[simulation]\nduration = 25min\nsample_interval = 10s\noutput = vm\n"
         "[host]\nmemory = %s\n"
         "[vm app]\ncount = 2\nmemory = 4GiB\nstartup = 1GiB\nmin = 512MiB\nworkload = constant\n"
         "workload.mean = 2200MiB\n"

@@ -1858,9 +1858,15 @@ static int fig_ops(plot_t *p, int argc, char **argv)
     if (!nops) {
         strlist_free(&policies);
         free(ops);
-        if (p->o.has_run)
+        if (p->o.has_run) {
+            char output[64] = "";
+            run_param(p, run, "simulation", "output", output, sizeof output);
+            if (output[0] && strcmp(output, "vm"))
+                return fail(p, "no balloon operations for run %lld: it was run with output = %s (they are recorded at output = vm)",
+                            (long long)run, output);
             return fail(p, "no finished balloon operations in run %lld (policy %s%s)", (long long)run, policy,
                         !strcmp(policy, "static") ? " does not balloon" : "");
+        }
         return fail(p, "no finished balloon operations in the selected runs of %s", p->o.db_path);
     }
     series_set_t set = {0};

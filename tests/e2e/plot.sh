@@ -193,6 +193,8 @@ expect_err "no run 999 in .*ids" "$B" plot "$T/one.db" --figure timeline --run 9
 expect_err "no samples for run [0-9]+: was it run with output = summary" \
   "$B" plot "$T/summ.db" --figure timeline -o "$T/out/e.png"
 expect_err "no VM samples for run [0-9]+: was it run with output = summary" "$B" plot "$T/summ.db" --figure allocation -o "$T/out/e.png"
+expect_err "no balloon operations for run [0-9]+: it was run with output = summary \(they are recorded at output = vm\)" \
+  "$B" plot "$T/summ.db" --figure balloon-ops --run "$(q "$T/summ.db" "SELECT min(run_id) FROM runs")" -o "$T/out/e.png"
 expect_err "unknown figure 'pie' \(figures: timeline, allocation, sweep, cdf, balloon-ops\)" \
   "$B" plot "$T/one.db" --figure pie -o "$T/out/e.png"
 expect_err "unknown metric 'nope' \(run_summary metrics: .*mean_slowdown" \

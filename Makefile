@@ -4,6 +4,7 @@
 #   make run        build, run scenarios/default.ini -> results/default.db and a figure
 #   make test       the whole suite: Criterion unit tests, end-to-end tests, regression scenarios
 #   make bench      benchmarks (engine, scenarios); prints figures, asserts nothing
+#   make profile    top of the profile of dc-large (perf, else callgrind)
 #   make sanitize   the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS each
 #   make figures    regenerate every figure the README shows
@@ -29,7 +30,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test test-slurm valgrind unit e2e regression bench sanitize fuzz figures clean
+.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures clean
 all: $(BIN)
 
 # Missing packages are installed once; the stamp avoids asking apt every build.
@@ -84,6 +85,10 @@ test: unit e2e regression
 
 bench: $(BIN) $(BENCH_BIN)
 	@BALLOONSIM=./$(BIN) bash scripts/bench.sh $(BENCH_BIN)
+
+# Top of the profile of a benchmark scenario (perf, else callgrind): scripts/profile.sh.
+profile: $(BIN) $(BUILD)/bench/bench_dc
+	@BALLOONSIM=./$(BIN) bash scripts/profile.sh $(BUILD)/bench/bench_dc
 
 sanitize:
 	$(MAKE) BUILD=build-san BIN=build-san/balloonsim OPT=-O1 \

@@ -55,8 +55,10 @@
  *   5. HIGH, REBALANCE: soft <= F <= high + 2 hysteresis.  The paper reclaims nothing
  *      here, but ESX recomputes every VM's allocation target each balance period and
  *      the balloon follows it; a VM whose balloon keeps it below its demand must not be
- *      frozen because F sits at `high` (its paging does not lower F).  Every tick the
- *      allocation of M (step 3) is computed; memory moves only toward RECEIVERS:
+ *      frozen because F sits at `high` (its paging does not lower F).  Every tick at
+ *      which some VM is short (below) the allocation of M (step 3) is computed -- with
+ *      nobody short nothing could move, so it is skipped; memory moves only toward
+ *      RECEIVERS:
  *        - short: the guest reports free memory below its dead band AND either
  *          committed > usable (its anonymous memory does not fit: it swaps) or a
  *          memory stall (PSI some) >= short_stall (2 %);

@@ -375,7 +375,7 @@ static const sim_key_t esx_keys[] = {
     {"noise_band", SIM_KEY_REAL, EO(noise_band), "2", 0, 100, NULL,
      "high state: and by this many standard errors of its allocation due to the sampling of active memory (0 = off)"},
     {"log_estimates", SIM_KEY_BOOL, EO(log_estimates), "no", SIM_NO_RANGE, NULL,
-     "log every VM's active-fraction estimate at each period end (policy_log what = active)"},
+     "log every VM's active-fraction estimate at each period end (policy_log what = active; written at output = vm)"},
 };
 static const sim_key_table_t esx_table = SIM_KEY_TABLE("policy esx-share", esx_keys);
 

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include "sim/db.h"
 #include "sim/ini.h"
@@ -47,6 +48,23 @@ static inline int harness_run(const char *text, uint64_t seed, db_t **dbp, char 
     snprintf(side, sizeof side, "%s-shm", path);
     unlink(side);
     return rc;
+}
+
+/* The [policy] section `name = policy` plus `lines` must be refused at load (SIM_EINPUT)
+ * with a message that contains w1 and w2 (the key, and why). */
+static inline void harness_policy_refused(const char *policy, const char *lines, const char *w1, const char *w2)
+{
+    char text[1024], err[SIM_ERR_MAX] = "";
+    snprintf(text, sizeof text, "[host]\nmemory = 4GiB\n[vm a]\nmemory = 1GiB\n[policy]\nname = %s\n%s", policy,
+             lines);
+    sim_ini_t *ini = NULL;
+    scenario_t *s = NULL;
+    cr_assert_eq(sim_ini_load_string("bad.ini", text, &ini, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), SIM_EINPUT, "accepted: %s", lines);
+    cr_assert_null(s);
+    cr_assert_not_null(strstr(err, w1), "message '%s' lacks '%s'", err, w1);
+    cr_assert_not_null(strstr(err, w2), "message '%s' lacks '%s'", err, w2);
+    sim_ini_destroy(ini);
 }
 
 static inline double harness_q1(db_t *db, const char *sql)

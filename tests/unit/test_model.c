@@ -182,15 +182,17 @@ Test(model, a_refusing_driver_never_moves_and_backs_off)
 
 /* The idle VM once used 3 GiB and freed most of it (touched but free: only ballooning can
  * find it); later the busy VM grows from 512 MiB to 3 GiB. */
-static const char *two_vms =
-    "[simulation]\nduration = 30min\nsample_interval = 30s\n"
-    "[host]\nmemory = %s\n"
-    "[vm busy]\nmemory = 4GiB\nmin = 4GiB\nworkload = step\nworkload.mean = 512MiB\nworkload.amplitude = 2560MiB\n"
-    "workload.step_at = 5min\nworkload.file_set = 256MiB\n"
-    "[vm idle]\nmemory = 4GiB\nworkload = step\nworkload.mean = 3GiB\nworkload.amplitude = -2560MiB\n"
-    "workload.step_at = 2min\nworkload.active_fraction = 0.02\nworkload.access_rate = 1MiB/s\n"
-    "workload.file_set = 0B\n"
-    "[policy]\nname = %s\n";
+/* A busy VM that grows at 5 min and an idle one that shrinks at 2 min; host memory and
+ * policy are the format's arguments. */
+#define TWO_VMS_HOST_AND_VMS \
+    "[host]\nmemory = %s\n" \
+    "[vm busy]\nmemory = 4GiB\nmin = 4GiB\nworkload = step\nworkload.mean = 512MiB\nworkload.amplitude = 2560MiB\n" \
+    "workload.step_at = 5min\nworkload.file_set = 256MiB\n" \
+    "[vm idle]\nmemory = 4GiB\nworkload = step\nworkload.mean = 3GiB\nworkload.amplitude = -2560MiB\n" \
+    "workload.step_at = 2min\nworkload.active_fraction = 0.02\nworkload.access_rate = 1MiB/s\n" \
+    "workload.file_set = 0B\n" \
+    "[policy]\nname = %s\n"
+static const char *two_vms = "[simulation]\nduration = 30min\nsample_interval = 30s\n" TWO_VMS_HOST_AND_VMS;
 
 Test(model, host_swaps_only_when_resident_memory_exceeds_capacity)
 {
@@ -326,15 +328,8 @@ Test(model, hot_add_grows_in_chunks_up_to_the_maximum)
  * that output.vms selects; the host-wide policy log from host level up. */
 Test(model, output_levels_choose_rows_not_results)
 {
-    static const char *fmt =
-        "[simulation]\nduration = 30min\nsample_interval = 30s\noutput = %s\noutput.vms = idle/*\n"
-        "[host]\nmemory = 6GiB\n"
-        "[vm busy]\nmemory = 4GiB\nworkload = step\nworkload.mean = 512MiB\nworkload.amplitude = 2560MiB\n"
-        "workload.step_at = 5min\nworkload.file_set = 256MiB\n"
-        "[vm idle]\nmemory = 4GiB\nworkload = step\nworkload.mean = 3GiB\nworkload.amplitude = -2560MiB\n"
-        "workload.step_at = 2min\nworkload.active_fraction = 0.02\nworkload.access_rate = 1MiB/s\n"
-        "workload.file_set = 0B\n"
-        "[policy]\nname = esx-share\nlog_estimates = yes\n";
+    static const char *fmt = "[simulation]\nduration = 30min\nsample_interval = 30s\noutput = %s\n"
+                             "output.vms = idle/*\n" TWO_VMS_HOST_AND_VMS;
     const char *levels[] = {"summary", "host", "vm"};
     char text[2048], err[SIM_ERR_MAX], summary[3][4096];
     double slow[3], rows[3][6];
@@ -348,7 +343,7 @@ Test(model, output_levels_choose_rows_not_results)
     };
     for (int l = 0; l < 3; l++) {
         db_t *db;
-        snprintf(text, sizeof text, fmt, levels[l]);
+        snprintf(text, sizeof text, fmt, levels[l], "6GiB", "esx-share\nlog_estimates = yes");
         cr_assert_eq(run_text(text, 5, &db, err), 0, "%s", err);
         sqlite3_stmt *st;
         cr_assert_eq(sqlite3_prepare_v2(db_handle(db),

@@ -261,19 +261,9 @@ Test(policy_hyperv, restart_without_memory_uses_smart_paging)
 
 /* ------------------------------------------------------------------ bad input */
 
-static void load_fails(const char *policy_lines, const char *w1, const char *w2)
+static void load_fails(const char *lines, const char *w1, const char *w2)
 {
-    char text[1024], err[SIM_ERR_MAX] = "";
-    snprintf(text, sizeof text, "[host]\nmemory = 4GiB\n[vm a]\nmemory = 1GiB\n[policy]\nname = hyperv-dm\n%s",
-             policy_lines);
-    sim_ini_t *ini = NULL;
-    scenario_t *s = NULL;
-    cr_assert_eq(sim_ini_load_string("bad.ini", text, &ini, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(scenario_load(ini, &s, err, sizeof err), SIM_EINPUT, "accepted: %s", policy_lines);
-    cr_assert_null(s);
-    cr_assert_not_null(strstr(err, w1), "message '%s' lacks '%s'", err, w1);
-    cr_assert_not_null(strstr(err, w2), "message '%s' lacks '%s'", err, w2);
-    sim_ini_destroy(ini);
+    harness_policy_refused("hyperv-dm", lines, w1, w2);
 }
 
 Test(policy_hyperv, bad_keys_are_refused)

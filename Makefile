@@ -70,8 +70,8 @@ run: $(BIN)
 unit: $(TEST_BIN)
 	@fail=0; for t in $(TEST_BIN); do echo "== $$t"; ./$$t --jobs 2 --short-filename || fail=1; done; exit $$fail
 
-e2e: $(BIN)
-	@BALLOONSIM=./$(BIN) bash tests/e2e/run.sh
+e2e: $(BIN) $(BENCH_BIN)
+	@BALLOONSIM=./$(BIN) BENCH=$(BUILD)/bench bash tests/e2e/run.sh
 
 regression: $(BIN)
 	./$(BIN) check --quiet tests/regression/*.ini

@@ -24,8 +24,9 @@
  * smallest and the largest N (fixed costs -- binary, libraries, page-cache curves,
  * traces shared by all VMs -- cancel out).  CPU time rather than wall time is the cost
  * per VM-tick, because this machine is shared; both are printed.  Nothing is asserted:
- * the numbers are for the reader (and docs/performance.md, scripts/bench.sh).
- * Exit status 0, 1 if a run failed, 2 on bad usage.
+ * the numbers are for the reader (README.md "Performance", scripts/bench.sh).
+ * Every scenario is validated before anything runs (as `balloonsim validate`).
+ * Exit status 0, 1 if a run failed, 2 on bad usage or a bad scenario.
  */
 #include <errno.h>
 #include <signal.h>
@@ -178,8 +179,21 @@ typedef struct shape {
     long long vms;
 } shape_t;
 
+/* FILE with the --set overrides as `balloonsim validate` sees it: 0, or 2 with a message. */
+static int validate(const char *file, char **sets, size_t nsets)
+{
+    char err[SIM_ERR_MAX];
+    if (cli_validate_file(file, sets, nsets, err, sizeof err)) {
+        fprintf(stderr, "bench_dc: %s\n", err);
+        return 2;
+    }
+    return 0;
+}
+
 static int read_shape(const char *file, char **sets, size_t nsets, shape_t *sh)
 {
+    if (validate(file, sets, nsets))
+        return 2;
     cli_opts_t o;
     memset(&o, 0, sizeof o);
     o.sets = sets;
@@ -283,6 +297,9 @@ static int cmd_scale(const char *file, long long *ns, size_t nn, char **sets, si
 
 static int cmd_table(char **files, size_t nfiles, char **sets, size_t nsets, const char *dir)
 {
+    for (size_t i = 0; i < nfiles; i++)
+        if (validate(files[i], sets, nsets))
+            return 2;
     printf("%-16s %7s %6s %8s %8s %10s %10s %12s %10s %8s %10s %10s %9s\n", "scenario", "VMs", "hosts", "wall s",
            "CPU s", "events", "events/s", "VM-ticks/s", "VM-ticks", "RSS MiB", "rows", "rows/s", "out MiB");
     int bad = 0;

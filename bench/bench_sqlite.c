@@ -234,6 +234,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    char verr[SIM_ERR_MAX];
+    if (cli_validate_file(file, sets, nsets, verr, sizeof verr)) {
+        fprintf(stderr, "bench_sqlite: %s\n", verr);
+        free(sets);
+        return 2;
+    }
     char dir[] = "/tmp/bench_sqlite.XXXXXX";
     if (!mkdtemp(dir)) {
         perror("bench_sqlite: mkdtemp");

@@ -371,6 +371,16 @@ int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *
     return rc;
 }
 
+int cli_validate_file(const char *file, char **sets, size_t nsets, char *err, size_t errlen)
+{
+    cli_opts_t o;
+    memset(&o, 0, sizeof o);
+    o.sets = sets;
+    o.nsets = nsets;
+    size_t runs;
+    return cli_validate(&o, file, &runs, err, errlen);
+}
+
 int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const char *db_path,
                  char *err, size_t errlen)
 {

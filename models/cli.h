@@ -55,6 +55,9 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
  * quietly (the benchmarks' entry point).  Returns 0 or an error code with err filled. */
 int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const char *db_path,
                  char *err, size_t errlen);
+/* Validate FILE with the --set overrides as `balloonsim validate` does (the benchmarks
+ * check every scenario before they run any).  Returns 0 or SIM_EINPUT with err filled. */
+int cli_validate_file(const char *file, char **sets, size_t nsets, char *err, size_t errlen);
 
 /* Sweep internals (models/sweep.c), exported for tests/unit/test_sweep.c:
  * parse a --runs selection ("0-9,17,30-") into selected[nruns]; mean, standard deviation

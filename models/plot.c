@@ -21,10 +21,10 @@
  *                (the bar is the configured size: model.h C1 and guest.h G1).
  *   sweep        a run_summary metric (--metric) against a swept parameter (--x
  *                section.key or an axis name), one line per policy (and per value of any
- *                other axis), mean and 95% confidence interval of the repetitions.  Taken
- *                from point_summary(study_key, point_index, axes, policy, metric, n, mean,
- *                sd, ci95) when that table holds the metric, else computed here from
- *                run_summary: ci95 = t(0.975, n-1) * sd / sqrt(n) (GSL), 0 when n = 1.
+ *                other axis), mean and 95% confidence interval of the repetitions,
+ *                computed from the complete runs' run_summary with sweep_stats (as
+ *                point_summary is): ci95 = t(0.975, n-1) * sd / sqrt(n), 0 when n = 1.
+ *                (point_summary itself is not read: `run` adds runs without rebuilding it.)
  *                A non-numeric x (e.g. policy.name) gives bars with error bars.
  *   cdf          empirical distribution of a vm_summary metric over VMs (--over vms) or of
  *                a run_summary metric over runs (--over runs), one curve per policy.
@@ -458,19 +458,6 @@ static void gp_header(plot_t *p, int argc, char **argv)
 }
 
 /* ================================================================== database access */
-
-static int table_exists(plot_t *p, const char *name)
-{
-    sqlite3_stmt *st;
-    int yes = 0;
-    if (sqlite3_prepare_v2(p->h, "SELECT 1 FROM sqlite_master WHERE type IN ('table','view') AND name = ?", -1, &st,
-                           NULL) != SQLITE_OK)
-        return 0;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    yes = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_finalize(st);
-    return yes;
-}
 
 static int64_t count_rows(plot_t *p, const char *sql, int64_t id)
 {
@@ -1212,7 +1199,9 @@ static int unknown_metric(plot_t *p, const char *metric, const char *what, const
 typedef struct sw_pt {
     char *study, *axes, *policy, *xtext;
     int64_t point;
-    double n, mean, m2, sd, ci;    /* Welford accumulators, then the summary */
+    double *v;                     /* the runs' values (stored units) */
+    size_t nv, capv;
+    double n, mean, sd, ci;        /* sweep_stats of v: ci and sd 0 for a single run */
     double x;                      /* numeric x, or category index */
     size_t line;
 } sw_pt_t;
@@ -1339,28 +1328,15 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
                   xname, axes.n ? list : "they have none");
         goto out;
     }
-    /* points: from point_summary when it holds the metric, else aggregated from run_summary */
-    int from_ps = 0;
-    if (table_exists(p, "point_summary")) {
-        if ((rc = prepare(p, "SELECT count(*) FROM point_summary WHERE metric = ?", &st)))
-            goto out;
-        sqlite3_bind_text(st, 1, metric, -1, SQLITE_STATIC);
-        from_ps = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
-        sqlite3_finalize(st);
-        st = NULL;
-    }
-    rc = prepare(p, from_ps
-        ? "SELECT ps.study_key, ps.point_index, ps.axes, ps.policy, ps.mean,"
-          " (SELECT p.value FROM run_params p JOIN runs r ON r.run_id = p.run_id WHERE r.study_key = ps.study_key"
-          "  AND r.point_index = ps.point_index AND p.section = ?2 AND p.key = ?3 LIMIT 1),"
-          " ps.n, ps.sd, ps.ci95 FROM point_summary ps WHERE ps.metric = ?1 AND (?4 IS NULL OR ps.policy = ?4)"
-          " AND (?5 IS NULL OR ps.study_key = ?5) ORDER BY (SELECT min(run_id) FROM runs r"
-          " WHERE r.study_key = ps.study_key AND r.point_index = ps.point_index), ps.policy"
-        : "SELECT r.study_key, r.point_index, r.axes, r.policy, s.value,"
-          " (SELECT p.value FROM run_params p WHERE p.run_id = r.run_id AND p.section = ?2 AND p.key = ?3)"
-          " FROM runs r JOIN run_summary s ON s.run_id = r.run_id AND s.metric = ?1"
-          " WHERE r.status = 'complete' AND (?4 IS NULL OR r.policy = ?4) AND (?5 IS NULL OR r.study_key = ?5)"
-          " ORDER BY r.run_id", &st);
+    /* points: aggregated from run_summary (point_summary is left alone: only sweep and
+     * merge rebuild it, so it can miss runs that `run` added since) */
+    rc = prepare(p,
+                 "SELECT r.study_key, r.point_index, r.axes, r.policy, s.value,"
+                 " (SELECT p.value FROM run_params p WHERE p.run_id = r.run_id AND p.section = ?2 AND p.key = ?3)"
+                 " FROM runs r JOIN run_summary s ON s.run_id = r.run_id AND s.metric = ?1"
+                 " WHERE r.status = 'complete' AND (?4 IS NULL OR r.policy = ?4) AND (?5 IS NULL OR r.study_key = ?5)"
+                 " ORDER BY r.run_id",
+                 &st);
     if (rc)
         goto out;
     sqlite3_bind_text(st, 1, metric, -1, SQLITE_STATIC);
@@ -1386,10 +1362,9 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         int64_t point = sqlite3_column_int64(st, 1);
         double v = sqlite3_column_double(st, 4);   /* stored units; scaled for display below */
         sw_pt_t *q = NULL;
-        if (!from_ps)
-            for (size_t i = 0; i < npts && !q; i++)
-                if (pts[i].point == point && !strcmp(pts[i].study, study) && !strcmp(pts[i].policy, pol))
-                    q = &pts[i];
+        for (size_t i = 0; i < npts && !q; i++)
+            if (pts[i].point == point && !strcmp(pts[i].study, study) && !strcmp(pts[i].policy, pol))
+                q = &pts[i];
         if (!q) {
             if (npts == cap) {
                 cap = cap ? 2 * cap : 32;
@@ -1403,17 +1378,11 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
             q->xtext = xstrdup(xt);
             q->point = point;
         }
-        if (from_ps) {
-            q->n = sqlite3_column_double(st, 6);
-            q->mean = v;
-            q->sd = sqlite3_column_double(st, 7);
-            q->ci = sqlite3_column_double(st, 8);
-        } else {   /* Welford's update */
-            q->n += 1;
-            double d = v - q->mean;
-            q->mean += d / q->n;
-            q->m2 += d * (v - q->mean);
+        if (q->nv == q->capv) {
+            q->capv = q->capv ? 2 * q->capv : 8;
+            q->v = xrealloc(q->v, q->capv * sizeof *q->v);
         }
+        q->v[q->nv++] = v;
     }
     sqlite3_finalize(st);
     st = NULL;
@@ -1421,12 +1390,12 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         rc = fail(p, "no runs with metric '%s' and parameter '%s' in %s", metric, xname, p->o.db_path);
         goto out;
     }
-    if (!from_ps)
-        for (size_t i = 0; i < npts; i++) {
-            sw_pt_t *q = &pts[i];
-            q->sd = q->n > 1 ? sqrt(q->m2 / (q->n - 1)) : 0;
-            q->ci = q->n > 1 ? gsl_cdf_tdist_Pinv(0.975, q->n - 1) * q->sd / sqrt(q->n) : 0;
-        }
+    for (size_t i = 0; i < npts; i++) {
+        sw_pt_t *q = &pts[i];
+        q->n = (double)sweep_stats(q->v, q->nv, &q->mean, &q->sd, &q->ci);
+        if (q->nv < 2)
+            q->sd = q->ci = 0;       /* one run: no error bar */
+    }
     {   /* display unit from the largest magnitude; the CI scales with the mean */
         double big = 0, scale;
         for (size_t i = 0; i < npts; i++)
@@ -1497,7 +1466,7 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
     }
     fprintf(f, "# x mean ci95 n sd x_text   (x: %s%s%s%s; y: %s %s; %s; mean and 95%% CI half-width)\n",
             xname, xunit[0] ? " in " : "", xunit, kind == XK_CATEGORY ? " as a category index" : "", metric,
-            strchr(ylabel, '(') ? strchr(ylabel, '(') : "", from_ps ? "from point_summary" : "from run_summary");
+            strchr(ylabel, '(') ? strchr(ylabel, '(') : "", "from run_summary");
     double mean_min = INFINITY, xmin_seen = INFINITY, xmax_seen = -INFINITY;
     double ymax_seen = -INFINITY;
     for (size_t i = 0; i < npts; i++) {
@@ -1587,6 +1556,7 @@ out:
         free(pts[i].axes);
         free(pts[i].policy);
         free(pts[i].xtext);
+        free(pts[i].v);
     }
     free(pts);
     strlist_free(&metrics);

@@ -105,6 +105,15 @@ if figure sweep-policy "$T/cmp.db" --figure sweep --metric stall_s --x policy.na
   check "sweep by policy: the other axis (host.memory) splits the lines" \
     [ "$(grep -c '^# block' "$T/out/sweep-policy.dat")" = 2 ]
 fi
+# a sweep writes point_summary; a run added afterwards must be drawn too (plot aggregates
+# run_summary itself, so the figure never lags the runs)
+"$B" sweep "$F" -o "$T/ps.db" "${SHORT[@]}" --set "policy.name=\${static, $BAL}" -j 1 --quiet >/dev/null &&
+  "$B" run "$F" -o "$T/ps.db" "${SHORT[@]}" --set "policy.name=$BAL" --set simulation.seed=77 --quiet >/dev/null ||
+  { echo "FAIL: sweep then run"; exit 1; }
+if figure sweep-after-run "$T/ps.db" --figure sweep --metric stall_s --x policy.name; then
+  check "sweep figure after a later run: n counts every complete run" \
+    [ "$(awk '!/^#/ && NF {n += $4} END {print n}' "$T/out/sweep-after-run.dat")" = "$(q "$T/ps.db" "SELECT count(*) FROM runs WHERE status='complete'")" ]
+fi
 if figure sweep-memory "$T/cmp.db" --figure sweep --metric mean_slowdown --x host.memory; then
   check "sweep by memory: one line per policy" [ "$(grep -c '^# block' "$T/out/sweep-memory.dat")" = 2 ]
   check "sweep by memory: x in GiB (10, 14)" awk '!/^#/ && NF && $1 != 10 && $1 != 14 {exit 1}' "$T/out/sweep-memory.dat"

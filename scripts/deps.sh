@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages balloonsim needs, if any are missing.
 # Uses apt-get as root, sudo otherwise; says clearly what to do if neither works.
+# Extra package names as arguments are installed too (.ci/run: valgrind).
 set -u
 pkgs_needed=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs_needed+=("$1"); }
-for p in build-essential pkg-config libgsl-dev libsqlite3-dev libinih-dev libcriterion-dev gnuplot-nox sqlite3; do
+# procps: pgrep, used by the crash and sweep tests
+for p in build-essential pkg-config libgsl-dev libsqlite3-dev libinih-dev libcriterion-dev gnuplot-nox sqlite3 procps "$@"; do
   need "$p"
 done
 [ ${#pkgs_needed[@]} -eq 0 ] && exit 0

@@ -7,8 +7,7 @@
  *   - lru_hit_ratio(): an exact LRU cache (array-indexed pages + doubly linked list)
  *     driven by Zipf ranks drawn from the exact CDF with a fixed-seed gsl_rng
  *     (mt19937), warmed up, then hits counted.
- * Deterministic: fixed seeds, no timing-dependent assertion but a loose bound on the
- * build cost.
+ * Deterministic: fixed seeds, no timing (the build cost is bench/bench_cache.c).
  */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
@@ -16,7 +15,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
@@ -342,26 +340,6 @@ Test(cache, depends_on_file_pages)
 }
 
 /* ---------------------------------------------------------------- cost */
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-Test(cache, build_cost)
-{
-    const int reps = 10;
-    double t0 = now_s();
-    for (int i = 0; i < reps; i++) {
-        cache_mrc_t *m = must_create(0.9 + 0.01 * i, 10000000);
-        cache_mrc_destroy(m);
-    }
-    double per_build_s = (now_s() - t0) / reps;
-    cr_log_info("build, F = 10^7: %.2f ms", per_build_s * 1e3);
-    cr_expect_lt(per_build_s, 1.0, "a build took %.3f s", per_build_s);   /* loose: sanitizers */
-}
 
 /* ---------------------------------------------------------------- (5) errors */
 

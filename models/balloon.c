@@ -304,7 +304,9 @@ void balloon_init(vm_t *v, gsl_rng *rng)
     }
 }
 
-int64_t balloon_clamp_target(const vm_t *v, int64_t target)
+/* The target the driver will actually pursue: rounded down to the granularity and
+ * clamped to [0, balloon_max_pages]. */
+static int64_t clamp_target(const vm_t *v, int64_t target)
 {
     int64_t grain = max64(1, sim_bytes_to_pages(P(v)->granularity_bytes));
     target = (target / grain) * grain;
@@ -315,7 +317,7 @@ void balloon_set_target(vm_t *v, int64_t target, sim_time_t now)
 {
     balloon_t *b = &v->b;
     const balloon_params_t *p = P(v);
-    target = balloon_clamp_target(v, target);
+    target = clamp_target(v, target);
     if (target == b->target_pages && b->state != BALLOON_IDLE)
         return;
     b->target_pages = target;

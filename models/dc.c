@@ -160,19 +160,19 @@ static void sample(run_t *r, sim_time_t now)
     for (int32_t hi = 0; hi < dc->nhosts; hi++) {
         host_t *h = &dc->hosts[hi];
         host_advance_all(h, now);
-        int64_t resident = 0, swapped = 0, balloon = 0;
-        double swapouts = 0, faults = 0;
-        for (int32_t i = 0; i < h->nvms; i++) {
-            vm_t *v = h->vms[i];
-            if (v->running) {
-                resident += v->g.touched_pages - v->host_swapped_pages;
-                swapped += v->host_swapped_pages;
-                balloon += v->b.size_pages;
+        if (r->level >= 1) {         /* the host sample: its VMs summed */
+            int64_t resident = 0, swapped = 0, balloon = 0;
+            double swapouts = 0, faults = 0;
+            for (int32_t i = 0; i < h->nvms; i++) {
+                vm_t *v = h->vms[i];
+                if (v->running) {
+                    resident += v->g.touched_pages - v->host_swapped_pages;
+                    swapped += v->host_swapped_pages;
+                    balloon += v->b.size_pages;
+                }
+                swapouts += v->c.host_swapouts - v->c_sampled.host_swapouts;
+                faults += v->c.host_faults - v->c_sampled.host_faults;
             }
-            swapouts += v->c.host_swapouts - v->c_sampled.host_swapouts;
-            faults += v->c.host_faults - v->c_sampled.host_faults;
-        }
-        if (r->level >= 1) {
             record_host_sample_t s = {h->id, now, h->free_pages, resident, swapped, balloon, host_state(h),
                                       dt_s > 0 ? swapouts / dt_s : 0, dt_s > 0 ? faults / dt_s : 0};
             record_host_sample(dc->rec, &s);
@@ -363,7 +363,6 @@ static int build(run_t *r, char *err, size_t errlen)
             v->index = (int32_t)k;
             v->gp = gp;
             v->host = &dc->hosts[id % dc->nhosts];
-            v->slot = v->host->nvms;
             v->host->vms[v->host->nvms++] = v;
             int64_t mem = gp->memory_bytes;
             if (!strcmp(gp->wl.type, "bitbrains") && mem == 0) {

@@ -86,7 +86,6 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     }
     v->host_swapped_pages -= back;
     h->free_pages -= back;
-    h->faults += host_faults;
     /* New guest pages need host backing. */
     h->free_pages -= d.newly_touched_pages;
     v->c.cache_misses += misses;
@@ -142,7 +141,6 @@ static void host_swap_out(host_t *h, int64_t pages)
         done += extra;
     }
     h->free_pages += done;
-    h->swapped_out_pages += (double)done;
     for (int32_t i = 0; i < h->nvms; i++)
         vm_refresh_rates(h->vms[i]);
 }
@@ -209,7 +207,6 @@ void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now
     v->c.guest_swapins += (double)d->swap_in_pages;
     v->c.cache_misses += (double)d->cache_fill_pages;
     v->c.oom_kills += (double)d->oom_kills;
-    v->c.oom_dropped_pages += (double)d->oom_dropped_pages;
     if (d->oom_kills)
         record_event(h->dc->rec, now_ns, v->id, "oom", (double)d->oom_dropped_pages);
     vm_refresh_rates(v);
@@ -392,10 +389,10 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
     int64_t target = max64(0, assigned_then - usable_pages);
     if (v->b.hotadd_ev && target > 0 && usable_pages > v->assigned_pages)
         target = 0;
-    int64_t clamped = balloon_clamp_target(v, target);
-    if (clamped != v->b.target_pages)   /* record real changes only */
-        record_target(h->dc->rec, now, v->id, clamped, usable_pages);
-    balloon_set_target(v, target, now);
+    int64_t before = v->b.target_pages;
+    balloon_set_target(v, target, now);          /* clamps; records nothing itself */
+    if (v->b.target_pages != before)             /* record real changes only */
+        record_target(h->dc->rec, now, v->id, v->b.target_pages, usable_pages);
 }
 
 void policy_log(policy_ctx_t *ctx, int32_t vm, const char *what, double value)

@@ -62,7 +62,6 @@ typedef struct vm_counters {
     double hotadd_pages;
     double balloon_ops;       /* finished balloon and hot-add operations */
     double oom_kills;
-    double oom_dropped_pages;
     double short_ns;          /* time with stall_fraction >= 0.1 ("short of memory") */
 } vm_counters_t;
 
@@ -70,7 +69,7 @@ typedef struct balloon {
     balloon_state_t state;
     int unresponsive;
     int64_t size_pages;
-    int64_t target_pages;      /* as asked by the policy, before clamping */
+    int64_t target_pages;      /* as asked by the policy, clamped (balloon_set_target) */
     sim_event_t *ev;           /* WAITING timer or chunk completion */
     sim_event_t *fault_ev;     /* next change of responsiveness */
     /* the operation in progress */
@@ -92,7 +91,6 @@ typedef struct vm {
     int32_t id;                /* global index */
     int32_t group;             /* index of its [vm NAME] group */
     int32_t index;             /* index within the group */
-    int32_t slot;              /* index on its host */
     host_t *host;
     const scn_vm_t *gp;
     int running;
@@ -112,7 +110,6 @@ typedef struct vm {
     sim_time_t last_ns;        /* time the VM was last advanced to */
     vm_counters_t c;
     vm_counters_t c_sampled;   /* counters at the previous sample */
-    double max_slowdown;       /* over samples */
     int record_series;         /* vm-level output for this VM */
 } vm_t;
 
@@ -130,9 +127,6 @@ struct host {
     int32_t nvms;
     void *policy_state;
     gsl_rng *policy_rng;
-    double swapped_out_pages;  /* cumulative host swap-outs */
-    double faults;             /* cumulative host faults */
-    int32_t pending_ticks;
 };
 
 struct dc {
@@ -148,7 +142,6 @@ struct dc {
     uint64_t seed;
     uint64_t vm_ticks;         /* VM advances over a positive interval */
     int failed;                /* a recorder error happened: stop */
-    char err[SIM_ERR_MAX];
     uint64_t fingerprint;      /* FNV-1a over the deterministic event/record stream */
 };
 
@@ -169,9 +162,6 @@ void balloon_set_target(vm_t *v, int64_t target_pages, sim_time_t now_ns);
 void balloon_hot_add(vm_t *v, int64_t pages, sim_time_t now_ns);
 void balloon_on_oom(vm_t *v, sim_time_t now_ns);
 int64_t balloon_max_pages(const vm_t *v);
-/* The target the driver will actually pursue: rounded down to the granularity and
- * clamped to [0, balloon_max_pages]. */
-int64_t balloon_clamp_target(const vm_t *v, int64_t target);
 void balloon_stop(vm_t *v);
 int balloon_is_stuck(const vm_t *v, sim_time_t now_ns);
 

@@ -85,7 +85,8 @@ int sim_engine_run(sim_engine_t *e, sim_time_t end_ns, char *err, size_t errlen)
     while (sim_queue_peek_time(e->queue) <= end_ns) {
         if (e->stop_flag && *e->stop_flag)
             return SIM_EINTR;
-        sim_queue_pop(e->queue, &ev);
+        if (!sim_queue_pop(e->queue, &ev))
+            break;                  /* empty (end_ns = SIM_TIME_NEVER runs until then) */
         assert(ev.time_ns >= e->now_ns);
         e->now_ns = ev.time_ns;
         ev.fn(ev.ctx, ev.arg, ev.time_ns);
@@ -100,7 +101,7 @@ int sim_engine_run(sim_engine_t *e, sim_time_t end_ns, char *err, size_t errlen)
             e->progress(e->progress_ctx, e->now_ns, e->events);
         }
     }
-    if (e->now_ns < end_ns)
+    if (e->now_ns < end_ns && end_ns != SIM_TIME_NEVER)
         e->now_ns = end_ns;
     return SIM_OK;
 }

@@ -40,13 +40,14 @@ int sim_engine_reschedule(sim_engine_t *e, sim_event_t *ev, sim_time_t t_ns);
 
 void sim_engine_set_check(sim_engine_t *e, sim_check_fn fn, void *ctx);
 void sim_engine_set_stop_flag(sim_engine_t *e, volatile sig_atomic_t *flag);
-/* Called about every progress_every_ns of simulated time (for progress lines). */
+/* Called every `every_events` events (for progress lines). */
 typedef void (*sim_progress_fn)(void *ctx, sim_time_t now_ns, uint64_t events);
 void sim_engine_set_progress(sim_engine_t *e, sim_progress_fn fn, void *ctx, uint64_t every_events);
 
 /* Fire events with time <= end_ns.  Returns 0 when the queue holds no event at or
- * before end_ns (the clock is then set to end_ns), SIM_EINTR if stopped by the
- * flag, SIM_EINTERNAL if the check hook failed (message in err). */
+ * before end_ns (the clock is then set to end_ns; with end_ns = SIM_TIME_NEVER the run
+ * goes on until the queue is empty and the clock stays at the last event), SIM_EINTR
+ * if stopped by the flag, SIM_EINTERNAL if the check hook failed (message in err). */
 int sim_engine_run(sim_engine_t *e, sim_time_t end_ns, char *err, size_t errlen);
 
 #endif

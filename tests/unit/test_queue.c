@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/engine.h"
 #include "sim/queue.h"
 
 static void nop(void *ctx, int64_t arg, sim_time_t now_ns)
@@ -402,4 +403,30 @@ Test(queue, schedule_fails_cleanly_when_the_pool_cannot_grow)
         }
         sim_queue_destroy(q);
     }
+}
+
+/* ---------------------------------------------------------------- the engine's loop */
+
+static void count_fired(void *ctx, int64_t arg, sim_time_t t)
+{
+    (void)arg;
+    (void)t;
+    ++*(int *)ctx;
+}
+
+/* "Run until nothing is left" (end = SIM_TIME_NEVER) stops when the queue empties, with
+ * every event fired once and the clock at the last one. */
+Test(queue, engine_runs_until_empty)
+{
+    sim_engine_t *e = sim_engine_create();
+    cr_assert_not_null(e);
+    int fired = 0;
+    char err[256];
+    cr_assert_not_null(sim_engine_at(e, 5, 0, count_fired, &fired, 0));
+    cr_assert_not_null(sim_engine_at(e, 9, 0, count_fired, &fired, 0));
+    cr_assert_eq(sim_engine_run(e, SIM_TIME_NEVER, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(fired, 2);
+    cr_assert_eq(sim_engine_events(e), 2);
+    cr_assert_eq(sim_engine_now(e), 9);
+    sim_engine_destroy(e);
 }

@@ -155,57 +155,53 @@ double esx_active_estimate(const esx_active_t *a)
     return e > a->partial ? e : a->partial;
 }
 
-/* Allocation of VM v at cost-per-share level x (x = 1 / rho), clamped to its bounds;
- * unit_cost = esx_cost(1.0, v->active, tau). */
-static double alloc_at(const esx_alloc_vm_t *v, double x, double unit_cost)
+/* Allocation of VM v at cost-per-share level x (x = 1 / rho), clamped to its bounds
+ * (v->unit_cost = esx_cost(1.0, v->active, tau), set by esx_allocate). */
+static double alloc_at(const esx_alloc_vm_t *v, double x)
 {
     double lo = (double)v->lo_pages, hi = (double)v->hi_pages;
     if (v->shares <= 0)
         return lo;
-    double t = v->shares * x / unit_cost;
+    double t = v->shares * x / v->unit_cost;
     return t < lo ? lo : t > hi ? hi : t;
 }
 
-/* The level search of esx_allocate: VMs, their unit costs and slopes (shares / unit
- * cost), the pages to fill, and what is known: the sum at xl is <= total, at xr > total. */
+/* The level search of esx_allocate: the VMs, the pages to fill, and what is known: the
+ * sum at xl is <= total, at xr > total. */
 typedef struct alloc_level {
     const esx_alloc_vm_t *vms;
-    const double *cost, *slope;
     size_t n;
     double total;
     double xl, xr;
 } alloc_level_t;
 
-/* The sum of the allocations at level x, added in VM order (the one comparison the
- * bisection makes: sum > total); *slope gets d sum / dx there (unclamped VMs). */
-static double level_sum(alloc_level_t *L, double x, double *slope)
+/* Is the sum of the allocations at level x, added in VM order, above total (the one
+ * comparison the bisection makes)?  Sums only when x is inside (xl, xr), and narrows
+ * that bracket with the answer; *slope (if not NULL) gets d sum / dx there (the
+ * unclamped VMs' slopes; 0 when x was not summed), *sum the sum. */
+static int level_over(alloc_level_t *L, double x, double *sum, double *slope)
 {
+    if (slope)
+        *slope = 0;
+    if (x <= L->xl || x >= L->xr)
+        return x >= L->xr;
     double s = 0, d = 0;
     for (size_t i = 0; i < L->n; i++) {
         const esx_alloc_vm_t *v = &L->vms[i];
-        double t = alloc_at(v, x, L->cost[i]);
+        double t = alloc_at(v, x);
         if (v->shares > 0 && t > (double)v->lo_pages && t < (double)v->hi_pages)
-            d += L->slope[i];
+            d += v->slope;
         s += t;
     }
-    *slope = d;
-    return s;
-}
-
-/* Is the sum at x above total?  Evaluates only when x is inside (xl, xr), and narrows
- * that bracket with the answer. */
-static int level_over(alloc_level_t *L, double x)
-{
-    if (x <= L->xl)
-        return 0;
-    if (x >= L->xr)
-        return 1;
-    double d;
-    int over = level_sum(L, x, &d) > L->total;
+    int over = s > L->total;
     if (over)
         L->xr = x;
     else
         L->xl = x;
+    if (sum)
+        *sum = s;
+    if (slope)
+        *slope = d;
     return over;
 }
 
@@ -213,50 +209,40 @@ static int level_over(alloc_level_t *L, double x)
  * steps on the piecewise-linear sum (a step that lands in the right linear piece lands on
  * the level), then one probe either side of it.  Every sum is the bisection's own, so the
  * bracket is exact; how narrow it gets changes the speed of esx_allocate, never its
- * result. */
+ * result.  b: a level known to be above every VM's allocation range. */
 static void level_narrow(alloc_level_t *L, double b)
 {
-    double x = 0.5 * b, d;
+    double x = 0.5 * b;
     for (int it = 0; it < 16; it++) {
-        double s = level_sum(L, x, &d);
-        if (s > L->total)
-            L->xr = x < L->xr ? x : L->xr;
-        else
-            L->xl = x > L->xl ? x : L->xl;
+        double s, d;
+        level_over(L, x, &s, &d);       /* x is inside the bracket: it is summed */
         double hi = L->xr < b ? L->xr : b;
         double next = d > 0 ? x + (L->total - s) / d : 0.5 * (L->xl + hi);
         if (!(next > L->xl && next < hi))
             next = 0.5 * (L->xl + hi);
-        if (fabs(next - x) <= 1e-13 * x || hi - L->xl <= 1e-12 * hi) {
-            x = next;
-            break;
-        }
+        int done = fabs(next - x) <= 1e-13 * x || hi - L->xl <= 1e-12 * hi;
         x = next;
+        if (done)
+            break;
     }
-    level_over(L, x * (1.0 - 1e-12));
-    level_over(L, x * (1.0 + 1e-12));
+    level_over(L, x * (1.0 - 1e-12), NULL, NULL);
+    level_over(L, x * (1.0 + 1e-12), NULL, NULL);
 }
 
-int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, double tau, int64_t *out)
+int64_t esx_allocate(esx_alloc_vm_t *vms, size_t n, int64_t total_pages, double tau, int64_t *out)
 {
-    /* unit costs and slopes of the VMs (NULL if there is no room: computed in place) */
-    enum { SMALL = 64 };
-    double small[2 * SMALL], *cost = n <= SMALL ? small : malloc(2 * n * sizeof *cost);
-    double *slope = cost ? cost + n : NULL;
     double sum_lo = 0, sum_hi = 0, x_hi = 0;
-    int ordered = tau < 1 && cost;
+    int ordered = tau < 1;
     for (size_t i = 0; i < n; i++) {
-        int64_t lo = vms[i].lo_pages, hi = vms[i].hi_pages > lo ? vms[i].hi_pages : lo;
-        double c = esx_cost(1.0, vms[i].active, tau);
+        esx_alloc_vm_t *v = &vms[i];
+        int64_t lo = v->lo_pages, hi = v->hi_pages > lo ? v->hi_pages : lo;
+        v->unit_cost = esx_cost(1.0, v->active, tau);
+        v->slope = v->shares > 0 ? v->shares / v->unit_cost : 0;
         sum_lo += (double)lo;
         sum_hi += (double)hi;
-        ordered &= vms[i].hi_pages >= lo;
-        if (cost) {
-            cost[i] = c;
-            slope[i] = vms[i].shares > 0 ? vms[i].shares / c : 0;
-        }
-        if (vms[i].shares > 0) {
-            double x = (double)hi * c / vms[i].shares;      /* = esx_cost(hi) / shares */
+        ordered &= v->hi_pages >= lo;
+        if (v->shares > 0) {
+            double x = (double)hi * v->unit_cost / v->shares;      /* = esx_cost(hi) / shares */
             x_hi = x > x_hi ? x : x_hi;
         }
     }
@@ -268,8 +254,6 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
             out[i] = at_lo ? lo : hi;
             got += out[i];
         }
-        if (cost != small)
-            free(cost);
         return got;
     }
     /* Sum of allocations is non-decreasing in x: bisect for the level that fills total.
@@ -279,23 +263,16 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
      * <= total and at xr > total, every level <= xl compares as xl does and every level
      * >= xr as xr does.  level_narrow brings (xl, xr) to about 1e-12 of the level; the
      * bisection then takes the same steps and ends at the same level as if it had summed
-     * at every step, summing only inside the bracket (about 10 sums instead of 50). */
+     * at every step, summing only inside the bracket (about 12 sums instead of 50).
+     * (With some hi < lo, which the policy never passes, the sum is not monotone:
+     * nothing is inferred and every step sums.) */
     double a = 0, b = x_hi * (1.0 + 1e-12) + 1e-300;
-    alloc_level_t L = {vms, cost, slope, n, (double)total_pages, -1, INFINITY};
+    alloc_level_t L = {vms, n, (double)total_pages, -1, INFINITY};
     if (ordered)
         level_narrow(&L, b);
     for (int it = 0; it < 200; it++) {
         double mid = 0.5 * (a + b);
-        int over;
-        if (cost)
-            over = level_over(&L, mid);
-        else {
-            double s = 0;
-            for (size_t i = 0; i < n; i++)
-                s += alloc_at(&vms[i], mid, esx_cost(1.0, vms[i].active, tau));
-            over = s > L.total;
-        }
-        if (over)
+        if (level_over(&L, mid, NULL, NULL))
             b = mid;
         else
             a = mid;
@@ -305,7 +282,7 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
     double s = 0, room0 = 0, total = (double)total_pages;
     int all_hi = 1;
     for (size_t i = 0; i < n; i++) {
-        double t = alloc_at(&vms[i], a, cost ? cost[i] : esx_cost(1.0, vms[i].active, tau));
+        double t = alloc_at(&vms[i], a);
         out[i] = (int64_t)floor(t);
         s += (double)out[i];
         if (vms[i].shares <= 0)
@@ -323,8 +300,6 @@ int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, d
                                                                                    : (double)(vms[i].hi_pages - out[i]));
             }
     }
-    if (cost != small)
-        free(cost);
     for (size_t i = 0; i < n; i++)
         got += out[i];
     return got;
@@ -413,6 +388,8 @@ typedef struct esx_state {
     esx_alloc_vm_t *alloc;      /* scratch, one per VM */
     int32_t *idx;               /* scratch: host slot of alloc[j] */
     int64_t *out;               /* scratch */
+    int64_t *cur;               /* scratch: alloc[j]'s current target (esx_current) */
+    int64_t *gain;              /* scratch: its gain as a receiver (esx_rebalance) */
     policy_vm_obs_t *obs;       /* scratch: what alloc[j]'s VM reported this tick */
 } esx_state_t;
 
@@ -425,6 +402,8 @@ static void esx_destroy(void *state)
     free(s->alloc);
     free(s->idx);
     free(s->out);
+    free(s->cur);
+    free(s->gain);
     free(s->obs);
     free(s);
 }
@@ -446,8 +425,10 @@ static int esx_create(void **state, const void *params, policy_ctx_t *ctx, gsl_r
     s->alloc = calloc(n, sizeof *s->alloc);
     s->idx = calloc(n, sizeof *s->idx);
     s->out = calloc(n, sizeof *s->out);
+    s->cur = calloc(n, sizeof *s->cur);
+    s->gain = calloc(n, sizeof *s->gain);
     s->obs = calloc(n, sizeof *s->obs);
-    if (!s->vm || !s->alloc || !s->idx || !s->out || !s->obs) {
+    if (!s->vm || !s->alloc || !s->idx || !s->out || !s->cur || !s->gain || !s->obs) {
         esx_destroy(s);
         snprintf(err, errlen, "out of memory");
         return SIM_ENOMEM;
@@ -544,11 +525,11 @@ static int esx_is_short(const esx_params_t *p, const policy_vm_obs_t *o)
 }
 
 /* Gain that makes alloc[j]'s VM a receiver of a high-state rebalance: its allocation
- * out[j] less its current target `cur`, when the VM is short and the gain exceeds its
+ * out[j] less its current target cur[j], when the VM is short and the gain exceeds its
  * move band; else 0. */
-static int64_t esx_receiver_gain(const esx_state_t *s, size_t j, int64_t cur)
+static int64_t esx_receiver_gain(const esx_state_t *s, size_t j)
 {
-    int64_t d = s->out[j] - cur;
+    int64_t cur = s->cur[j], d = s->out[j] - cur;
     if (d <= esx_move_band(s->p, &s->alloc[j], &s->obs[j], cur) || !esx_is_short(s->p, &s->obs[j]))
         return 0;
     return d;
@@ -564,7 +545,7 @@ static int64_t esx_rebalance(esx_state_t *s, size_t m, int64_t proj_free_pages, 
 {
     int64_t need = 0, excess = 0;
     for (size_t j = 0; j < m; j++) {
-        int64_t cur = esx_current(s, j), g = esx_receiver_gain(s, j, cur);
+        int64_t cur = s->cur[j], g = s->gain[j] = esx_receiver_gain(s, j);
         need += g;
         if (g == 0 && s->out[j] < cur)
             excess += cur - s->out[j];
@@ -578,7 +559,7 @@ static int64_t esx_rebalance(esx_state_t *s, size_t m, int64_t proj_free_pages, 
     double take = excess > 0 ? (double)fund / (double)excess : 0;  /* donors' share of their excess */
     int64_t moved = 0;
     for (size_t j = 0; j < m; j++) {
-        int64_t cur = esx_current(s, j), g = esx_receiver_gain(s, j, cur);
+        int64_t cur = s->cur[j], g = s->gain[j];
         if (g > 0) {
             g = (int64_t)floor(give * (double)g);
             s->out[j] = cur + g;
@@ -598,10 +579,10 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     const esx_params_t *p = s->p;
     policy_host_obs_t h;
     policy_host(ctx, &h);
-    int32_t n = policy_nvms(ctx) < s->n ? policy_nvms(ctx) : s->n;
+    int32_t n = s->n;                      /* a host's VMs are placed before its policy */
 
     /* 1. sample, and build the allocator's view of every running VM */
-    size_t m = 0;
+    size_t m = 0, nshort = 0;
     int64_t sum_usable = 0, sum_cur = 0;
     for (int32_t i = 0; i < n; i++) {
         policy_vm_obs_t *o = &s->obs[m];
@@ -624,7 +605,9 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         a->hi_pages = hi;
         s->idx[m] = i;
         sum_usable += o->usable_pages;
-        sum_cur += esx_current(s, m);
+        s->cur[m] = esx_current(s, m);
+        sum_cur += s->cur[m];
+        nshort += esx_is_short(p, o);
         m++;
     }
 
@@ -656,7 +639,7 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         total = h.free_pages - goal;
         for (size_t j = 0; j < m; j++) {
             esx_alloc_vm_t *a = &s->alloc[j];
-            a->lo_pages = esx_current(s, j);
+            a->lo_pages = s->cur[j];
             /* only a VM that has used its memory gets more (a grant it has not yet
              * touched shows as guest free memory, and leaves host free memory where
              * it was: the same surplus is not handed out again at the next tick) */
@@ -667,10 +650,7 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
     } else {
         s->unmet = 0;
-        size_t j = 0;
-        while (j < m && !esx_is_short(p, &s->obs[j]))
-            j++;
-        if (j == m)
+        if (nshort == 0)
             return;                        /* nobody short: no receiver, nothing moves */
         esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
         /* projected free memory once every balloon meets its current target */

@@ -52,6 +52,8 @@ typedef struct esx_alloc_vm {
     double active;         /* sampled active fraction f, 0..1 */
     int64_t lo_pages;      /* never allocate less (reservation, balloon cap) */
     int64_t hi_pages;      /* never allocate more (its assigned memory) */
+    double unit_cost;      /* set by esx_allocate: esx_cost(1.0, active, tau) */
+    double slope;          /* set by esx_allocate: shares / unit_cost */
 } esx_alloc_vm_t;
 
 /* Taxed size of an allocation: pages x (f + k (1 - f)).  rho = shares / esx_cost(). */
@@ -67,6 +69,6 @@ double esx_cost(double pages, double active, double tau);
  * ends at the same point).  out[i] in [lo_i, hi_i].  If sum lo >= total every VM gets lo;
  * if sum hi <= total every VM gets hi.  Zero-share VMs are revoked first and refunded
  * last.  Returns the pages allocated (<= total_pages unless sum lo exceeds it). */
-int64_t esx_allocate(const esx_alloc_vm_t *vms, size_t n, int64_t total_pages, double tau, int64_t *out);
+int64_t esx_allocate(esx_alloc_vm_t *vms, size_t n, int64_t total_pages, double tau, int64_t *out);
 
 #endif

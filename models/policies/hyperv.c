@@ -312,7 +312,7 @@ static void hyperv_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     const hyperv_params_t *p = s->p;
     policy_host_obs_t h;
     policy_host(ctx, &h);
-    int32_t n = policy_nvms(ctx) < s->n ? policy_nvms(ctx) : s->n;
+    int32_t n = s->n;                      /* a host's VMs are placed before its policy */
     for (int32_t i = 0; i < n; i++)
         policy_vm(ctx, i, &s->obs[i]);
     hyperv_life(s, ctx, &h, n, now);

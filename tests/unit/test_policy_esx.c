@@ -285,18 +285,21 @@ Test(policy_esx, allocate_identical_to_plain_bisection)
     gsl_rng_free(r);
 }
 
+/* One VM as the allocator sees it (the scratch fields are its own). */
+#define VM(sh, f, lo, hi) {.shares = (sh), .active = (f), .lo_pages = (lo), .hi_pages = (hi)}
+
 Test(policy_esx, allocate_hand_cases)
 {
     int64_t out[3];
     /* tau = 0: proportional to shares (2:1 of 900 pages) */
-    esx_alloc_vm_t a[2] = {{2000, 0.1, 0, 1000}, {1000, 0.9, 0, 1000}};
+    esx_alloc_vm_t a[2] = {VM(2000, 0.1, 0, 1000), VM(1000, 0.9, 0, 1000)};
     esx_allocate(a, 2, 900, 0.0, out);
     cr_assert_leq(llabs(out[0] - 600), 1);
     cr_assert_leq(llabs(out[1] - 300), 1);
     /* tau = 0.75, equal shares, idle f = 0.1 (cost 3.7 per page), active f = 0.9 (cost
      * 1.3 per page), total 1300: equal rho <=> P in the ratio 1/3.7 : 1/1.3, so the idle VM
      * gets 1300 x 0.27027 / 1.03950 = 338 and the active one 962 */
-    esx_alloc_vm_t b[2] = {{1000, 0.1, 0, 1000}, {1000, 0.9, 0, 1000}};
+    esx_alloc_vm_t b[2] = {VM(1000, 0.1, 0, 1000), VM(1000, 0.9, 0, 1000)};
     esx_allocate(b, 2, 1300, 0.75, out);
     cr_assert_leq(llabs(out[0] - 338), 1, "idle %lld", (long long)out[0]);
     cr_assert_leq(llabs(out[1] - 962), 1, "active %lld", (long long)out[1]);
@@ -305,7 +308,7 @@ Test(policy_esx, allocate_hand_cases)
     cr_assert_eq(out[1], 1000);
     cr_assert_leq(llabs(out[0] - 400), 1, "idle %lld", (long long)out[0]);
     /* bounds: not enough for the floors -> floors; more than the maxima -> maxima */
-    esx_alloc_vm_t c[3] = {{1000, 0, 300, 1000}, {1000, 0, 400, 1000}, {0, 0, 100, 500}};
+    esx_alloc_vm_t c[3] = {VM(1000, 0, 300, 1000), VM(1000, 0, 400, 1000), VM(0, 0, 100, 500)};
     esx_allocate(c, 3, 500, 0.75, out);
     cr_assert_eq(out[0], 300);
     cr_assert_eq(out[1], 400);

@@ -123,12 +123,7 @@ static int measure(const char *file, char **sets, size_t nsets, const char *dir,
 {
     char db[4200];
     snprintf(db, sizeof db, "%s/bench.db", dir);
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char p[4300];
-        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
-        unlink(p);
-    }
+    db_remove_files(db);
     int fds[2];
     if (pipe(fds)) {
         perror("bench_dc: pipe");
@@ -369,11 +364,8 @@ int main(int argc, char **argv)
         rc = usage();
     }
     char p[4300];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s/bench.db%s", dir, suffix[i]);
-        unlink(p);
-    }
+    snprintf(p, sizeof p, "%s/bench.db", dir);
+    db_remove_files(p);
     rmdir(dir);
     free(sets);
     free(args);

@@ -48,21 +48,11 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void remove_db(const char *db)
-{
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char p[4300];
-        snprintf(p, sizeof p, "%s%s", db, suffix[i]);
-        unlink(p);
-    }
-}
-
 /* ---------------------------------------------------------------- simulator */
 
 static int run_sim(const char *file, char **sets, size_t nsets, const char *db, double *wall_s)
 {
-    remove_db(db);
+    db_remove_files(db);
     char err[SIM_ERR_MAX];
     double t0 = now_s();
     int rc = cli_run_file(file, sets, nsets, 0, db, err, sizeof err);
@@ -163,7 +153,7 @@ static void free_table(table_rows_t *t)
 
 static int raw_insert(table_rows_t *tabs, size_t ntabs, const char *db, double *wall_s)
 {
-    remove_db(db);
+    db_remove_files(db);
     char err[SIM_ERR_MAX], sql[512];
     double t0 = now_s();
     db_t *d = NULL;
@@ -319,8 +309,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < loaded; i++)
         free_table(&tabs[i]);
-    remove_db(sim_db);
-    remove_db(raw_db);
+    db_remove_files(sim_db);
+    db_remove_files(raw_db);
     rmdir(dir);
     free(sets);
     return rc ? 1 : 0;

@@ -16,24 +16,12 @@
 #include "sim/db.h"
 #include "models/record.h"
 
-static void unlink_all(const char *path)
-{
-    char p[128];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-journal", path);
-    unlink(p);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[96], err[SIM_ERR_MAX];
     snprintf(path, sizeof path, "/dev/shm/balloonsim-fuzz-%d.db", (int)getpid());
-    unlink_all(path);
+    db_remove_files(path);
     FILE *f = fopen(path, "wb");
     if (f == NULL)
         return 0;
@@ -60,6 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     db_close(db);
-    unlink_all(path);
+    db_remove_files(path);
     return 0;
 }

@@ -338,14 +338,8 @@ static int check_file(const cli_opts_t *o, const char *file, int *failed, char *
     }
 out:
     db_close(db);
-    if (!o->db_path && dbp[0]) {
-        char side[4200];
-        unlink(dbp);
-        snprintf(side, sizeof side, "%s-wal", dbp);
-        unlink(side);
-        snprintf(side, sizeof side, "%s-shm", dbp);
-        unlink(side);
-    }
+    if (!o->db_path && dbp[0])
+        db_remove_files(dbp);
     free(ex);
     free(fp_lines);
     sim_study_destroy(study);

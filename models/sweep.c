@@ -471,16 +471,6 @@ static void scratch_name(const char *db_path, int id, char *buf, size_t len)
     snprintf(buf, len, "%s.worker%d.tmp", db_path, id);
 }
 
-static void scratch_remove(const char *path)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-    char p[4400];
-    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
-    }
-}
-
 static int write_full(int fd, const void *buf, size_t len)
 {
     const char *p = buf;
@@ -540,7 +530,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
             rc = cli_run_one(&o, sw->ini, sw->study, sw->base_seed, (size_t)run, sw->db_path, &g_sweep_stop,
                              &skipped, err, sizeof err);
         } else {
-            scratch_remove(scratch);
+            db_remove_files(scratch);
             rc = cli_run_one(&o, sw->ini, sw->study, sw->base_seed, (size_t)run, scratch, &g_sweep_stop,
                              &skipped, err, sizeof err);
             struct stat st;
@@ -554,7 +544,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
                     snprintf(err, sizeof err, "copying the run into the sweep database: %.900s", cerr);
                 }
             }
-            scratch_remove(scratch);
+            db_remove_files(scratch);
         }
         m.wall_s = now_s() - t0;
         m.status = rc == SIM_OK ? (skipped ? RS_SKIPPED : RS_COMPLETE) : rc == SIM_EINTR ? RS_INTERRUPTED : RS_FAILED;
@@ -570,7 +560,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
         }
     }
     db_close(db);
-    scratch_remove(scratch);
+    db_remove_files(scratch);
     return code;
 }
 
@@ -1012,7 +1002,7 @@ int cli_cmd_sweep(int argc, char **argv)
     for (int i = 0; i < 1024; i++) {
         char scratch[4200];
         scratch_name(dbp, i, scratch, sizeof scratch);
-        scratch_remove(scratch);
+        db_remove_files(scratch);
     }
     /* Read the complete runs again under the lock: another sweep may have finished some. */
     memset(complete, 0, runs);

@@ -9,6 +9,7 @@
  *     transaction is rolled back by the caller, so the file stays consistent.
  */
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -151,6 +152,16 @@ int db_open(const char *path, db_t **out, char *err, size_t errlen)
     }
     *out = db;
     return SIM_OK;
+}
+
+void db_remove_files(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+    char p[4400];
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+        unlink(p);
+    }
 }
 
 void db_close(db_t *db)

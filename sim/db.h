@@ -47,6 +47,9 @@ typedef struct db_run_info {
 
 int db_open(const char *path, db_t **out, char *err, size_t errlen);
 void db_close(db_t *db);                                   /* accepts NULL */
+/* Delete a database file and its -wal, -shm and -journal companions (missing ones are
+ * fine). */
+void db_remove_files(const char *path);
 sqlite3 *db_handle(db_t *db);
 const char *db_path(const db_t *db);
 

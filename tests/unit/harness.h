@@ -41,12 +41,7 @@ static inline int harness_run(const char *text, uint64_t seed, db_t **dbp, char 
     scenario_destroy(s);
     sim_ini_destroy(ini);
     *dbp = db;
-    unlink(path);
-    char side[64];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    db_remove_files(path);
     return rc;
 }
 
@@ -92,15 +87,7 @@ static inline double harness_metric(db_t *db, const char *name)
 static char harness_err[SIM_ERR_MAX] __attribute__((unused));   /* for error-path tests */
 static char harness_path[256];          /* the database of run_text() */
 
-static inline void harness_remove_db(const char *p)
-{
-    char side[300];
-    unlink(p);
-    snprintf(side, sizeof side, "%s-wal", p);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", p);
-    unlink(side);
-}
+static inline void harness_remove_db(const char *p) { db_remove_files(p); }
 
 /* Run `text` once with `seed` (conservation check on) into a fresh database
  * /tmp/balloonsim-test-PID-TAG.db, whose name is written to out, and close it. */

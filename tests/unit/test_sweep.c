@@ -177,10 +177,5 @@ Test(sweep, point_summary_table)
     cr_expect_eq(sqlite3_step(st), SQLITE_DONE, "one row per (study, point, metric)");
     sqlite3_finalize(st);
     db_close(db);
-    unlink(path);
-    char side[sizeof path + 8];
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
+    db_remove_files(path);
 }

@@ -2257,12 +2257,8 @@ static int open_db(plot_t *p)
     if (sb.st_size == 0)
         return fail(p, "%s: not a balloonsim database (the file is empty)", path);
     char err[SIM_ERR_MAX];
-    int rc = db_open(path, &p->db, err, sizeof err);
+    int rc = db_open_readonly(path, &p->db, err, sizeof err);    /* plot writes nothing */
     if (rc) {
-        snprintf(p->err, sizeof p->err, "%s", err);
-        return SIM_EINPUT;
-    }
-    if ((rc = record_schema(p->db, err, sizeof err))) {
         snprintf(p->err, sizeof p->err, "%s", err);
         return SIM_EINPUT;
     }

@@ -62,7 +62,10 @@ static const char *generic_schema =
     " run_id INTEGER NOT NULL REFERENCES runs(run_id), section TEXT NOT NULL,"
     " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run_id, section, key));";
 
-int db_open(const char *path, db_t **out, char *err, size_t errlen)
+/* Open path (read-write, created if missing; or read-only) and check that it is ours:
+ * an SQLite file with tables but no meta is someone else's, as is one whose meta names
+ * another application or a newer schema. */
+static int open_checked(const char *path, int readonly, db_t **out, char *err, size_t errlen)
 {
     *out = NULL;
     db_t *db = calloc(1, sizeof *db);
@@ -81,7 +84,8 @@ int db_open(const char *path, db_t **out, char *err, size_t errlen)
         db_close(db);
         return SIM_EINPUT;
     }
-    int rc = sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    int rc = sqlite3_open_v2(path, &db->h, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                             NULL);
     if (rc != SQLITE_OK) {
         int r = fail(db, rc, "cannot open", err, errlen);
         db_close(db);
@@ -104,8 +108,9 @@ int db_open(const char *path, db_t **out, char *err, size_t errlen)
         nmeta = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
-    if (nobj > 0 && nmeta == 0) {
-        snprintf(err, errlen, "%s: not a balloonsim database (it has tables but no 'meta' table)", path);
+    if ((nobj > 0 || readonly) && nmeta == 0) {
+        snprintf(err, errlen, "%s: not a balloonsim database (%s)", path,
+                 nobj > 0 ? "it has tables but no 'meta' table" : "it has no tables");
         db_close(db);
         return SIM_EINPUT;
     }
@@ -136,7 +141,22 @@ int db_open(const char *path, db_t **out, char *err, size_t errlen)
             return SIM_EINPUT;
         }
     }
-    int r = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err, errlen);
+    *out = db;
+    return SIM_OK;
+}
+
+int db_open_readonly(const char *path, db_t **out, char *err, size_t errlen)
+{
+    return open_checked(path, 1, out, err, errlen);
+}
+
+int db_open(const char *path, db_t **out, char *err, size_t errlen)
+{
+    db_t *db;
+    int r = open_checked(path, 0, &db, err, errlen);
+    if (r)
+        return r;
+    r = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err, errlen);
     if (!r)
         r = db_exec(db, generic_schema, err, errlen);
     if (!r) {

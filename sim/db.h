@@ -46,6 +46,10 @@ typedef struct db_run_info {
 } db_run_info_t;
 
 int db_open(const char *path, db_t **out, char *err, size_t errlen);
+/* Open an existing balloonsim database for reading only: the same checks as db_open,
+ * nothing written (no schema, no WAL switch), and readers never wait for a run that is
+ * recording into it (WAL).  A file without tables is refused (SIM_EINPUT). */
+int db_open_readonly(const char *path, db_t **out, char *err, size_t errlen);
 void db_close(db_t *db);                                   /* accepts NULL */
 /* Delete a database file and its -wal, -shm and -journal companions (missing ones are
  * fine). */

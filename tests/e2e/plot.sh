@@ -201,6 +201,25 @@ echo "not a database" >"$T/text.db"
 expect_err "not a (readable SQLite|balloonsim) database" "$B" plot "$T/text.db" --figure timeline -o "$T/out/e.png"
 sqlite3 "$T/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES(1);"
 expect_err "not a balloonsim database" "$B" plot "$T/other.db" --figure timeline -o "$T/out/e.png"
+sqlite3 "$T/bare.db" "PRAGMA user_version = 1;"        # an SQLite file with no tables
+sum_bare=$(md5sum <"$T/bare.db")
+expect_err "not a balloonsim database \(it has no tables\)" "$B" plot "$T/bare.db" --figure timeline -o "$T/out/e.png"
+check "plot left the foreign file as it was" [ "$(md5sum <"$T/bare.db")" = "$sum_bare" ]
+
+echo "-- 6: plot only reads"
+sum_one=$(md5sum <"$T/one.db")
+"$B" plot "$T/one.db" --figure timeline --quiet -o "$T/out/ro.png" 2>/dev/null
+check "plotting leaves the database byte for byte as it was" [ "$(md5sum <"$T/one.db")" = "$sum_one" ]
+# a run recording into the same database holds SQLite's write lock for up to 10 s at a
+# time; plot must read beside it, not wait for it
+cp "$T/one.db" "$T/busy.db"
+"$B" run scenarios/bench/dc-medium.ini -o "$T/busy.db" --quiet --set simulation.duration=12h >/dev/null 2>&1 & bg=$!
+sleep 1
+"$B" plot "$T/busy.db" --figure timeline --run "$R" --quiet -o "$T/out/busy.png" 2>"$T/err"; rc=$?
+running=0; kill -0 "$bg" 2>/dev/null && running=1
+kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
+check "the writing run was still recording when plot read (else nothing was tested)" [ "$running" = 1 ]
+check "plot reads a database while a run records into it (exit $rc: $(head -c 200 "$T/err"))" [ "$rc" = 0 ]
 expect_err "no run 999 in .*ids" "$B" plot "$T/one.db" --figure timeline --run 999 -o "$T/out/e.png"
 expect_err "no samples for run [0-9]+: was it run with output = summary" \
   "$B" plot "$T/summ.db" --figure timeline -o "$T/out/e.png"

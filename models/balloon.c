@@ -140,7 +140,7 @@ static void finish_op(vm_t *v, sim_time_t now, const char *outcome)
     balloon_t *b = &v->b;
     v->c.balloon_ops += 1;
     record_op(v->host->dc->rec, v->id, b->op_seq, balloon_op_kind_name(b->op_kind), b->op_issued_ns,
-              b->op_started_ns, now, b->op_asked_pages, b->op_moved_pages, outcome);
+              b->op_started_ns, now, b->op_asked_pages, b->op_moved_pages, outcome, v->record_series);
     b->op_moved_pages = 0;
     b->op_asked_pages = 0;
 }
@@ -356,7 +356,7 @@ static void on_hotadd(void *ctx, int64_t arg, sim_time_t now)
     v->c.hotadd_pages += (double)n;
     v->c.balloon_ops += 1;
     record_op(v->host->dc->rec, v->id, ++b->op_seq, "hotadd", b->hotadd_issued_ns, b->hotadd_issued_ns, now,
-              b->hotadd_pages, n, n == b->hotadd_pages ? "ok" : "limited");
+              b->hotadd_pages, n, n == b->hotadd_pages ? "ok" : "limited", v->record_series);
     b->hotadd_pages = 0;
     vm_refresh_rates(v);
 }

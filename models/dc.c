@@ -35,10 +35,8 @@ typedef struct run {
     dc_t dc;
     vm_t **by_id;                   /* VM of each id */
     vm_stats_t *stats;              /* per VM, host-major like dc.vms */
-    uint8_t *detail;                /* per VM id: its decision rows are written (record_set_detail) */
     sim_time_t end_ns;
     sim_time_t last_sample_ns;
-    int level;                      /* 0 summary, 1 host, 2 vm */
     double flushed_wall_s;          /* wall time of the last commit at a sample time */
     const dc_options_t *opt;
 } run_t;
@@ -160,7 +158,7 @@ static void sample(run_t *r, sim_time_t now)
     for (int32_t hi = 0; hi < dc->nhosts; hi++) {
         host_t *h = &dc->hosts[hi];
         host_advance_all(h, now);
-        if (r->level >= 1) {         /* the host sample: its VMs summed */
+        if (dc->level >= 1) {        /* the host sample: its VMs summed */
             int64_t resident = 0, swapped = 0, balloon = 0;
             double swapouts = 0, faults = 0;
             for (int32_t i = 0; i < h->nvms; i++) {
@@ -188,7 +186,7 @@ static void sample(run_t *r, sim_time_t now)
                 st->balloon_max = fmax(st->balloon_max, b), st->slowdown_max = fmax(st->slowdown_max, slow);
                 st->n++;
             }
-            if (r->level >= 2 && v->record_series && v->running) {
+            if (v->record_series && v->running) {
                 double cm = v->c.cache_misses - v->c_sampled.cache_misses;
                 double si = v->c.guest_swapins - v->c_sampled.guest_swapins;
                 double hf = v->c.host_faults - v->c_sampled.host_faults;
@@ -317,8 +315,7 @@ static int build(run_t *r, char *err, size_t errlen)
     dc->vms = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *dc->vms);
     r->stats = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->stats);
     r->by_id = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->by_id);
-    r->detail = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->detail);
-    if (!dc->hosts || !dc->vms || !r->stats || !r->by_id || !r->detail) {
+    if (!dc->hosts || !dc->vms || !r->stats || !r->by_id) {
         free(counts);
         snprintf(err, errlen, "out of memory for %lld VMs", (long long)total);
         return SIM_ENOMEM;
@@ -383,8 +380,7 @@ static int build(run_t *r, char *err, size_t errlen)
                 return SIM_EINPUT;
             }
             vm_name(v, name, sizeof name);
-            v->record_series = fnmatch(s->sim.output_vms, name, 0) == 0;
-            r->detail[v->id] = r->level >= 2 && v->record_series;
+            v->record_series = dc->level >= 2 && fnmatch(s->sim.output_vms, name, 0) == 0;
             snprintf(stream, sizeof stream, "vm/%s/workload", name);
             v->wl_rng = sim_rng_stream(dc->seed, stream);
             snprintf(stream, sizeof stream, "vm/%s/balloon", name);
@@ -430,8 +426,7 @@ static int build(run_t *r, char *err, size_t errlen)
         if (dt > 0 && dt <= s->sim.duration_ns)
             sim_engine_at(dc->engine, dt, PRIO_POLICY, on_policy, h, 0);
     }
-    if (r->level >= 0)
-        sim_engine_at(dc->engine, 0, PRIO_SAMPLE, on_sample, r, 0);
+    sim_engine_at(dc->engine, 0, PRIO_SAMPLE, on_sample, r, 0);
     return SIM_OK;
 }
 
@@ -464,7 +459,6 @@ static void teardown(run_t *r)
     free(dc->vms);
     free(r->stats);
     free(r->by_id);
-    free(r->detail);
     workload_library_destroy(dc->lib);
     sim_engine_destroy(dc->engine);
 }
@@ -680,7 +674,7 @@ int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_op
     dc->fingerprint = 0xcbf29ce484222325ULL;
     r->end_ns = s->sim.duration_ns;
     r->flushed_wall_s = t0;
-    r->level = level;
+    dc->level = level;
     if ((rc = db_run_begin(db, info, &res->run_id, err, errlen)))
         goto out_free;
     if ((rc = db_begin(db, err, errlen)))
@@ -704,7 +698,6 @@ int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_op
     record_set_fingerprint(dc->rec, &dc->fingerprint);
     if ((rc = build(r, err, errlen)))
         goto out_mark;
-    record_set_detail(dc->rec, r->detail, r->level >= 1);
     sim_engine_set_stop_flag(dc->engine, opt->stop);
     if (opt->check || s->sim.check)
         sim_engine_set_check(dc->engine, check_all, r);

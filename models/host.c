@@ -392,12 +392,12 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
     int64_t before = v->b.target_pages;
     balloon_set_target(v, target, now);          /* clamps; records nothing itself */
     if (v->b.target_pages != before)             /* record real changes only */
-        record_target(h->dc->rec, now, v->id, v->b.target_pages, usable_pages);
+        record_target(h->dc->rec, now, v->id, v->b.target_pages, usable_pages, v->record_series);
 }
 
 void policy_log(policy_ctx_t *ctx, int32_t vm, const char *what, double value)
 {
     host_t *h = HOST(ctx);
-    record_policy(h->dc->rec, sim_engine_now(h->dc->engine), h->id,
-                  vm >= 0 ? h->vms[vm]->id : -1, what, value);
+    record_policy(h->dc->rec, sim_engine_now(h->dc->engine), h->id, vm >= 0 ? h->vms[vm]->id : -1, what, value,
+                  vm >= 0 ? h->vms[vm]->record_series : h->dc->level >= 1);
 }

@@ -110,7 +110,8 @@ typedef struct vm {
     sim_time_t last_ns;        /* time the VM was last advanced to */
     vm_counters_t c;
     vm_counters_t c_sampled;   /* counters at the previous sample */
-    int record_series;         /* vm-level output for this VM */
+    int record_series;         /* output = vm and output.vms selects it: its samples and
+                                * decision rows are written */
 } vm_t;
 
 struct host {
@@ -141,6 +142,7 @@ struct dc {
     int32_t nvms;
     uint64_t seed;
     uint64_t vm_ticks;         /* VM advances over a positive interval */
+    int level;                 /* output level: 0 summary, 1 host, 2 vm */
     int failed;                /* a recorder error happened: stop */
     uint64_t fingerprint;      /* FNV-1a over the deterministic event/record stream */
 };

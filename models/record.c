@@ -84,8 +84,6 @@ struct record {
     int in_tx;
     uint64_t batch, rows;
     uint64_t *fp;
-    const uint8_t *vm_detail;   /* NULL: keep every decision row (record_set_detail) */
-    int host_detail;
     char err[SIM_ERR_MAX];
     int failed;
 };
@@ -134,20 +132,6 @@ void record_destroy(record_t *r)
 const char *record_error(const record_t *r) { return r->failed ? r->err : NULL; }
 uint64_t record_rows(const record_t *r) { return r->rows; }
 void record_set_fingerprint(record_t *r, uint64_t *fp) { r->fp = fp; }
-
-void record_set_detail(record_t *r, const uint8_t *vm_detail, int host_detail)
-{
-    r->vm_detail = vm_detail;
-    r->host_detail = host_detail;
-}
-
-/* Is a decision row about vm_id (-1: the host) kept?  Hashed either way. */
-static int keep(const record_t *r, int32_t vm_id)
-{
-    if (!r->vm_detail)
-        return 1;
-    return vm_id < 0 ? r->host_detail : r->vm_detail[vm_id];
-}
 
 int record_flush(record_t *r)
 {
@@ -259,12 +243,13 @@ void record_event(record_t *r, sim_time_t t, int32_t vm_id, const char *what, do
     done(r, st);
 }
 
-void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_target_pages, int64_t usable_pages)
+void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_target_pages, int64_t usable_pages,
+                   int write)
 {
     hash(r, t);
     hash(r, vm_id);
     hash(r, balloon_target_pages);
-    if (!keep(r, vm_id))
+    if (!write)
         return;
     sqlite3_stmt *st = row(r, ST_TARGET);
     if (!st)
@@ -276,11 +261,12 @@ void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_tar
     done(r, st);
 }
 
-void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value)
+void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value,
+                   int write)
 {
     hash(r, t);
     hash_str(r, what);
-    if (!keep(r, vm_id))
+    if (!write)
         return;
     sqlite3_stmt *st = row(r, ST_POLICY);
     if (!st)
@@ -294,14 +280,14 @@ void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, co
 }
 
 void record_op(record_t *r, int32_t vm_id, int64_t op, const char *kind, sim_time_t issued, sim_time_t started,
-               sim_time_t finished, int64_t asked_pages, int64_t moved_pages, const char *outcome)
+               sim_time_t finished, int64_t asked_pages, int64_t moved_pages, const char *outcome, int write)
 {
     hash(r, vm_id);
     hash(r, issued);
     hash(r, finished);
     hash(r, moved_pages);
     hash_str(r, outcome);
-    if (!keep(r, vm_id))
+    if (!write)
         return;
     sqlite3_stmt *st = row(r, ST_OP);
     if (!st)

@@ -44,21 +44,20 @@ int record_flush(record_t *r);
 const char *record_error(const record_t *r);         /* NULL if no error */
 uint64_t record_rows(const record_t *r);
 void record_set_fingerprint(record_t *r, uint64_t *fp);  /* where integer fields are hashed */
-/* Which decision rows (targets, balloon_ops, policy_log) are written: those about VM id
- * v when vm_detail[v] is nonzero, the host-wide policy_log rows (vm_id -1) when
- * host_detail is.  Rows left out are still hashed into the fingerprint, so the output
- * level never changes it.  Without a call (vm_detail NULL) every row is written.
- * vm_detail must outlive the recorder. */
-void record_set_detail(record_t *r, const uint8_t *vm_detail, int host_detail);
 
 void record_host(record_t *r, int32_t host_id, int64_t capacity_pages, int64_t reserve_pages);
 void record_vm(record_t *r, int32_t vm_id, int32_t host_id, const char *grp, int32_t idx, const char *name,
                int64_t configured_pages, int64_t startup_pages, int64_t min_pages, double shares, double weight);
 void record_event(record_t *r, sim_time_t t, int32_t vm_id, const char *what, double value);
-void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_target_pages, int64_t usable_pages);
-void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value);
+/* Decision rows (targets, policy_log, balloon_ops) are hashed into the fingerprint and
+ * written only when `write` is set: the output level decides (models/dc.c), and rows
+ * left out still count in the fingerprint, so the level never changes it. */
+void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_target_pages, int64_t usable_pages,
+                   int write);
+void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value,
+                   int write);
 void record_op(record_t *r, int32_t vm_id, int64_t op, const char *kind, sim_time_t issued, sim_time_t started,
-               sim_time_t finished, int64_t asked_pages, int64_t moved_pages, const char *outcome);
+               sim_time_t finished, int64_t asked_pages, int64_t moved_pages, const char *outcome, int write);
 
 typedef struct record_host_sample {
     int32_t host_id;

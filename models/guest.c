@@ -140,6 +140,7 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         g->swapped_pages -= got;
         g->anon_pages += got;
         d->swap_in_pages += got;
+        d->swap_out_pages += want - got;   /* no room: the page displaces another (thrashing) */
     }
     /* Cache refill: misses add pages while the cache is below the file set and free
      * memory remains (otherwise a miss replaces a cached page: size unchanged). */

@@ -70,11 +70,10 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     int64_t cache_before = v->g.cache_pages, swapped_before = v->g.swapped_pages;
     int64_t touched_before = v->g.touched_pages;
     guest_advance(&v->g, &v->rates, dt_s, &d);
-    /* Every swap-in fault stalls, whether or not the page could stay: in a guest with no
-     * room the page displaces another anonymous page to swap (thrashing). */
+    /* Every swap-in fault stalls, whether or not the page could stay; one that could not
+     * displaced another anonymous page to swap (thrashing: guest_advance counts it). */
     double swapins = v->rates.swapin_faults_per_s * dt_s;
-    if (swapins > (double)d.swap_in_pages)
-        v->c.guest_swapouts += swapins - (double)d.swap_in_pages;
+    v->c.guest_swapouts += (double)d.swap_out_pages;
     /* Host faults bring host-swapped pages back into host memory (whole pages, the
      * fraction carried). */
     int64_t back = 0;

@@ -92,6 +92,37 @@ Test(model, guest_lazy_swap_in_and_cache_refill_follow_faults)
     cr_assert_eq(g.swapped_pages, 95);
 }
 
+/* A swap-in fault with room brings its page in and swaps nothing out, however the
+ * faults are spread over intervals (fractions carried); one without room displaces
+ * another anonymous page: a swap-out per such fault (thrashing), and nothing moves. */
+Test(model, guest_swaps_out_only_when_a_faulting_page_has_no_room)
+{
+    guest_t g;
+    guest_init(&g, 1000, 100, 1000, NULL);
+    workload_sample_t s = {.anon_pages = 1000, .file_pages = 0, .access_pages_per_s = 1000};
+    guest_delta_t d = {0};
+    guest_set_demand(&g, &s, &d);       /* 900 resident, 100 swapped, no free memory */
+    guest_grow(&g, 500);                /* room for everything */
+    guest_rates_t r;
+    guest_rates(&g, &r);                /* 100 faults/s */
+    memset(&d, 0, sizeof d);
+    for (int i = 0; i < 40; i++)        /* 0.5 faults per interval: carried, 20 in all */
+        guest_advance(&g, &r, 0.005, &d);
+    cr_assert_eq(d.swap_in_pages, 20);
+    cr_assert_eq(d.swap_out_pages, 0, "room for every page, yet %lld swap-outs", (long long)d.swap_out_pages);
+    /* no room at all: every fault thrashes */
+    guest_init(&g, 1000, 100, 1000, NULL);
+    memset(&d, 0, sizeof d);
+    guest_set_demand(&g, &s, &d);       /* 900 resident + 100 kernel = 1000: full */
+    cr_assert_eq(guest_free_pages(&g), 0);
+    guest_rates(&g, &r);
+    memset(&d, 0, sizeof d);
+    guest_advance(&g, &r, 0.05, &d);    /* 5 faults */
+    cr_assert_eq(d.swap_in_pages, 0);
+    cr_assert_eq(d.swap_out_pages, 5);
+    cr_assert_eq(g.swapped_pages, 100);
+}
+
 /* ------------------------------------------------------------------ conservation */
 
 Test(model, pages_are_conserved_on_random_scenarios, .timeout = 120)

@@ -387,9 +387,9 @@ int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const 
     cli_opts_t o;
     memset(&o, 0, sizeof o);
     o.quiet = 1;
+    o.force = 1;                     /* measure a run even if db_path holds it already */
     o.sets = sets;
     o.nsets = nsets;
-    o.db_path = db_path;
     sim_ini_t *ini;
     sim_study_t *study;
     int64_t seed;

@@ -606,6 +606,8 @@ static double count_sampled_vms(const scenario_t *s)
 
 static int check_disk(const scenario_t *s, int level, const char *db_file, char *err, size_t errlen)
 {
+    if (db_file && !strcmp(db_file, ":memory:"))
+        return SIM_OK;                     /* no disk to fill */
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", db_file && *db_file ? db_file : ".");
     char *slash = strrchr(dir, '/');
@@ -617,7 +619,7 @@ static int check_disk(const scenario_t *s, int level, const char *db_file, char 
         *slash = 0;
     struct statvfs fs;
     if (statvfs(dir, &fs) != 0)
-        return SIM_OK;                     /* unknown (e.g. an in-memory database): no limit */
+        return SIM_OK;                     /* unknown: no limit */
     double vms = 0;
     for (size_t g = 0; g < s->nvm_groups; g++)
         vms += (double)s->vms[g].count;

@@ -54,8 +54,8 @@ void vm_refresh_rates(vm_t *v)
     v->host_fault_per_s = rate;
 }
 
-/* Integrate v from v->last_ns to now; apply the local effects and return the pages the
- * host must newly back (free memory is debited here; swapping is the caller's job). */
+/* Integrate v from v->last_ns to now and apply the local effects; the pages the host
+ * must newly back are debited from its free memory here (swapping is the caller's job). */
 static void vm_advance_local(vm_t *v, sim_time_t now_ns)
 {
     sim_time_t dt_ns = now_ns - v->last_ns;

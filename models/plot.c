@@ -2139,8 +2139,8 @@ static int parse_args(plot_t *p, int argc, char **argv)
                 o->at_s = (double)ns / 1e9;
             else
                 return fail(p, "--at takes a time in seconds (or 30min, 2h), not '%s'", val);
-            if (o->at_s < 0)
-                return fail(p, "--at must be >= 0, not '%s'", val);
+            if (!(o->at_s >= 0 && o->at_s <= 9.2e9))      /* simulated time fits in int64 ns */
+                return fail(p, "--at must be between 0 and 9.2e9 s (about 290 years), not '%s'", val);
             o->has_at = 1;
         } else if (!strcmp(name, "--style")) {
             if (strcmp(val, "paper") && strcmp(val, "slides"))

@@ -226,6 +226,8 @@ expect_err "no samples for run [0-9]+: was it run with output = summary" \
 expect_err "no VM samples for run [0-9]+: was it run with output = summary" "$B" plot "$T/summ.db" --figure allocation -o "$T/out/e.png"
 expect_err "no balloon operations for run [0-9]+: it was run with output = summary \(they are recorded at output = vm\)" \
   "$B" plot "$T/summ.db" --figure balloon-ops --run "$(q "$T/summ.db" "SELECT min(run_id) FROM runs")" -o "$T/out/e.png"
+expect_err "[-]-at must be between 0 and 9.2e9 s" "$B" plot "$T/one.db" --figure allocation --at 1e300 -o "$T/out/e.png"
+expect_err "[-]-at must be between 0 and 9.2e9 s" "$B" plot "$T/one.db" --figure allocation --at -5 -o "$T/out/e.png"
 expect_err "unknown figure 'pie' \(figures: timeline, allocation, sweep, cdf, balloon-ops\)" \
   "$B" plot "$T/one.db" --figure pie -o "$T/out/e.png"
 expect_err "unknown metric 'nope' \(run_summary metrics: .*mean_slowdown" \

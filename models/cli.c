@@ -2,6 +2,7 @@
  * models/cli.c -- option parsing and running studies.  See cli.h.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +370,16 @@ int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *
     sim_study_destroy(study);
     sim_ini_destroy(ini);
     return rc;
+}
+
+int cli_exit_status(int rc, int sig)
+{
+    switch (rc) {
+    case SIM_OK: return 0;
+    case SIM_EINPUT: case SIM_EIO: case SIM_ENOMEM: return 2;
+    case SIM_EINTR: return sig == SIGTERM ? 143 : 130;
+    default: return 3;
+    }
 }
 
 int cli_validate_file(const char *file, char **sets, size_t nsets, char *err, size_t errlen)

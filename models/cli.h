@@ -68,6 +68,10 @@ size_t sweep_stats(const double *x, size_t n, double *mean, double *sd, double *
 int sweep_point_summary(db_t *db, char *err, size_t errlen);
 
 /* Subcommands implemented in their own files. */
+/* Exit status of a command that ended with rc (SIM_*): 0 ok, 2 bad input, I/O or out of
+ * memory, 130 / 143 interrupted by SIGINT / SIGTERM (sig: the signal that stopped it),
+ * 3 an internal error. */
+int cli_exit_status(int rc, int sig);
 int cli_cmd_sweep(int argc, char **argv);    /* models/sweep.c */
 int cli_cmd_merge(int argc, char **argv);    /* models/sweep.c */
 int cli_cmd_check(int argc, char **argv);    /* models/expect.c */

@@ -48,17 +48,6 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-static int exit_code(int rc)
-{
-    switch (rc) {
-    case SIM_OK: return 0;
-    case SIM_EINPUT: case SIM_EIO: return 2;
-    case SIM_EINTR: return g_stop == SIGTERM ? 143 : 130;
-    case SIM_ENOMEM: return 2;
-    default: return 3;
-    }
-}
-
 static const char *usage_text =
     "usage: balloonsim COMMAND [ARGS]\n"
     "\n"
@@ -113,7 +102,7 @@ static int cmd_run(int argc, char **argv)
     if (rc == SIM_EINTR)
         fprintf(stderr, "balloonsim: interrupted; the run is marked 'interrupted' in the database\n");
     cli_opts_free(&o);
-    return exit_code(rc);
+    return cli_exit_status(rc, g_stop);
 }
 
 static int cmd_validate(int argc, char **argv)
@@ -136,7 +125,7 @@ static int cmd_validate(int argc, char **argv)
         rc = cli_validate(&o, o.files[i], &runs, err, sizeof err);
         if (rc) {
             fprintf(stderr, "balloonsim: %s\n", err);
-            status = exit_code(rc);
+            status = cli_exit_status(rc, g_stop);
         } else if (!o.quiet) {
             printf("%s: ok (%zu run%s)\n", o.files[i], runs, runs == 1 ? "" : "s");
         }

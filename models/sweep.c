@@ -137,8 +137,6 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);           /* a dead worker's pipe gives EPIPE, not death */
 }
 
-static int signal_exit(int sig) { return sig == SIGTERM ? 143 : 130; }
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -503,7 +501,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
     int code = 0;
     for (;;) {
         if (g_sweep_stop) {
-            code = signal_exit(g_sweep_stop);
+            code = cli_exit_status(SIM_EINTR, g_sweep_stop);
             break;
         }
         uint64_t run;
@@ -555,7 +553,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
             break;
         }
         if (rc == SIM_EINTR) {
-            code = signal_exit(g_sweep_stop ? g_sweep_stop : SIGINT);
+            code = cli_exit_status(SIM_EINTR, g_sweep_stop);
             break;
         }
     }
@@ -832,7 +830,12 @@ static int take_lock(const char *path, int *fd_out, char *err, size_t errlen)
         }
         if (tries == 0)
             fprintf(stderr, "balloonsim sweep: %s is in use by another sweep; waiting up to 10 s\n", path);
-        if (tries >= 100 || g_sweep_stop) {
+        if (g_sweep_stop) {
+            close(fd);
+            snprintf(err, errlen, "interrupted while waiting for %.900s", path);
+            return SIM_EINTR;
+        }
+        if (tries >= 100) {
             close(fd);
             snprintf(err, errlen, "%.900s: another 'balloonsim sweep' is writing this database "
                      "(wait for it, or stop it, then rerun)", path);
@@ -1032,7 +1035,7 @@ int cli_cmd_sweep(int argc, char **argv)
     if (stopped) {
         fprintf(stderr, "balloonsim sweep: interrupted; %zu runs complete, %zu marked 'interrupted' in %s "
                 "(rerun the same command to resume)\n", sw.done + sw.skipped, sw.interrupted, dbp);
-        status = signal_exit(stopped);
+        status = cli_exit_status(SIM_EINTR, stopped);
         goto out;
     }
     if ((rc = finish_db(dbp, key, o.quiet, err, sizeof err)))
@@ -1044,7 +1047,7 @@ int cli_cmd_sweep(int argc, char **argv)
     goto out;
 fail:
     fprintf(stderr, "balloonsim sweep: %s\n", err);
-    status = rc == SIM_EINTR ? 130 : rc == SIM_EINPUT || rc == SIM_EIO || rc == SIM_ENOMEM ? 2 : status;
+    status = rc ? cli_exit_status(rc, g_sweep_stop) : 2;
 fail_printed:
 out:
     if (sw.lock_fd >= 0)
@@ -1452,7 +1455,7 @@ int cli_cmd_merge(int argc, char **argv)
     goto out;
 fail:
     fprintf(stderr, "balloonsim merge: %s\n", err);
-    status = rc == SIM_EINPUT || rc == SIM_EIO || rc == SIM_ENOMEM ? 2 : 3;
+    status = rc ? cli_exit_status(rc, 0) : 2;
 out:
     db_close(db);
     keyset_free(&ks);

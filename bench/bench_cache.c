@@ -7,15 +7,9 @@
  */
 #include <stdio.h>
 #include <time.h>
+#include "sim/engine.h"
 #include "models/cache.h"
 #include "sim/types.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int main(void)
 {
@@ -23,7 +17,7 @@ int main(void)
     const long long sizes[] = {100000, 1000000, 10000000};
     printf("# page-cache curve (Che approximation), mean of %d builds\n", reps);
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
-        double t0 = now_s();
+        double t0 = sim_wall_s();
         for (int i = 0; i < reps; i++) {
             cache_mrc_t *m;
             char err[SIM_ERR_MAX];
@@ -33,7 +27,7 @@ int main(void)
             }
             cache_mrc_destroy(m);
         }
-        printf("cache_mrc_create  file set %9lld pages  %8.2f ms per build\n", sizes[k], (now_s() - t0) / reps * 1e3);
+        printf("cache_mrc_create  file set %9lld pages  %8.2f ms per build\n", sizes[k], (sim_wall_s() - t0) / reps * 1e3);
     }
     return 0;
 }

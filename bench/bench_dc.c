@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 #include <sqlite3.h>
 
+#include "sim/engine.h"
 #include "sim/ini.h"
 #include "sim/study.h"
 #include "models/cli.h"
@@ -54,13 +55,6 @@ typedef struct result {
     long long vms, hosts;
     long long db_bytes;
 } result_t;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---------------------------------------------------------------- one run */
 
@@ -130,7 +124,7 @@ static int measure(const char *file, char **sets, size_t nsets, const char *dir,
         return 1;
     }
     fflush(NULL);
-    double t0 = now_s();
+    double t0 = sim_wall_s();
     pid_t pid = fork();
     if (pid < 0) {
         perror("bench_dc: fork");
@@ -146,7 +140,7 @@ static int measure(const char *file, char **sets, size_t nsets, const char *dir,
     pid_t w;
     while ((w = wait4(pid, &status, 0, &ru)) < 0 && errno == EINTR)
         ;
-    double t1 = now_s();
+    double t1 = sim_wall_s();
     long long hw = 0;
     ssize_t got = read(fds[0], &hw, sizeof hw);
     close(fds[0]);

@@ -28,14 +28,8 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 
+#include "sim/engine.h"
 #include "sim/queue.h"
-
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static long peak_rss_kib(void)
 {
@@ -68,7 +62,7 @@ static double hold_queue(size_t pending, long long events, gsl_rng *r, uint64_t 
             sim_queue_destroy(q);
             return -1;
         }
-    double t0 = wall_s();
+    double t0 = sim_wall_s();
     sim_fired_t f;
     uint64_t sum = 0;
     for (long long k = 0; k < events; k++) {
@@ -79,7 +73,7 @@ static double hold_queue(size_t pending, long long events, gsl_rng *r, uint64_t 
             return -1;
         }
     }
-    double dt = wall_s() - t0;
+    double dt = sim_wall_s() - t0;
     *checksum = sum;
     sim_queue_destroy(q);
     return dt;
@@ -136,13 +130,13 @@ static double hold_bare(size_t pending, long long events, gsl_rng *r, uint64_t *
     gsl_rng_set(r, 12345);
     for (size_t i = 0; i < pending; i++)
         bare_push(h, &n, (bare_entry_t){ draw_ns(r), seq++ });
-    double t0 = wall_s();
+    double t0 = sim_wall_s();
     for (long long k = 0; k < events; k++) {
         bare_entry_t e = bare_pop(h, &n);
         sum += e.s;
         bare_push(h, &n, (bare_entry_t){ e.t + draw_ns(r), seq++ });
     }
-    double dt = wall_s() - t0;
+    double dt = sim_wall_s() - t0;
     *checksum = sum;
     free(h);
     return dt;

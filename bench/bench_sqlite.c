@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include "sim/engine.h"
 #include "sim/db.h"
 #include "sim/ini.h"
 #include "sim/study.h"
@@ -41,22 +42,15 @@
 /* Must match RECORD_CACHE_KIB in models/record.c (the recorder's page cache). */
 #define RAW_CACHE_KIB 65536
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---------------------------------------------------------------- simulator */
 
 static int run_sim(const char *file, char **sets, size_t nsets, const char *db, double *wall_s)
 {
     db_remove_files(db);
     char err[SIM_ERR_MAX];
-    double t0 = now_s();
+    double t0 = sim_wall_s();
     int rc = cli_run_file(file, sets, nsets, 0, db, err, sizeof err);
-    *wall_s = now_s() - t0;
+    *wall_s = sim_wall_s() - t0;
     if (rc)
         fprintf(stderr, "bench_sqlite: %s: %s\n", file, err);
     return rc;
@@ -155,7 +149,7 @@ static int raw_insert(table_rows_t *tabs, size_t ntabs, const char *db, double *
 {
     db_remove_files(db);
     char err[SIM_ERR_MAX], sql[512];
-    double t0 = now_s();
+    double t0 = sim_wall_s();
     db_t *d = NULL;
     int rc = db_open(db, &d, err, sizeof err);
     if (!rc)
@@ -193,7 +187,7 @@ static int raw_insert(table_rows_t *tabs, size_t ntabs, const char *db, double *
     if (!rc)
         rc = db_commit(d, err, sizeof err);
     db_close(d);
-    *wall_s = now_s() - t0;
+    *wall_s = sim_wall_s() - t0;
     if (rc)
         fprintf(stderr, "bench_sqlite: raw insert: %s\n", err);
     return rc;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "sim/engine.h"
 #include "sim/db.h"
 #include "sim/rng.h"
 #include "sim/units.h"
@@ -240,20 +241,13 @@ typedef struct progress_ctx {
     double t0;                 /* wall clock at the start of the run, s */
 } progress_ctx_t;
 
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* One line on stderr, rewritten in place: simulated time, events/s and the ETA of this run. */
 static void progress(void *ctx, double sim_s, double end_s, uint64_t events)
 {
     progress_ctx_t *p = ctx;
     if (p->quiet || !isatty(2))
         return;
-    double el = wall_s() - p->t0;
+    double el = sim_wall_s() - p->t0;
     double eta = sim_s > 0 && end_s > sim_s ? el * (end_s - sim_s) / sim_s : 0;
     fprintf(stderr, "\rrun %zu/%zu: %.0f/%.0f s simulated, %.2f M events/s, ETA %.0f s   ", p->run + 1, p->runs,
             sim_s, end_s, el > 0 ? (double)events / el / 1e6 : 0, eta);
@@ -323,7 +317,7 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
     uint64_t seed = sim_rng_derive_seed((uint64_t)base_seed, run);
     db_run_info_t ri = {key, (int64_t)run, (int64_t)info.point, info.repetition, seed, ini->path, ini->text,
                         info.axes, s->policy->name};
-    progress_ctx_t pc = {o->quiet, run, sim_study_runs(study), wall_s()};
+    progress_ctx_t pc = {o->quiet, run, sim_study_runs(study), sim_wall_s()};
     dc_options_t opt = {seed, stop, o->check, progress, &pc};
     dc_result_t res;
     rc = dc_run(s, db, &ri, &opt, &res, err, errlen);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/statvfs.h>
+#include "sim/engine.h"
 #include "sim/rng.h"
 #include "models/dc.h"
 #include "models/model.h"
@@ -40,13 +41,6 @@ typedef struct run {
     double flushed_wall_s;          /* wall time of the last commit at a sample time */
     const dc_options_t *opt;
 } run_t;
-
-static double now_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void dc_fingerprint_add(dc_t *dc, const void *data, size_t len)
 {
@@ -215,7 +209,7 @@ static void sample(run_t *r, sim_time_t now)
      * whatever the number of rows, so frequent commits rewrite the same pages.  A reader
      * sees a long run's progress every FLUSH_WALL_S; a killed run loses at most that much.
      * The database content does not depend on where the commits fall. */
-    double wall = now_wall();
+    double wall = sim_wall_s();
     if (wall - r->flushed_wall_s >= FLUSH_WALL_S) {
         record_flush(dc->rec);
         r->flushed_wall_s = wall;
@@ -653,7 +647,7 @@ static int store_param(void *ctx, const char *section, const char *key, const ch
 int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_options_t *opt,
            dc_result_t *res, char *err, size_t errlen)
 {
-    double t0 = now_wall();
+    double t0 = sim_wall_s();
     memset(res, 0, sizeof *res);
     res->status = "failed";
     int level = !strcmp(s->sim.output, "vm") ? 2 : !strcmp(s->sim.output, "host") ? 1 : 0;
@@ -724,7 +718,7 @@ out_mark:
     dc->rec = NULL;
     res->events = dc->engine ? sim_engine_events(dc->engine) : 0;
     res->vm_ticks = dc->vm_ticks;
-    res->wall_s = now_wall() - t0;
+    res->wall_s = sim_wall_s() - t0;
     snprintf(res->fingerprint, sizeof res->fingerprint, "%016llx", (unsigned long long)dc->fingerprint);
     res->status = rc == SIM_OK ? "complete" : rc == SIM_EINTR ? "interrupted" : "failed";
     {

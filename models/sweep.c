@@ -114,6 +114,7 @@
 #endif
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_statistics_double.h>
+#include "sim/engine.h"
 #include "sim/db.h"
 #include "sim/rng.h"
 #include "sim/study.h"
@@ -135,13 +136,6 @@ static void install_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);           /* a dead worker's pipe gives EPIPE, not death */
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------------ selection */
@@ -520,7 +514,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
         m.run = run;
         char err[SIM_ERR_MAX] = "";
         int skipped = 0, rc;
-        double t0 = now_s();
+        double t0 = sim_wall_s();
         if (open_rc) {
             rc = open_rc;
             snprintf(err, sizeof err, "%s", open_err);
@@ -544,7 +538,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
             }
             db_remove_files(scratch);
         }
-        m.wall_s = now_s() - t0;
+        m.wall_s = sim_wall_s() - t0;
         m.status = rc == SIM_OK ? (skipped ? RS_SKIPPED : RS_COMPLETE) : rc == SIM_EINTR ? RS_INTERRUPTED : RS_FAILED;
         if (rc && rc != SIM_EINTR)
             snprintf(m.msg, sizeof m.msg, "%.239s", err);
@@ -651,7 +645,7 @@ static void show_progress(const sweep_t *sw, size_t selected, double t0)
     for (size_t i = 0; i < sw->nw; i++)
         running += sw->w[i].pid && sw->w[i].run >= 0;
     size_t finished = sw->done + sw->failed + sw->interrupted;
-    double el = now_s() - t0;
+    double el = sim_wall_s() - t0;
     size_t left = sw->npending - finished;
     char e[32], eta[32];
     fmt_duration(el, e, sizeof e);
@@ -731,7 +725,7 @@ static int run_workers(sweep_t *sw, size_t jobs, size_t selected)
         close(p[0]), close(p[1]);
         return -1;
     }
-    double t0 = now_s(), last_draw = 0;
+    double t0 = sim_wall_s(), last_draw = 0;
     while (alive) {
         if (g_sweep_stop && !stopping) {
             stopping = g_sweep_stop;
@@ -780,7 +774,7 @@ static int run_workers(sweep_t *sw, size_t jobs, size_t selected)
         }
         if (pid < 0 && errno == ECHILD)
             break;
-        double t = now_s();
+        double t = sim_wall_s();
         if (t - last_draw >= 0.2) {
             show_progress(sw, selected, t0);
             last_draw = t;

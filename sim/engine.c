@@ -3,6 +3,7 @@
  */
 #include <assert.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include "sim/engine.h"
 
@@ -18,6 +19,13 @@ struct sim_engine {
     uint64_t progress_every;
     uint64_t progress_left;    /* events until the next progress call (no division per event) */
 };
+
+double sim_wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 sim_engine_t *sim_engine_create(void)
 {

@@ -25,6 +25,9 @@ typedef struct sim_engine sim_engine_t;
 /* Returns 0 if the model is consistent, else SIM_EINTERNAL with a message. */
 typedef int (*sim_check_fn)(void *ctx, sim_time_t now_ns, char *err, size_t errlen);
 
+/* Wall-clock seconds from a monotonic clock (for durations: progress, benchmarks). */
+double sim_wall_s(void);
+
 sim_engine_t *sim_engine_create(void);              /* NULL when out of memory */
 void sim_engine_destroy(sim_engine_t *e);           /* accepts NULL */
 

@@ -86,6 +86,28 @@ static int has_range(const sim_key_t *k)
     }
 }
 
+/* A value of an integer-valued key (INT, BYTES, DURATION) and of a real-valued one
+ * (REAL, RATE, FRACTION), in the key's unit. */
+static void format_int_like(sim_key_type_t type, int64_t v, char *buf, size_t len)
+{
+    if (type == SIM_KEY_BYTES)
+        sim_units_format_bytes(v, buf, len);
+    else if (type == SIM_KEY_DURATION)
+        sim_units_format_duration(v, buf, len);
+    else
+        snprintf(buf, len, "%lld", (long long)v);
+}
+
+static void format_real_like(sim_key_type_t type, double v, char *buf, size_t len)
+{
+    if (type == SIM_KEY_RATE)
+        sim_units_format_rate(v, buf, len);
+    else if (type == SIM_KEY_FRACTION)
+        sim_units_format_fraction(v, buf, len);
+    else
+        sim_units_format_number(v, buf, len);
+}
+
 /* A bound in the key's unit: "0B", "1s", "100%", "4KiB/s", "1000". */
 static void format_bound(const sim_key_t *k, double v, char *buf, size_t len)
 {
@@ -96,14 +118,10 @@ static void format_bound(const sim_key_t *k, double v, char *buf, size_t len)
             snprintf(buf + strlen(buf), len - strlen(buf), "%s", k->type == SIM_KEY_BYTES ? "B" : "ns");
         return;
     }
-    switch (k->type) {
-    case SIM_KEY_INT:      snprintf(buf, len, "%lld", (long long)llround(v)); break;
-    case SIM_KEY_BYTES:    sim_units_format_bytes((int64_t)llround(v), buf, len); break;
-    case SIM_KEY_DURATION: sim_units_format_duration((sim_time_t)llround(v), buf, len); break;
-    case SIM_KEY_RATE:     sim_units_format_rate(v, buf, len); break;
-    case SIM_KEY_FRACTION: sim_units_format_fraction(v, buf, len); break;
-    default:               sim_units_format_number(v, buf, len); break;
-    }
+    if (int_like)
+        format_int_like(k->type, (int64_t)llround(v), buf, len);
+    else
+        format_real_like(k->type, v, buf, len);
 }
 
 static int range_check(const sim_key_t *k, long double v, const char *value, char *err, size_t errlen)
@@ -386,23 +404,11 @@ int sim_keys_defaults(const sim_key_table_t *t, void *params, char *err, size_t 
 void sim_keys_format(const sim_key_t *k, const void *params, char *buf, size_t len)
 {
     switch (k->type) {
-    case SIM_KEY_INT:
-        snprintf(buf, len, "%lld", (long long)*CFIELD(params, k, int64_t));
+    case SIM_KEY_INT: case SIM_KEY_BYTES: case SIM_KEY_DURATION:
+        format_int_like(k->type, *CFIELD(params, k, int64_t), buf, len);
         return;
-    case SIM_KEY_REAL:
-        sim_units_format_number(*CFIELD(params, k, double), buf, len);
-        return;
-    case SIM_KEY_BYTES:
-        sim_units_format_bytes(*CFIELD(params, k, int64_t), buf, len);
-        return;
-    case SIM_KEY_DURATION:
-        sim_units_format_duration(*CFIELD(params, k, int64_t), buf, len);
-        return;
-    case SIM_KEY_RATE:
-        sim_units_format_rate(*CFIELD(params, k, double), buf, len);
-        return;
-    case SIM_KEY_FRACTION:
-        sim_units_format_fraction(*CFIELD(params, k, double), buf, len);
+    case SIM_KEY_REAL: case SIM_KEY_RATE: case SIM_KEY_FRACTION:
+        format_real_like(k->type, *CFIELD(params, k, double), buf, len);
         return;
     case SIM_KEY_BOOL:
         snprintf(buf, len, "%s", *CFIELD(params, k, int) ? "yes" : "no");

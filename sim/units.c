@@ -369,36 +369,32 @@ int sim_units_parse_rate(const char *s, double *out_bytes_per_s, char *err, size
     return finite_or_error(v, s, "rate", out_bytes_per_s, err, errlen);
 }
 
-int sim_units_parse_fraction(const char *s, double *out, char *err, size_t errlen)
+/* A plain real number, or (percent) one with an optional '%' suffix (scale 1/100). */
+static int parse_real(const char *s, const char *what, const char *example, int percent, double *out, char *err,
+                      size_t errlen)
 {
     dec_t x;
     const char *suf;
     size_t slen;
-    int rc = scan_value(s, "fraction", "20% or 0.2", &x, &suf, &slen, err, errlen);
+    int rc = scan_value(s, what, example, &x, &suf, &slen, err, errlen);
     if (rc)
         return rc;
-    if (slen && !(slen == 1 && *suf == '%')) {
-        snprintf(err, errlen, ECHO " is not a fraction: unexpected '%.*s' (use 20%% or 0.2)",
-                 s, (int)(slen > 40 ? 40 : slen), suf);
+    if (slen && !(percent && slen == 1 && *suf == '%')) {
+        snprintf(err, errlen, ECHO " is not a %s: unexpected '%.*s'%s%s%s", s, what, (int)(slen > 40 ? 40 : slen), suf,
+                 percent ? " (use " : "", percent ? example : "", percent ? ")" : "");
         return SIM_EINPUT;
     }
-    return finite_or_error(dec_to_double(&x, slen ? -2 : 0), s, "fraction", out, err, errlen);
+    return finite_or_error(dec_to_double(&x, slen ? -2 : 0), s, what, out, err, errlen);
+}
+
+int sim_units_parse_fraction(const char *s, double *out, char *err, size_t errlen)
+{
+    return parse_real(s, "fraction", "20% or 0.2", 1, out, err, errlen);
 }
 
 int sim_units_parse_number(const char *s, double *out, char *err, size_t errlen)
 {
-    dec_t x;
-    const char *suf;
-    size_t slen;
-    int rc = scan_value(s, "number", "5000 or 1e-3", &x, &suf, &slen, err, errlen);
-    if (rc)
-        return rc;
-    if (slen) {
-        snprintf(err, errlen, ECHO " is not a number: unexpected '%.*s'", s,
-                 (int)(slen > 40 ? 40 : slen), suf);
-        return SIM_EINPUT;
-    }
-    return finite_or_error(dec_to_double(&x, 0), s, "number", out, err, errlen);
+    return parse_real(s, "number", "5000 or 1e-3", 0, out, err, errlen);
 }
 
 int sim_units_parse_int(const char *s, int64_t *out, char *err, size_t errlen)

@@ -47,20 +47,18 @@ $(BUILD)/libballoonsim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# --whole-archive: the policy registry refers to policies weakly (models/policy.c), and
-# weak references do not pull members out of an archive.
-WHOLE = -Wl,--whole-archive $(BUILD)/libballoonsim.a -Wl,--no-whole-archive
+LIB = $(BUILD)/libballoonsim.a
 $(BIN): $(BUILD)/models/main.o $(BUILD)/libballoonsim.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/models/main.o $(WHOLE) $(LDLIBS_ALL)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/models/main.o $(LIB) $(LDLIBS_ALL)
 
 # One Criterion binary per suite: a suite can be run alone (build/tests/test_queue).
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libballoonsim.a | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE) $(LDLIBS_ALL) -lcriterion
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL) -lcriterion
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libballoonsim.a | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(WHOLE) $(LDLIBS_ALL)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
 run: $(BIN)
 	@mkdir -p results
@@ -112,7 +110,7 @@ fuzz:
 	  echo "== fuzz $$h: $(FUZZ_SECONDS) s"; \
 	  clang $(CPPFLAGS_ALL) -D_GNU_SOURCE $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
 	    -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c \
-	    -Wl,--whole-archive build-fuzz/libballoonsim.a -Wl,--no-whole-archive $(LDLIBS_ALL); \
+	    build-fuzz/libballoonsim.a $(LDLIBS_ALL); \
 	  mkdir -p build-fuzz/corpus/$$h build-fuzz/crashes; \
 	  dict=; [ -f fuzz/$$h.dict ] && dict=-dict=fuzz/$$h.dict; \
 	  ./build-fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \

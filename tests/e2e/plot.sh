@@ -57,13 +57,7 @@ figure() {
   ok "$name: exit 0, no warnings, 640x400 PNG, script reruns cleanly"
 }
 
-# Policies: static and one that balloons, from those this build lists.
-mapfile -t POLS < <("$B" policies | awk '/^[a-z]/ {print $1}')
-BAL=""
-for p in esx-share hyperv-dm mom oracle; do
-  for have in "${POLS[@]}"; do [ "$p" = "$have" ] && BAL="$p" && break 2; done
-done
-[ -n "$BAL" ] || { echo "FAIL: no ballooning policy listed by 'balloonsim policies'"; exit 1; }
+BAL=esx-share                    # the ballooning policy of the figures
 echo "policies: static and $BAL"
 
 "$B" run "$F" -o "$T/one.db" "${SHORT[@]}" --set "policy.name=$BAL" || { echo "FAIL: run"; exit 1; }

@@ -45,6 +45,7 @@
 #include "sim/ini.h"
 #include "sim/study.h"
 #include "models/cli.h"
+#include "models/scenario.h"
 #include "models/record.h"
 
 typedef struct result {
@@ -179,6 +180,8 @@ static int validate(const char *file, char **sets, size_t nsets)
     return 0;
 }
 
+/* The host count and VM groups of FILE's first run, as the simulator reads them (a group
+ * without a count key has its default count). */
 static int read_shape(const char *file, char **sets, size_t nsets, shape_t *sh)
 {
     if (validate(file, sets, nsets))
@@ -187,31 +190,37 @@ static int read_shape(const char *file, char **sets, size_t nsets, shape_t *sh)
     memset(&o, 0, sizeof o);
     o.sets = sets;
     o.nsets = nsets;
-    sim_ini_t *ini;
+    sim_ini_t *ini, *run = NULL;
     sim_study_t *study;
+    scenario_t *scn = NULL;
+    sim_study_run_info_t info;
     int64_t seed;
     char err[SIM_ERR_MAX];
-    if (cli_load(&o, file, &ini, &study, &seed, err, sizeof err)) {
+    int rc = cli_load(&o, file, &ini, &study, &seed, err, sizeof err);
+    if (!rc) {
+        rc = sim_study_run(study, 0, &run, &info, err, sizeof err);
+        if (!rc)
+            rc = scenario_load(run, &scn, err, sizeof err);
+        sim_study_destroy(study);
+        sim_ini_destroy(ini);
+    }
+    if (rc) {
         fprintf(stderr, "bench_dc: %s\n", err);
+        sim_ini_destroy(run);
         return 2;
     }
     memset(sh, 0, sizeof *sh);
-    sh->hosts = 1;
-    for (size_t i = 0; i < ini->count; i++) {
-        const sim_ini_entry_t *e = &ini->entries[i];
-        if (!strcmp(e->section, "host") && !strcmp(e->key, "count"))
-            sh->hosts = atoll(e->value);
-        else if (!strncmp(e->section, "vm ", 3) && !strcmp(e->key, "count") && sh->ngroups < 64) {
-            snprintf(sh->names[sh->ngroups], SIM_STR_MAX, "%s", e->section + 3);
-            sh->counts[sh->ngroups] = atoll(e->value);
-            sh->vms += sh->counts[sh->ngroups];
-            sh->ngroups++;
-        }
+    sh->hosts = scn->host.count;
+    for (size_t g = 0; g < scn->nvm_groups && g < 64; g++) {
+        snprintf(sh->names[g], SIM_STR_MAX, "%s", scn->vms[g].name);
+        sh->counts[g] = scn->vms[g].count;
+        sh->vms += sh->counts[g];
+        sh->ngroups++;
     }
-    sim_study_destroy(study);
-    sim_ini_destroy(ini);
+    scenario_destroy(scn);
+    sim_ini_destroy(run);
     if (sh->vms <= 0 || sh->hosts <= 0) {
-        fprintf(stderr, "bench_dc: %s: scale needs [host] count and [vm NAME] count keys\n", file);
+        fprintf(stderr, "bench_dc: %s: scale needs VMs and hosts (a Bitbrains group with count = 0 cannot be scaled)\n", file);
         return 2;
     }
     return 0;

@@ -39,6 +39,23 @@ grep -qE '^cost per VM-tick \(CPU\): [0-9.]+ ns at 200 VMs, [0-9.]+ ns at 400 VM
   ok "scale: cost per VM-tick" || bad "scale: no cost line: $(tail -2 "$T/out")"
 grep -qE '^memory per VM .*: -?[0-9]+ bytes' "$T/out" && ok "scale: memory per VM" || bad "scale: no memory line"
 
+# a group without a count key (count 1 by default) is scaled with the others
+cat >"$T/shape.ini" <<'EOF2'
+[simulation]
+duration = 10min
+output = summary
+[host]
+count = 2
+memory = 16GiB
+[vm a]
+memory = 1GiB
+[vm b]
+count = 3
+memory = 1GiB
+EOF2
+expect_status 0 "$DC" scale "$T/shape.ini" 4 8
+grep -qE '^ +8 +4 ' "$T/out" && ok "scale: 8 VMs on 4 hosts (the count-less group scaled too)" || bad "scale shape: $(cat "$T/out")"
+
 # 3. the SQLite comparison: simulator and raw rates, and their ratio
 expect_status 0 "$SQ" scenarios/bench/dc-small.ini --set simulation.duration=10min --reps 1
 grep -qE '^  simulator +[0-9.]+ s +[0-9]+ rows/s' "$T/out" && ok "sqlite: simulator rate" || bad "sqlite: $(cat "$T/out")"

@@ -84,7 +84,6 @@ static inline double harness_metric(db_t *db, const char *name)
 #include <stdarg.h>
 #include <sqlite3.h>
 
-static char harness_err[SIM_ERR_MAX] __attribute__((unused));   /* for error-path tests */
 static char harness_path[256];          /* the database of run_text() */
 
 static inline void harness_remove_db(const char *p) { db_remove_files(p); }

@@ -642,16 +642,11 @@ Test(policy_esx, logged_estimates_follow_the_truth)
 
 /* ------------------------------------------------------------------ bad input */
 
-static void load_fails(const char *lines, const char *w1, const char *w2)
-{
-    harness_policy_refused("esx-share", lines, w1, w2);
-}
-
 Test(policy_esx, bad_keys_are_refused)
 {
-    load_fails("idle_tax = 100%\n", "idle_tax", "range");          /* k = 1/(1 - tau) would be infinite */
-    load_fails("ewma_fast = 5%\n", "ewma_fast", "ewma_slow");       /* must rise faster than it falls */
-    load_fails("sample_pages = 0\n", "sample_pages", "range");
-    load_fails("max_balloon = 120%\n", "max_balloon", "range");
-    load_fails("idle_tx = 0.5\n", "idle_tx", "idle_tax");   /* unknown key: the nearest is suggested */
+    harness_policy_refused("esx-share", "idle_tax = 100%\n", "idle_tax", "range");          /* k = 1/(1 - tau) would be infinite */
+    harness_policy_refused("esx-share", "ewma_fast = 5%\n", "ewma_fast", "ewma_slow");       /* must rise faster than it falls */
+    harness_policy_refused("esx-share", "sample_pages = 0\n", "sample_pages", "range");
+    harness_policy_refused("esx-share", "max_balloon = 120%\n", "max_balloon", "range");
+    harness_policy_refused("esx-share", "idle_tx = 0.5\n", "idle_tx", "idle_tax");   /* unknown key: the nearest is suggested */
 }

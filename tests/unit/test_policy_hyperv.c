@@ -261,15 +261,10 @@ Test(policy_hyperv, restart_without_memory_uses_smart_paging)
 
 /* ------------------------------------------------------------------ bad input */
 
-static void load_fails(const char *lines, const char *w1, const char *w2)
-{
-    harness_policy_refused("hyperv-dm", lines, w1, w2);
-}
-
 Test(policy_hyperv, bad_keys_are_refused)
 {
-    load_fails("guest_floor = windows\n", "guest_floor", "linux-hv");
-    load_fails("short_after = 0s\n", "short_after", "range");
-    load_fails("interval = 0s\n", "interval", "range");
-    load_fails("buffer = 20%\n", "buffer", "unknown key");   /* buffer is a [vm NAME] key */
+    harness_policy_refused("hyperv-dm", "guest_floor = windows\n", "guest_floor", "linux-hv");
+    harness_policy_refused("hyperv-dm", "short_after = 0s\n", "short_after", "range");
+    harness_policy_refused("hyperv-dm", "interval = 0s\n", "interval", "range");
+    harness_policy_refused("hyperv-dm", "buffer = 20%\n", "buffer", "unknown key");   /* buffer is a [vm NAME] key */
 }

@@ -148,11 +148,5 @@ Test(policy_squeezed, freeing_targets_are_issued_before_taking_ones)
 
 Test(policy_squeezed, bad_keys_are_refused)
 {
-    sim_ini_t *ini = NULL;
-    scenario_t *s = NULL;
-    const char *bad = "[host]\nmemory = 1GiB\n[vm a]\nmemory = 512MiB\n[policy]\nname = squeezed\npoll = 3s\n";
-    cr_assert_eq(sim_ini_load_string("bad.ini", bad, &ini, harness_err, sizeof harness_err), 0, "%s", harness_err);
-    cr_assert_eq(scenario_load(ini, &s, harness_err, sizeof harness_err), SIM_EINPUT);
-    cr_assert_not_null(strstr(harness_err, "multiple of poll"), "%s", harness_err);
-    sim_ini_destroy(ini);
+    harness_policy_refused("squeezed", "poll = 3s\n", "multiple of poll", "policy");
 }

@@ -306,8 +306,11 @@ static FILE *open_data(plot_t *p, const char *suffix)
     return f;
 }
 
-static int close_data(plot_t *p, FILE *f)
+/* Close *f (and set it to NULL, so that an error path does not close it again). */
+static int close_data(plot_t *p, FILE **fp)
 {
+    FILE *f = *fp;
+    *fp = NULL;
     int bad = ferror(f);
     if (fclose(f) != 0 || bad)
         return fail(p, "%s/%s: write failed (disk full?)", p->dir, p->data[p->ndata - 1]);
@@ -773,8 +776,7 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
         }
         sqlite3_finalize(st);
         st = NULL;
-        rc = close_data(p, f);
-        f = NULL;
+        rc = close_data(p, &f);
         if (rc)
             goto out;
     }
@@ -854,8 +856,7 @@ static int fig_timeline(plot_t *p, int argc, char **argv)
         }
         sqlite3_finalize(st);
         st = NULL;
-        rc = close_data(p, f);
-        f = NULL;
+        rc = close_data(p, &f);
         if (rc)
             goto out;
     }
@@ -1088,7 +1089,7 @@ static int fig_allocation(plot_t *p, int argc, char **argv)
         t_s = t > t_s ? t : t_s;
     }
     sqlite3_finalize(st);
-    rc = close_data(p, f);
+    rc = close_data(p, &f);
     if (!rc && names.n == 0) {
         int64_t any = count_rows(p, "SELECT min(time_ns) FROM vm_samples WHERE run_id = ?", run);
         if (count_rows(p, "SELECT count(*) FROM vm_samples WHERE run_id = ?", run) <= 0)
@@ -1483,7 +1484,7 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         xmin_seen = pts[i].x < xmin_seen ? pts[i].x : xmin_seen;
         xmax_seen = pts[i].x > xmax_seen ? pts[i].x : xmax_seen;
     }
-    if ((rc = close_data(p, f)))
+    if ((rc = close_data(p, &f)))
         goto out;
 
     gp_header(p, argc, argv);
@@ -1633,7 +1634,7 @@ static int write_cdf(plot_t *p, series_set_t *set, const char *header, double *x
             *xmax = s->v[s->n - 1] > *xmax ? s->v[s->n - 1] : *xmax;
         }
     }
-    return close_data(p, f);
+    return close_data(p, &f);
 }
 
 /* The CDF plot command: steps, plus the first rise from 0 drawn as a vector. */
@@ -1870,8 +1871,7 @@ static int fig_ops(plot_t *p, int argc, char **argv)
                 ymax = o->latency_s > ymax ? o->latency_s : ymax;
             }
         }
-        rc = close_data(p, f);
-        f = NULL;
+        rc = close_data(p, &f);
     } else {
         rc = write_cdf(p, &set, "# latency_s fraction   (latency = finished - issued; one block per kind)", &xmin,
                        &xmax);
@@ -1957,15 +1957,13 @@ static int run_gnuplot(plot_t *p)
         dup2(errpipe[1], 2);
         if (chdir(p->dir) != 0) {
             e = errno;
-            if (write(execpipe[1], &e, sizeof e) < 0)
-                _exit(126);
+            (void)!write(execpipe[1], &e, sizeof e);   /* the parent reports it; nothing else to do */
             _exit(126);
         }
         char *args[] = {"gnuplot", script, NULL};
         execvp("gnuplot", args);
         e = errno;
-        if (write(execpipe[1], &e, sizeof e) < 0)
-            _exit(127);
+        (void)!write(execpipe[1], &e, sizeof e);
         _exit(127);
     }
     close(errpipe[1]);
@@ -2041,21 +2039,11 @@ static int parse_size(const char *s, double *w, double *h)
     return *w > 0 && *h > 0 && *w < 100000 && *h < 100000 ? 0 : -1;
 }
 
-static int parse_int64(const char *s, int64_t *out)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end || errno)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int set_filter(plot_t *p, const char *k, const char *v)
 {
     if (!strcmp(k, "run")) {
-        if (parse_int64(v, &p->o.run_id))
+        char msg[128];
+        if (sim_units_parse_int(v, &p->o.run_id, msg, sizeof msg))
             return fail(p, "--run needs a run id (an integer), not '%s'", v);
         p->o.has_run = 1;
     } else if (!strcmp(k, "policy")) {

@@ -1,18 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: the default scenario runs, records what it implies, is deterministic, and
 # bad input exits 2 with a message naming file, section and key.
-set -u
-B=${BALLOONSIM:-./balloonsim}
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fails=0
-ok()   { echo "ok   $*"; }
-bad()  { echo "FAIL $*"; fails=$((fails+1)); }
-expect_status() { # want cmd...
-  local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local got=$?
-  [ "$got" = "$want" ] && ok "exit $want: $*" || { bad "exit $got (want $want): $* :: $(head -c 300 "$T/err")"; }
-}
-expect_msg() { grep -q -- "$1" "$T/err" && ok "message has '$1'" || bad "message lacks '$1': $(head -c 300 "$T/err")"; }
-q() { sqlite3 "$1" "$2"; }
+source "$(dirname "$0")/lib.bash"
 
 # 1. a short run of the default scenario, with the conservation check on
 expect_status 0 "$B" run scenarios/default.ini -o "$T/a.db" --quiet --check --set simulation.duration=30min --set policy.name=static
@@ -76,5 +65,4 @@ pid=$!; sleep 1.5; kill -TERM $pid; wait $pid; st=$?
 s=$(q "$T/int.db" "SELECT status FROM runs; PRAGMA integrity_check" | tr '\n' ' ')
 [ "$s" = "interrupted ok " ] && ok "interrupted run marked, integrity ok" || bad "after SIGTERM: $s"
 
-echo "basic: $((fails==0)) passed, $((fails>0)) failed"
-[ $fails -eq 0 ]
+e2e_done basic

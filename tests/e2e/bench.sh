@@ -5,19 +5,9 @@
 # refuse bad input with exit 2 before running anything.  Speed is never asserted (that is
 # what the benchmarks are for); only that the figures are there and plausible.
 # BENCH names the directory of bench_dc and bench_sqlite (make passes $(BUILD)/bench).
-set -u
-BENCH=${BENCH:-build/bench}
+source "$(dirname "$0")/lib.bash"
 DC=$BENCH/bench_dc SQ=$BENCH/bench_sqlite
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fails=0
-ok()   { echo "ok   $*"; }
-bad()  { echo "FAIL $*"; fails=$((fails+1)); }
 for b in "$DC" "$SQ"; do [ -x "$b" ] || { echo "FAIL $b is missing (make builds it)"; exit 1; }; done
-expect_status() { # want cmd...
-  local want=$1; shift; "$@" >"$T/out" 2>"$T/err"; local got=$?
-  [ "$got" = "$want" ] && ok "exit $want: $*" || bad "exit $got (want $want): $* :: $(head -c 300 "$T/err")"
-}
-expect_msg() { grep -q -- "$1" "$T/err" && ok "message has '$1'" || bad "message lacks '$1': $(head -c 300 "$T/err")"; }
 
 # 1. the table: one row per scenario under the named columns, every figure a positive number
 expect_status 0 "$DC" table scenarios/bench/dc-small.ini --set simulation.duration=20min
@@ -77,5 +67,4 @@ expect_msg "\[host\] memory"
 # the scripts behind make bench and make profile parse
 bash -n scripts/bench.sh && bash -n scripts/profile.sh && ok "bench.sh and profile.sh parse" || bad "a script does not parse"
 
-echo "bench: $([ $fails = 0 ] && echo "all checks passed" || echo "$fails failed")"
-[ "$fails" = 0 ]
+e2e_done bench

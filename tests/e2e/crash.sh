@@ -16,16 +16,10 @@
 #      the busy timeout (10 s), then exits 2 saying the database is locked.
 # Random moments come from CRASH_SEED (printed, so that a failure can be replayed).
 # BALLOONSIM names the binary.
-set -u
-cd "$(dirname "$0")/../.."
-B=${BALLOONSIM:-./balloonsim}
-T=$(mktemp -d)
+source "$(dirname "$0")/lib.bash"
 MNT=
 cleanup() { [ -n "$MNT" ] && umount "$MNT" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-fails=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails+1)); }
 seed=${CRASH_SEED:-$(( $(date +%s) % 100000 ))}
 RANDOM=$seed
 echo "crash.sh: CRASH_SEED=$seed"
@@ -164,5 +158,4 @@ grep -q "database is locked" "$T/err" && ok "locked database: message: $(head -n
   || bad "locked database: gave up after $waited ms (want about 10 s)"
 check_db "$db" "locked database"
 
-echo "crash: $fails failure(s)"
-[ "$fails" -eq 0 ]
+e2e_done crash

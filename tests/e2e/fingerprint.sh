@@ -1,11 +1,6 @@
 #!/usr/bin/env bash
 # A pinned fingerprint catches any change of behaviour; --update-fingerprints accepts it.
-set -u
-B=${BALLOONSIM:-./balloonsim}
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails+1)); }
+source "$(dirname "$0")/lib.bash"
 src=tests/regression/esx-idle-tax.ini
 want=$(grep '^fingerprint ==' "$src" | awk '{print $3}')
 [ -n "$want" ] && ok "$src pins fingerprint $want" || bad "$src pins no fingerprint"
@@ -20,5 +15,4 @@ sed 's/^fingerprint == .*/fingerprint == 0123456789abcdef/' "$src" > "$T/s.ini"
 # a different seed is a different behaviour
 "$B" check --quiet --seed 99 "$T/s.ini" > /dev/null 2>&1; rc=$?
 [ $rc = 1 ] && ok "another seed changes the fingerprint" || bad "seed 99: exit $rc"
-echo "fingerprint: $((fails==0)) passed, $((fails>0)) failed"
-[ $fails -eq 0 ]
+e2e_done fingerprint

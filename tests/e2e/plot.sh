@@ -17,23 +17,13 @@
 #      unknown figure and metric (listed), raw SQL in --where, bad -o, gnuplot missing,
 #      gnuplot failing (its message shown).
 # Simulations are short (20 min, 30 s samples), so the script takes a few seconds.
-set -u
-cd "$(dirname "$0")/../.."
-B="${BALLOONSIM:-./balloonsim}"
-T="$(mktemp -d /tmp/balloonsim-plot-e2e.XXXXXX)"
-trap 'rm -rf "$T"' EXIT
-cp "$B" "$T/balloonsim" || { echo "FAIL: no binary $B (run make)"; exit 1; }
-B="$T/balloonsim"
+source "$(dirname "$0")/lib.bash"
+private_binary
 for tool in gnuplot sqlite3 od awk; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed"; exit 1; }
 done
 F=scenarios/default.ini
 SHORT=(--quiet --set simulation.duration=20min --set simulation.sample_interval=30s)
-fails=0
-ok()   { echo "  ok: $*"; }
-bad()  { echo "  FAIL: $*"; fails=$((fails+1)); }
-check() { local what="$1"; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
-q()    { sqlite3 "$1" "$2"; }
 rows() { awk '!/^#/ && NF {n++} END {print n+0}' "$1"; }
 png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{printf "%dx%d", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8}'; }
 
@@ -241,4 +231,4 @@ chmod +x "$T/fake/gnuplot"
 expect_err "gnuplot failed \(exit 1\) on .*line 7: kaboom" \
   env PATH="$T/fake:$PATH" "$B" plot "$T/one.db" --figure timeline -o "$T/out/e.png"
 
-if [ "$fails" -eq 0 ]; then echo "plot: all checks passed"; else echo "plot: $fails check(s) failed"; exit 1; fi
+e2e_done plot

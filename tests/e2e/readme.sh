@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
 # The README's key reference matches the key tables, and every command it lists exists.
-set -u
-B=${BALLOONSIM:-./balloonsim}
-fails=0
-BALLOONSIM=$B bash scripts/readme-keys.sh --check || fails=$((fails+1))
+source "$(dirname "$0")/lib.bash"
+check "the key reference in README.md matches the key tables" env BALLOONSIM="$B" bash scripts/readme-keys.sh --check
 for c in run validate sweep check plot merge policies keys trace; do
-  if "$B" help "$c" >/dev/null 2>&1; then echo "ok   balloonsim help $c"; else echo "FAIL balloonsim help $c"; fails=$((fails+1)); fi
+  check "balloonsim help $c" "$B" help "$c"
 done
-grep -q "make run" README.md && grep -q "make test" README.md || { echo "FAIL README lacks the two commands"; fails=$((fails+1)); }
-echo "readme: $((fails==0)) passed, $((fails>0)) failed"
-[ $fails -eq 0 ]
+check "README names the two commands" grep -q "make run" README.md
+check "README names make test" grep -q "make test" README.md
+e2e_done readme

@@ -21,14 +21,8 @@
 #      schema version, another study (unless --allow-mixed); sweep refuses bad --runs.
 # Durations are short (20 min simulated; 48 h with coarse samples for the kill tests) so the
 # whole script takes well under a minute on two cores.
-set -u
-cd "$(dirname "$0")/../.."
-B="${BALLOONSIM:-./balloonsim}"
-T="$(mktemp -d /tmp/balloonsim-sweep-e2e.XXXXXX)"
-trap 'rm -rf "$T"' EXIT
-# A private copy: a rebuild of the binary during the test must not mix two builds.
-cp "$B" "$T/balloonsim" || { echo "FAIL: no binary $B (run make)"; exit 1; }
-B="$T/balloonsim"
+source "$(dirname "$0")/lib.bash"
+private_binary
 F=scenarios/default.ini
 # 3 points x 2 repetitions = 6 runs
 SMALL=(--set simulation.duration=20min --set simulation.repeat=2 --set 'host.memory=${10GiB,12GiB,14GiB}'
@@ -36,10 +30,6 @@ SMALL=(--set simulation.duration=20min --set simulation.repeat=2 --set 'host.mem
 # 4 points x 2 repetitions = 8 longer runs, for the kill tests
 LONG=(--set simulation.duration=720h --set simulation.sample_interval=5min --set simulation.repeat=2
       --set 'host.memory=${9GiB,10GiB,11GiB,12GiB}' --set policy.name=esx-share)
-fails=0
-ok()   { echo "  ok: $*"; }
-bad()  { echo "  FAIL: $*"; fails=$((fails+1)); }
-check() { local what="$1"; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
 
 # Everything that must not depend on -j, shards, merge or interruptions, by run_index.
 dump() {
@@ -236,5 +226,4 @@ check "sweep refuses --runs outside the study with exit 2 (rc $rc)" rc_says $rc 
 "$B" sweep "$T/missing.ini" -o "$T/x.db" 2> /dev/null; rc=$?
 check "sweep refuses a missing scenario with exit 2 (rc $rc)" [ $rc -eq 2 ]
 
-echo "sweep e2e: $fails failure(s)"
-[ "$fails" -eq 0 ]
+e2e_done sweep

@@ -7,15 +7,8 @@
 # gamma, Senpai's settled size and the fixed limits of the senpai README, and host swapping
 # against ballooning (VMware ESX 4.1 performance study).  Prints one "published |
 # simulated" line per result.  Exit status 1 when any check fails.  About 2 s of runs.
-set -u
-cd "$(dirname "$0")/../.." || exit 2
-B=${BALLOONSIM:-./balloonsim}
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+source "$(dirname "$0")/lib.bash"
 DB=$T/validation.db
-fails=0
-ok()  { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails+1)); }
-q()   { sqlite3 "$1" "$2"; }
 # awk-evaluated condition and formatting: is COND true for the given variables?
 holds() { awk "BEGIN { exit !($1) }"; }
 fmt()   { awk "BEGIN { printf \"%.${2:-3}f\", $1 }"; }
@@ -159,5 +152,4 @@ report "host swap vs balloon: slowdown_mean" "-" "$(fmt "$ss" 2) vs $(fmt "$sb" 
 holds "$fs > 1.5 * $fb && $ss > $sb" && ok "host swapping costs more faults and more slowdown than ballooning" \
   || bad "swap faults $fs balloon $fb, slowdown $ss vs $sb"
 
-[ "$fails" -eq 0 ] && echo "validation: all checks passed" || echo "validation: $fails check(s) failed"
-[ "$fails" -eq 0 ]
+e2e_done validation

@@ -60,22 +60,34 @@
 
 static double clampd(double x, double lo, double hi) { return x < lo ? lo : x > hi ? hi : x; }
 
+/* A VM's bounds (hi below lo counts as lo), and within them its need (committed) and
+ * want (committed plus its buffer). */
+typedef struct hv_span {
+    double lo, hi, need, want;
+} hv_span_t;
+
+static hv_span_t span_of(const hyperv_alloc_vm_t *v)
+{
+    hv_span_t s;
+    s.lo = (double)v->lo_pages;
+    s.hi = v->hi_pages > v->lo_pages ? (double)v->hi_pages : s.lo;
+    s.need = clampd(v->committed_pages, s.lo, s.hi);
+    s.want = clampd(v->committed_pages * (1.0 + v->buffer), s.lo, s.hi);
+    return s;
+}
+
 int hyperv_allocate(const hyperv_alloc_vm_t *vms, size_t n, int64_t avail_pages, int64_t *out)
 {
     double sum_lo = 0, sum_need = 0, sum_want = 0, avail = (double)avail_pages;
     for (size_t i = 0; i < n; i++) {
-        const hyperv_alloc_vm_t *v = &vms[i];
-        double lo = (double)v->lo_pages, hi = v->hi_pages > v->lo_pages ? (double)v->hi_pages : lo;
-        sum_lo += lo;
-        sum_need += clampd(v->committed_pages, lo, hi);
-        sum_want += clampd(v->committed_pages * (1.0 + v->buffer), lo, hi);
+        hv_span_t sp = span_of(&vms[i]);
+        sum_lo += sp.lo;
+        sum_need += sp.need;
+        sum_want += sp.want;
     }
     if (sum_want <= avail) {
-        for (size_t i = 0; i < n; i++) {
-            const hyperv_alloc_vm_t *v = &vms[i];
-            double hi = v->hi_pages > v->lo_pages ? (double)v->hi_pages : (double)v->lo_pages;
-            out[i] = (int64_t)floor(clampd(v->committed_pages * (1.0 + v->buffer), (double)v->lo_pages, hi));
-        }
+        for (size_t i = 0; i < n; i++)
+            out[i] = (int64_t)floor(span_of(&vms[i]).want);
         return HYPERV_AMPLE;
     }
     if (avail < sum_lo) {
@@ -93,11 +105,8 @@ int hyperv_allocate(const hyperv_alloc_vm_t *vms, size_t n, int64_t avail_pages,
         for (int it = 0; it < 200 && b - a > 1e-15 * b; it++) {
             double mid = 0.5 * (a + b), s = 0;
             for (size_t i = 0; i < n; i++) {
-                const hyperv_alloc_vm_t *v = &vms[i];
-                double lo = (double)v->lo_pages, hi = v->hi_pages > v->lo_pages ? (double)v->hi_pages : lo;
-                double need = clampd(v->committed_pages, lo, hi);
-                double want = clampd(v->committed_pages * (1.0 + v->buffer), lo, hi);
-                s += need + fmin(want - need, mid * (v->weight + 1.0) * need);
+                hv_span_t sp = span_of(&vms[i]);
+                s += sp.need + fmin(sp.want - sp.need, mid * (vms[i].weight + 1.0) * sp.need);
             }
             if (s > avail)
                 b = mid;
@@ -105,11 +114,8 @@ int hyperv_allocate(const hyperv_alloc_vm_t *vms, size_t n, int64_t avail_pages,
                 a = mid;
         }
         for (size_t i = 0; i < n; i++) {
-            const hyperv_alloc_vm_t *v = &vms[i];
-            double lo = (double)v->lo_pages, hi = v->hi_pages > v->lo_pages ? (double)v->hi_pages : lo;
-            double need = clampd(v->committed_pages, lo, hi);
-            double want = clampd(v->committed_pages * (1.0 + v->buffer), lo, hi);
-            out[i] = (int64_t)floor(need + fmin(want - need, a * (v->weight + 1.0) * need));
+            hv_span_t sp = span_of(&vms[i]);
+            out[i] = (int64_t)floor(sp.need + fmin(sp.want - sp.need, a * (vms[i].weight + 1.0) * sp.need));
         }
         return HYPERV_SHORT_BUFFER;
     }
@@ -128,16 +134,14 @@ int hyperv_allocate(const hyperv_alloc_vm_t *vms, size_t n, int64_t avail_pages,
         double gap = 0;
         for (size_t i = 0; i < n; i++)
             if (vms[i].weight == w) {
-                const hyperv_alloc_vm_t *v = &vms[i];
-                double lo = (double)v->lo_pages, hi = v->hi_pages > v->lo_pages ? (double)v->hi_pages : lo;
-                gap += clampd(v->committed_pages, lo, hi) - lo;
+                hv_span_t sp = span_of(&vms[i]);
+                gap += sp.need - sp.lo;
             }
         double frac = gap > left ? left / gap : 1.0;
         for (size_t i = 0; i < n; i++)
             if (vms[i].weight == w) {
-                const hyperv_alloc_vm_t *v = &vms[i];
-                double lo = (double)v->lo_pages, hi = v->hi_pages > v->lo_pages ? (double)v->hi_pages : lo;
-                out[i] = (int64_t)floor(lo + frac * (clampd(v->committed_pages, lo, hi) - lo));
+                hv_span_t sp = span_of(&vms[i]);
+                out[i] = (int64_t)floor(sp.lo + frac * (sp.need - sp.lo));
             }
         left -= gap * frac;
         done_weight = w;

@@ -196,8 +196,20 @@ static void mom_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
     int64_t cap = p->history;
     policy_host_obs_t h;
     policy_host(ctx, &h);
-    /* 1. monitors: one sample of the host and of every running guest */
+    /* 1. monitors: one sample of the host and of every running guest (below), and on
+     * every interval/monitor-th tick 2. the policy engine, VM by VM after its sample */
     ring_push(&st->host_free, cap, (double)h.free_pages);
+    st->ticks++;
+    int engine = st->ticks % (p->interval_ns / p->monitor_ns) == 0;
+    double gf = 0;
+    int critical = 0, pressure = 0;
+    if (engine) {
+        double hf = h.capacity_pages > 0 ? ring_mean(&st->host_free) / (double)h.capacity_pages : 0;
+        critical = hf <= p->critical, pressure = hf < p->pressure;
+        gf = critical ? hf - 0.05 : p->guest_free * hf / p->pressure;
+        policy_log(ctx, -1, "host_free_fraction", hf);
+        policy_log(ctx, -1, "pressure", pressure ? (critical ? 2 : 1) : 0);
+    }
     for (int32_t i = 0; i < st->nvms; i++) {
         policy_vm_obs_t o;
         policy_vm(ctx, i, &o);
@@ -208,20 +220,7 @@ static void mom_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
         }
         ring_push(&st->usable[i], cap, (double)o.usable_pages);
         ring_push(&st->unused[i], cap, (double)o.guest_available_pages);
-    }
-    st->ticks++;
-    if (st->ticks % (p->interval_ns / p->monitor_ns) != 0)
-        return;
-    /* 2. policy engine */
-    double hf = h.capacity_pages > 0 ? ring_mean(&st->host_free) / (double)h.capacity_pages : 0;
-    int critical = hf <= p->critical, pressure = hf < p->pressure;
-    double gf = critical ? hf - 0.05 : p->guest_free * hf / p->pressure;
-    policy_log(ctx, -1, "host_free_fraction", hf);
-    policy_log(ctx, -1, "pressure", pressure ? (critical ? 2 : 1) : 0);
-    for (int32_t i = 0; i < st->nvms; i++) {
-        policy_vm_obs_t o;
-        policy_vm(ctx, i, &o);
-        if (!o.running || st->usable[i].n == 0)
+        if (!engine)
             continue;
         double cur = (double)o.usable_pages;
         double bmin = (double)o.min_pages, bmax = (double)o.assigned_pages;

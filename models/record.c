@@ -84,6 +84,7 @@ struct record {
     int in_tx;
     uint64_t batch, rows;
     uint64_t *fp;
+    int64_t cache_before;       /* the connection's cache_size pragma, restored at the end */
     char err[SIM_ERR_MAX];
     int failed;
 };
@@ -100,6 +101,13 @@ int record_create(record_t **out, db_t *db, int64_t run_id, char *err, size_t er
     }
     r->db = db;
     r->run_id = run_id;
+    r->cache_before = -2000;                    /* SQLite's default, if it cannot be read */
+    sqlite3_stmt *cs;
+    if (sqlite3_prepare_v2(db_handle(db), "PRAGMA cache_size", -1, &cs, NULL) == SQLITE_OK) {
+        if (sqlite3_step(cs) == SQLITE_ROW)
+            r->cache_before = sqlite3_column_int64(cs, 0);
+        sqlite3_finalize(cs);
+    }
     char pragma[64];
     snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%d", RECORD_CACHE_KIB);
     int prc = db_exec(db, pragma, err, errlen);
@@ -126,6 +134,9 @@ void record_destroy(record_t *r)
         db_rollback(r->db);
     for (int i = 0; i < ST_N; i++)
         sqlite3_finalize(r->st[i]);
+    char pragma[64], err[SIM_ERR_MAX];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=%lld", (long long)r->cache_before);
+    db_exec(r->db, pragma, err, sizeof err);    /* best effort: only memory is at stake */
     free(r);
 }
 

@@ -21,10 +21,12 @@
  *   run_summary(run_id, metric, value)
  * Views: v_vm_samples / v_host_samples (time_s, *_mib), v_summary (runs joined with
  * run_summary and axes), v_balloon_ops (latency_s).
- * Writes are batched: one transaction is committed every 262,144 rows or at most every
- * 10 s of wall time (and at the end of the run), so SQLite rewrites its index pages
- * rarely; a crash loses at most the open batch, never consistency.  On an error the recorder remembers it (record_error) and ignores later writes;
- * the run then stops and is marked failed.
+ * Writes are batched: a transaction is committed every BATCH_ROWS rows (record.c), and
+ * dc.c commits at sample times at least 10 s of wall time apart and at the end of the
+ * run, so SQLite rewrites its index pages rarely; a crash loses at most the open batch,
+ * never consistency.  On an error the recorder remembers it (record_error) and ignores
+ * later writes; the run then stops and is marked failed.  While a recorder exists its
+ * connection keeps a larger page cache (record.c), restored by record_destroy.
  */
 #ifndef MODELS_RECORD_H
 #define MODELS_RECORD_H

@@ -418,3 +418,20 @@ Test(model, output_levels_choose_rows_not_results)
         cr_assert_gt(rows[2][k], 0, "vm: per-VM decision rows of the selected VMs (%s)", sql[k]);
     }
 }
+
+/* A recorder enlarges its connection's page cache while it lives and gives the old size
+ * back when it goes (a sweep keeps the connection for many runs). */
+Test(model, recorder_restores_the_page_cache_size)
+{
+    char err[SIM_ERR_MAX];
+    db_t *db;
+    cr_assert_eq(db_open(":memory:", &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(db_exec(db, "PRAGMA cache_size=-1234", err, sizeof err), 0, "%s", err);
+    record_t *r;
+    cr_assert_eq(record_create(&r, db, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_lt(q1(db, "PRAGMA cache_size"), -1234, "a recording connection has a larger cache");
+    record_destroy(r);
+    cr_assert_eq(q1(db, "PRAGMA cache_size"), -1234);
+    db_close(db);
+}

@@ -320,10 +320,14 @@ int sim_units_parse_duration(const char *s, sim_time_t *out_ns, char *err, size_
     int rc = parse_scaled_int(use, "duration", "30s", duration_units, N_DURATION_UNITS,
                               &duration_units[3], DURATION_UNIT_LIST, DURATION_LIMIT_TEXT,
                               out_ns, err, errlen);
-    if (rc && use != s)         /* echo what the user wrote */
-        return parse_scaled_int(s, "duration", "30s", duration_units, N_DURATION_UNITS,
-                                &duration_units[3], DURATION_UNIT_LIST, DURATION_LIMIT_TEXT,
-                                out_ns, err, errlen);
+    if (rc && use != s && err) {  /* the reason is the folded text's; echo what the user wrote */
+        char *at = strstr(err, use);
+        if (at) {
+            char msg[SIM_ERR_MAX];
+            snprintf(msg, sizeof msg, "%.*s%s%s", (int)(at - err), err, s, at + strlen(use));
+            snprintf(err, errlen, "%s", msg);
+        }
+    }
     return rc;
 }
 

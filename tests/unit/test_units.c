@@ -249,6 +249,8 @@ Test(units, duration_limits_and_errors)
     DUR_FAIL("5m", "unknown unit 'm'");                     /* minutes are "min" */
     DUR_FAIL("5 sec", "unknown unit 'sec'");
     DUR_FAIL("5\xc2\xb5x", "'5\xc2\xb5x' is not a duration");
+    /* a micro sign that is folded keeps the real reason, and echoes what was written */
+    DUR_FAIL("1e400\xc2\xb5s", "'1e400\xc2\xb5s' is out of range");
     DUR_FAIL("nan", "is not a duration");
     DUR_FAIL("3s4ms", "unknown unit 's4ms'");
 }

@@ -217,22 +217,33 @@ int cli_validate(const cli_opts_t *o, const char *file, size_t *runs, char *err,
     return rc;
 }
 
-static int ensure_parent_dir(const char *path, char *err, size_t errlen)
+int cli_mkdir_parents(const char *path, char *err, size_t errlen)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (!slash || slash == dir)
-        return 0;
+        return SIM_OK;
     *slash = 0;
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? 0 : (snprintf(err, errlen, "%s: not a directory", dir), SIM_EINPUT);
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(errno));
-        return SIM_EIO;
+    for (char *c = dir + 1;; c++) {             /* mkdir -p, one level at a time */
+        if (*c != '/' && *c != 0)
+            continue;
+        char keep = *c;
+        *c = 0;
+        struct stat st;
+        if (stat(dir, &st) != 0) {
+            if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+                snprintf(err, errlen, "%s: cannot create directory: %s", dir, strerror(errno));
+                return SIM_EIO;
+            }
+        } else if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "%s: not a directory", dir);
+            return SIM_EINPUT;
+        }
+        *c = keep;
+        if (!keep)
+            return SIM_OK;
     }
-    return 0;
 }
 
 typedef struct progress_ctx {
@@ -291,7 +302,7 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
         return rc;
     if ((rc = scenario_load(r, &s, err, errlen)))
         goto out;
-    if ((rc = ensure_parent_dir(db_path, err, errlen)) || (rc = db_open(db_path, &db, err, errlen)) ||
+    if ((rc = cli_mkdir_parents(db_path, err, errlen)) || (rc = db_open(db_path, &db, err, errlen)) ||
         (rc = record_schema(db, err, errlen)))
         goto out;
     cli_study_key(ini, key, sizeof key);

@@ -72,6 +72,9 @@ int sweep_point_summary(db_t *db, char *err, size_t errlen);
  * memory, 130 / 143 interrupted by SIGINT / SIGTERM (sig: the signal that stopped it),
  * 3 an internal error. */
 int cli_exit_status(int rc, int sig);
+/* Create the directories above the file `path` (mkdir -p of its parent).  0, SIM_EINPUT
+ * when a component is not a directory, SIM_EIO when one cannot be created. */
+int cli_mkdir_parents(const char *path, char *err, size_t errlen);
 int cli_cmd_sweep(int argc, char **argv);    /* models/sweep.c */
 int cli_cmd_merge(int argc, char **argv);    /* models/sweep.c */
 int cli_cmd_check(int argc, char **argv);    /* models/expect.c */

@@ -2189,25 +2189,9 @@ static int setup_output(plot_t *p)
         snprintf(p->dir, sizeof p->dir, "/");
     else
         snprintf(p->dir, sizeof p->dir, "%.*s", (int)(slash - out), out);
-    /* mkdir -p */
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", p->dir);
-    for (char *c = tmp + 1;; c++) {
-        if (*c == '/' || *c == 0) {
-            char keep = *c;
-            *c = 0;
-            struct stat sb;
-            if (stat(tmp, &sb) != 0) {
-                if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-                    return fail(p, "%s: cannot create directory: %s", tmp, strerror(errno));
-            } else if (!S_ISDIR(sb.st_mode)) {
-                return fail(p, "%s: not a directory", tmp);
-            }
-            *c = keep;
-            if (!keep)
-                break;
-        }
-    }
+    char merr[SIM_ERR_MAX];
+    if (cli_mkdir_parents(out, merr, sizeof merr))
+        return fail(p, "%s", merr);
     /* size: style defaults; png in pixels, others in inches */
     p->font_pt = p->o.slides ? 14 : 8;
     p->w_in = p->o.slides ? 8 : 3.3;

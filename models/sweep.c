@@ -984,13 +984,8 @@ int cli_cmd_sweep(int argc, char **argv)
         snprintf(dbp, sizeof dbp, "%s", o.db_path);
     else
         cli_default_db(o.files[0], dbp, sizeof dbp);
-    if (strchr(dbp, '/')) {                          /* results/ may not exist yet */
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s", dbp);
-        *strrchr(dir, '/') = 0;
-        if (dir[0])
-            mkdir(dir, 0777);
-    }
+    if ((rc = cli_mkdir_parents(dbp, err, sizeof err)))   /* results/ may not exist yet */
+        goto fail;
     install_signals();
     if ((rc = prepare_db(dbp, key, runs, complete, err, sizeof err)) ||
         (rc = take_lock(dbp, &sw.lock_fd, err, sizeof err)))

@@ -75,8 +75,8 @@ static int parse_args(int argc, char **argv, cli_opts_t *o, cli_kind_t kind, cha
             NEED_VAL();
             char *end;
             long j = strtol(val, &end, 10);
-            if (*end || j < 1 || j > 1024) {
-                snprintf(err, errlen, "-j %s: expected a number of workers from 1 to 1024", val);
+            if (*end || j < 1 || j > CLI_MAX_JOBS) {
+                snprintf(err, errlen, "-j %s: expected a number of workers from 1 to %d", val, CLI_MAX_JOBS);
                 return SIM_EINPUT;
             }
             o->jobs = (int)j;

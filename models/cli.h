@@ -72,6 +72,8 @@ int sweep_point_summary(db_t *db, char *err, size_t errlen);
  * memory, 130 / 143 interrupted by SIGINT / SIGTERM (sig: the signal that stopped it),
  * 3 an internal error. */
 int cli_exit_status(int rc, int sig);
+/* The most sweep workers (-j); worker k's scratch database is DB.workerK.tmp. */
+#define CLI_MAX_JOBS 1024
 /* Create the directories above the file `path` (mkdir -p of its parent).  0, SIM_EINPUT
  * when a component is not a directory, SIM_EIO when one cannot be created. */
 int cli_mkdir_parents(const char *path, char *err, size_t errlen);

@@ -991,7 +991,7 @@ int cli_cmd_sweep(int argc, char **argv)
         (rc = take_lock(dbp, &sw.lock_fd, err, sizeof err)))
         goto fail;
     /* Scratch databases left by a killed sweep (any -j up to the maximum). */
-    for (int i = 0; i < 1024; i++) {
+    for (int i = 0; i < CLI_MAX_JOBS; i++) {
         char scratch[4200];
         scratch_name(dbp, i, scratch, sizeof scratch);
         db_remove_files(scratch);

@@ -67,8 +67,6 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     guest_delta_t d = {0};
     double misses = v->rates.cache_miss_per_s * dt_s;
     double host_faults = v->host_fault_per_s * dt_s;
-    int64_t cache_before = v->g.cache_pages, swapped_before = v->g.swapped_pages;
-    int64_t touched_before = v->g.touched_pages;
     guest_advance(&v->g, &v->rates, dt_s, &d);
     /* Every swap-in fault stalls, whether or not the page could stay; one that could not
      * displaced another anonymous page to swap (thrashing: guest_advance counts it). */
@@ -100,8 +98,7 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
      * the state elsewhere refreshes them (RATES ARE FRESH, header): when this interval
      * changed none of their inputs, they are still exact -- skip the page-cache curve.
      * This is the common case of a VM whose cache is full and that swaps nothing. */
-    if (back != 0 || v->g.cache_pages != cache_before || v->g.swapped_pages != swapped_before ||
-        v->g.touched_pages != touched_before)
+    if (back != 0 || d.swap_in_pages != 0 || d.cache_fill_pages != 0 || d.newly_touched_pages != 0)
         vm_refresh_rates(v);
 }
 

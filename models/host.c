@@ -218,6 +218,7 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     host_advance_all(h, now_ns);
     v->running = 1;
     v->last_ns = now_ns;
+    v->boot_ns = now_ns;
     v->assigned_pages = v->startup_pages;
     v->host_swapped_pages = 0;
     v->host_back_carry = 0;
@@ -314,6 +315,7 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
     o->swap_out_pages_per_s = 0;
     o->stall_total_ns = v->c.stall_ns;
     if (!v->running) {
+        o->boot_ns = -1;
         o->assigned_pages = 0;
         o->balloon_pages = o->balloon_target_pages = o->usable_pages = 0;
         o->balloon_stuck = 0;
@@ -321,6 +323,7 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
         o->swap_in_pages_per_s = o->major_faults_per_s = o->stall_fraction = 0;
         return;
     }
+    o->boot_ns = v->boot_ns;
     o->assigned_pages = v->assigned_pages;
     o->balloon_pages = v->b.size_pages;
     o->balloon_target_pages = v->b.target_pages;

@@ -108,6 +108,7 @@ typedef struct vm {
     gsl_rng *wl_rng;
     sim_event_t *wl_ev;
     sim_time_t last_ns;        /* time the VM was last advanced to */
+    sim_time_t boot_ns;        /* time of its last boot (a restart boots it again) */
     vm_counters_t c;
     vm_counters_t c_sampled;   /* counters at the previous sample */
     int record_series;         /* output = vm and output.vms selects it: its samples and

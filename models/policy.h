@@ -42,6 +42,8 @@ typedef struct policy_host_obs {
 
 typedef struct policy_vm_obs {
     int running;                   /* 0 before start / after stop */
+    sim_time_t boot_ns;            /* when it last booted (-1 when not running): a new
+                                    * value is a restart, a new guest (state to forget) */
     int64_t configured_pages;      /* maximum the guest can see */
     int64_t assigned_pages;        /* guest-physical memory now (grows by hot-add) */
     int64_t min_pages;             /* reservation / minimum RAM / dynamic-min / guaranteed */

@@ -374,6 +374,7 @@ static const char *const esx_level_what[] = {"state_high", "state_soft", "state_
 
 typedef struct esx_vm_state {
     int seen_running;
+    sim_time_t boot_ns;         /* the boot whose guest is being sampled */
     sim_time_t period_start_ns;
     esx_active_t act;
 } esx_vm_state_t;
@@ -587,9 +588,11 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     for (int32_t i = 0; i < n; i++) {
         policy_vm_obs_t *o = &s->obs[m];
         policy_vm(ctx, i, o);
-        if (!o->running) {
-            s->vm[i].seen_running = 0;
-            continue;
+        if (!o->running || o->boot_ns != s->vm[i].boot_ns) {
+            s->vm[i].seen_running = 0;       /* stopped, or restarted: a new guest */
+            s->vm[i].boot_ns = o->boot_ns;
+            if (!o->running)
+                continue;
         }
         esx_sample(s, ctx, i, now);
         int64_t hi = o->assigned_pages;

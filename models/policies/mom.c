@@ -101,6 +101,7 @@ typedef struct mom_state {
     mom_ring_t host_free;
     mom_ring_t *usable;        /* per VM: balloon_cur */
     mom_ring_t *unused;        /* per VM: mem_unused (guest available) */
+    sim_time_t *booted;        /* per VM: the boot whose guest the history is of */
     double *buf;               /* backing store of every ring */
 } mom_state_t;
 
@@ -147,6 +148,7 @@ static void mom_destroy(void *state)
         return;
     free(st->usable);
     free(st->unused);
+    free(st->booted);
     free(st->buf);
     free(st);
 }
@@ -161,9 +163,10 @@ static int mom_create(void **state, const void *params, policy_ctx_t *ctx, gsl_r
     if (st) {
         st->usable = calloc((size_t)n + 1, sizeof *st->usable);
         st->unused = calloc((size_t)n + 1, sizeof *st->unused);
+        st->booted = calloc((size_t)n + 1, sizeof *st->booted);
         st->buf = calloc((2 * (size_t)n + 1) * cap, sizeof *st->buf);
     }
-    if (!st || !st->usable || !st->unused || !st->buf) {
+    if (!st || !st->usable || !st->unused || !st->booted || !st->buf) {
         mom_destroy(st);
         snprintf(err, errlen, "out of memory for %d VMs x %zu samples", (int)n, cap);
         return SIM_ENOMEM;
@@ -213,10 +216,12 @@ static void mom_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
     for (int32_t i = 0; i < st->nvms; i++) {
         policy_vm_obs_t o;
         policy_vm(ctx, i, &o);
-        if (!o.running) {
+        if (!o.running || o.boot_ns != st->booted[i]) {   /* stopped or restarted: forget */
             st->usable[i].n = st->usable[i].head = 0;
             st->unused[i].n = st->unused[i].head = 0;
-            continue;
+            st->booted[i] = o.boot_ns;
+            if (!o.running)
+                continue;
         }
         ring_push(&st->usable[i], cap, (double)o.usable_pages);
         ring_push(&st->unused[i], cap, (double)o.guest_available_pages);

@@ -88,12 +88,14 @@ typedef struct squeezed_state {
     int in_op;                 /* a balancing operation is running */
     char *inactive;            /* per VM: declared inactive in this operation */
     int64_t *written;          /* per VM: last target written (pages), -1 = none */
+    sim_time_t *booted;        /* per VM: the boot those targets were written to */
     struct dom *d;             /* per VM scratch for one step */
 } squeezed_state_t;
 
 /* One domain as squeezed sees it (pages). */
 typedef struct dom {
     int running, stuck;
+    sim_time_t boot_ns;
     int64_t actual;            /* usable pages now */
     int64_t target;            /* the driver's target as usable pages (after its clamps) */
     int64_t dmin, dmax;
@@ -119,6 +121,7 @@ static void squeezed_destroy(void *state)
         return;
     free(st->inactive);
     free(st->written);
+    free(st->booted);
     free(st->d);
     free(st);
 }
@@ -131,9 +134,10 @@ static int squeezed_create(void **state, const void *params, policy_ctx_t *ctx, 
     if (st) {
         st->inactive = calloc((size_t)n + 1, 1);
         st->written = calloc((size_t)n + 1, sizeof *st->written);
+        st->booted = calloc((size_t)n + 1, sizeof *st->booted);
         st->d = calloc((size_t)n + 1, sizeof *st->d);
     }
-    if (!st || !st->inactive || !st->written || !st->d) {
+    if (!st || !st->inactive || !st->written || !st->booted || !st->d) {
         squeezed_destroy(st);
         snprintf(err, errlen, "out of memory for %d VMs", (int)n);
         return SIM_ENOMEM;
@@ -156,6 +160,7 @@ static void observe(const squeezed_params_t *p, policy_ctx_t *ctx, int32_t i, do
     if (!o.running)
         return;
     d->stuck = o.balloon_stuck;
+    d->boot_ns = o.boot_ns;
     d->actual = o.usable_pages;
     d->target = o.assigned_pages - o.balloon_target_pages;
     d->dmax = o.configured_pages < o.assigned_pages ? o.configured_pages : o.assigned_pages;
@@ -189,6 +194,11 @@ static int one_iteration(squeezed_state_t *st, policy_ctx_t *ctx)
             st->inactive[i] = 0;
             st->written[i] = -1;
             continue;
+        }
+        if (d[i].boot_ns != st->booted[i]) {          /* a new guest: nothing written to it yet */
+            st->booted[i] = d[i].boot_ns;
+            st->written[i] = -1;
+            st->inactive[i] = 0;
         }
         held += d[i].actual + ovh;
         if (d[i].stuck && !st->inactive[i]) {            /* declared inactive */

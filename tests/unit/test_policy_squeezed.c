@@ -150,3 +150,23 @@ Test(policy_squeezed, bad_keys_are_refused)
 {
     harness_policy_refused("squeezed", "poll = 3s\n", "multiple of poll", "policy");
 }
+
+/* A restarted domain is a new guest: squeezed forgets the target it wrote to the old one
+ * and squeezes the new one like its peer (it boots at its full size; without forgetting,
+ * the old target equals the new want and nothing is written). */
+Test(policy_squeezed, a_restarted_domain_is_squeezed_again)
+{
+    sqlite3 *q = run_text("sq-restart",
+                          "[simulation]\nduration = 20min\nsample_interval = 30s\n[host]\nmemory = 8GiB\n"
+                          "[vm a]\nmemory = 4GiB\nworkload = constant\nworkload.mean = 1GiB\n"
+                          "[vm b]\nmemory = 4GiB\nworkload = constant\nworkload.mean = 1GiB\nrestart = 10min\n"
+                          "[policy]\nname = squeezed\n");
+    double a = qnum(q, "SELECT m.value FROM vm_summary m JOIN vms v USING (run_id, vm_id) WHERE v.grp = 'a'"
+                       " AND m.metric = 'usable_final_bytes'");
+    double b = qnum(q, "SELECT m.value FROM vm_summary m JOIN vms v USING (run_id, vm_id) WHERE v.grp = 'b'"
+                       " AND m.metric = 'usable_final_bytes'");
+    cr_assert_eq(qnum(q, "SELECT count(*) FROM events WHERE what = 'restart'"), 1);
+    cr_assert_lt(b, 4096 * MIB, "the restarted domain kept its boot size: %g MiB", b / MIB);
+    cr_assert_lt(fabs(a - b), 1 * MIB, "equal domains end equal: a %g MiB, b %g MiB", a / MIB, b / MIB);
+    done(q);
+}

@@ -99,21 +99,17 @@
 
 /* ------------------------------------------------------------------ pure parts */
 
-double esx_rho(double shares, double pages, double active, double tau)
-{
-    if (pages <= 0)
-        return INFINITY;
-    if (shares <= 0)
-        return 0;
-    double f = active < 0 ? 0 : active > 1 ? 1 : active;
-    double k = 1.0 / (1.0 - tau);
-    return shares / (pages * (f + k * (1.0 - f)));
-}
-
 double esx_cost(double pages, double active, double tau)
 {
     double f = active < 0 ? 0 : active > 1 ? 1 : active;
     return pages * (f + (1.0 - f) / (1.0 - tau));
+}
+
+double esx_rho(double shares, double pages, double active, double tau)
+{
+    if (pages <= 0)
+        return INFINITY;
+    return shares <= 0 ? 0 : shares / esx_cost(pages, active, tau);
 }
 
 void esx_active_init(esx_active_t *a)

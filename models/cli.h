@@ -9,7 +9,6 @@
 #include <signal.h>
 #include "sim/ini.h"
 #include "sim/study.h"
-#include "sim/db.h"
 #include "models/scenario.h"
 
 #define CLI_VERSION "0.1.0"
@@ -59,15 +58,6 @@ int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const 
  * check every scenario before they run any).  Returns 0 or SIM_EINPUT with err filled. */
 int cli_validate_file(const char *file, char **sets, size_t nsets, char *err, size_t errlen);
 
-/* Sweep internals (models/sweep.c), exported for tests/unit/test_sweep.c:
- * parse a --runs selection ("0-9,17,30-") into selected[nruns]; mean, standard deviation
- * and 95% CI half-width (GSL t quantile; sd and ci are NAN when n < 2), returns n;
- * rebuild point_summary from the complete runs. */
-int sweep_parse_runs(const char *spec, size_t nruns, unsigned char *selected, char *err, size_t errlen);
-size_t sweep_stats(const double *x, size_t n, double *mean, double *sd, double *ci95);
-int sweep_point_summary(db_t *db, char *err, size_t errlen);
-
-/* Subcommands implemented in their own files. */
 /* Exit status of a command that ended with rc (SIM_*): 0 ok, 2 bad input, I/O or out of
  * memory, 130 / 143 interrupted by SIGINT / SIGTERM (sig: the signal that stopped it),
  * 3 an internal error. */
@@ -77,6 +67,7 @@ int cli_exit_status(int rc, int sig);
 /* Create the directories above the file `path` (mkdir -p of its parent).  0, SIM_EINPUT
  * when a component is not a directory, SIM_EIO when one cannot be created. */
 int cli_mkdir_parents(const char *path, char *err, size_t errlen);
+/* Subcommands implemented in their own files. */
 int cli_cmd_sweep(int argc, char **argv);    /* models/sweep.c */
 int cli_cmd_merge(int argc, char **argv);    /* models/sweep.c */
 int cli_cmd_check(int argc, char **argv);    /* models/expect.c */

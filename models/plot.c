@@ -77,6 +77,7 @@
 #include "sim/db.h"
 #include "sim/units.h"
 #include "models/cli.h"
+#include "models/sweep.h"
 #include "models/record.h"
 
 /* ================================================================== options */

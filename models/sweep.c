@@ -119,6 +119,7 @@
 #include "sim/rng.h"
 #include "sim/study.h"
 #include "models/cli.h"
+#include "models/sweep.h"
 #include "models/record.h"
 #include "models/scenario.h"
 

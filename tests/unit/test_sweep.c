@@ -20,6 +20,7 @@
 #include "models/record.h"
 
 #include "models/cli.h"
+#include "models/sweep.h"
 
 static char err[SIM_ERR_MAX];
 

@@ -451,6 +451,7 @@ static void teardown(run_t *r)
     free(dc->mrcs);
     free(dc->hosts);
     free(dc->vms);
+    free(dc->scratch);
     free(r->stats);
     free(r->by_id);
     workload_library_destroy(dc->lib);

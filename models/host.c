@@ -24,6 +24,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
 #include "models/model.h"
@@ -300,6 +301,23 @@ void policy_host(policy_ctx_t *ctx, policy_host_obs_t *out)
 }
 
 int32_t policy_nvms(policy_ctx_t *ctx) { return HOST(ctx)->nvms; }
+
+int policy_scratch_reserve(policy_ctx_t *ctx, size_t bytes)
+{
+    dc_t *dc = HOST(ctx)->dc;
+    if (bytes <= dc->scratch_bytes)
+        return SIM_OK;
+    bytes = (bytes + 63) / 64 * 64;          /* aligned_alloc wants a multiple of 64 */
+    void *p = aligned_alloc(64, bytes);
+    if (!p)
+        return SIM_ENOMEM;
+    free(dc->scratch);                       /* nothing in it outlives a tick */
+    dc->scratch = p;
+    dc->scratch_bytes = bytes;
+    return SIM_OK;
+}
+
+void *policy_scratch(policy_ctx_t *ctx) { return HOST(ctx)->dc->scratch; }
 sim_time_t policy_now(policy_ctx_t *ctx) { return sim_engine_now(HOST(ctx)->dc->engine); }
 
 void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)

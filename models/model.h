@@ -145,6 +145,8 @@ struct dc {
     uint64_t vm_ticks;         /* VM advances over a positive interval */
     int level;                 /* output level: 0 summary, 1 host, 2 vm */
     int failed;                /* a recorder error happened: stop */
+    void *scratch;             /* policy_scratch: one buffer for every host's policy tick */
+    size_t scratch_bytes;
     uint64_t fingerprint;      /* FNV-1a over the deterministic event/record stream */
 };
 

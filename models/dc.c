@@ -706,7 +706,7 @@ int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_op
     }
     if (!rc) {
         summarise(r);
-        if (record_flush(dc->rec)) {
+        if (record_finish(dc->rec)) {
             snprintf(err, errlen, "%s", record_error(dc->rec));
             rc = SIM_EIO;
         }

@@ -24,7 +24,8 @@
  * Writes are batched: a transaction is committed every BATCH_ROWS rows (record.c), and
  * dc.c commits at sample times at least 10 s of wall time apart and at the end of the
  * run, so SQLite rewrites its index pages rarely; a crash loses at most the open batch,
- * never consistency.  On an error the recorder remembers it (record_error) and ignores
+ * never consistency.  The sample tables' indexes are built at the end of a run that
+ * starts on an empty table (record_finish; record.c says why).  On an error the recorder remembers it (record_error) and ignores
  * later writes; the run then stops and is marked failed.  While a recorder exists its
  * connection keeps a larger page cache (record.c), restored by record_destroy.
  */
@@ -41,8 +42,17 @@ extern const size_t record_ntables;
 int record_schema(db_t *db, char *err, size_t errlen);
 int record_create(record_t **out, db_t *db, int64_t run_id, char *err, size_t errlen);
 void record_destroy(record_t *r);                    /* accepts NULL; rolls back an open batch */
-/* Commit the open batch (call at the end of a run and at sample times). */
+/* Commit the open batch (call at sample times). */
 int record_flush(record_t *r);
+/* End of a run: commit the open batch and build the indexes record_create deferred (a
+ * run into an empty sample table indexes it once, at the end: record.c).  SIM_EIO with
+ * record_error set on failure; record_destroy without it still builds them, best effort. */
+int record_finish(record_t *r);
+/* The sample tables' indexes: record_defer_indexes drops those of empty tables (bit i of
+ * *mask per dropped index), record_build_indexes creates any that is missing (no-op when
+ * all exist).  bench_sqlite's raw side loads its rows the same way. */
+int record_defer_indexes(db_t *db, unsigned *mask, char *err, size_t errlen);
+int record_build_indexes(db_t *db, char *err, size_t errlen);
 const char *record_error(const record_t *r);         /* NULL if no error */
 uint64_t record_rows(const record_t *r);
 void record_set_fingerprint(record_t *r, uint64_t *fp);  /* where integer fields are hashed */

@@ -393,10 +393,7 @@ typedef struct esx_state {
 } esx_state_t;
 
 /* Lay the per-tick arrays of n VMs out from base (NULL: just count); returns the bytes
- * they take.  Each array starts on a 64-byte line.  obs comes first: placed last, with 20
- * VMs, dc-large ran 13 % slower (the load of o->running right after policy_vm wrote it
- * stalled; shifting the buffer by 2 KiB cured it too: an address conflict, measured with
- * interleaved bench_dc runs, not understood further). */
+ * they take.  Each array starts on a 64-byte line. */
 static size_t esx_scratch(esx_state_t *s, char *base, size_t n)
 {
     size_t off = 0;

@@ -435,3 +435,49 @@ Test(model, recorder_restores_the_page_cache_size)
     cr_assert_eq(q1(db, "PRAGMA cache_size"), -1234);
     db_close(db);
 }
+
+/* The sample tables' indexes: dropped while a run records into an empty table, built by
+ * record_finish (or, after a failure, by record_destroy); a table holding rows keeps its
+ * index; record_schema re-creates one that is missing. */
+static double nindex(db_t *db, const char *name)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", name);
+    return q1(db, sql);
+}
+
+Test(model, sample_indexes_are_built_after_a_fresh_run_and_kept_otherwise)
+{
+    char err[SIM_ERR_MAX];
+    db_t *db;
+    cr_assert_eq(db_open(":memory:", &db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(nindex(db, "host_samples_run") + nindex(db, "vm_samples_run"), 2, "the schema has both");
+
+    /* both tables empty: both indexes go while the recorder lives, and come back */
+    record_t *r;
+    cr_assert_eq(record_create(&r, db, 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(nindex(db, "host_samples_run") + nindex(db, "vm_samples_run"), 0);
+    record_host_sample_t hs = {0, 0, 100, 50, 0, 0, "high", 0, 0};
+    record_host_sample(r, &hs);
+    cr_assert_eq(record_finish(r), 0, "%s", record_error(r) ? record_error(r) : "");
+    cr_assert_eq(nindex(db, "host_samples_run") + nindex(db, "vm_samples_run"), 2, "record_finish builds them");
+    record_destroy(r);
+
+    /* host_samples now holds a row: its index stays during the next run, vm_samples' goes */
+    unsigned mask;
+    cr_assert_eq(record_defer_indexes(db, &mask, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(mask, 2u, "only the empty table's index is deferred (mask %u)", mask);
+    cr_assert_eq(nindex(db, "host_samples_run"), 1);
+    cr_assert_eq(nindex(db, "vm_samples_run"), 0);
+    cr_assert_eq(record_schema(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(nindex(db, "vm_samples_run"), 1, "opening the database again repairs a missing index");
+
+    /* a recorder destroyed without record_finish (a failed run) still builds them */
+    cr_assert_eq(db_exec(db, "DELETE FROM host_samples", err, sizeof err), 0, "%s", err);
+    cr_assert_eq(record_create(&r, db, 2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(nindex(db, "host_samples_run"), 0);
+    record_destroy(r);
+    cr_assert_eq(nindex(db, "host_samples_run") + nindex(db, "vm_samples_run"), 2);
+    db_close(db);
+}

@@ -8,7 +8,10 @@
  *   bench_dc scale FILE N... [--set K=V]...
  *       FILE scaled to N VMs each (host count and every [vm] group count multiplied by
  *       N / the file's VM count, so VMs per host and the group mix stay as in FILE):
- *       the cost per VM-tick (CPU ns; wall ns beside it) and memory per VM.
+ *       the cost per VM-tick (CPU ns; wall ns beside it), the marginal cost per VM-tick
+ *       (the run less the same run at half the duration, CPU: start-up costs such as the
+ *       page-cache curves cancel), and memory per VM.  Runs of less than 5 s CPU are
+ *       taken best of 3.
  *
  * Measurement.  Each run happens in a child process (fork), through the same code path
  * as `balloonsim run FILE -o DB --quiet` (cli_load, cli_run_one) into a fresh database in
@@ -167,6 +170,7 @@ typedef struct shape {
     char names[64][SIM_STR_MAX];
     long long counts[64];
     long long vms;
+    long long duration_ns;
 } shape_t;
 
 /* FILE with the --set overrides as `balloonsim validate` sees it: 0, or 2 with a message. */
@@ -211,6 +215,7 @@ static int read_shape(const char *file, char **sets, size_t nsets, shape_t *sh)
     }
     memset(sh, 0, sizeof *sh);
     sh->hosts = scn->host.count;
+    sh->duration_ns = scn->sim.duration_ns;
     for (size_t g = 0; g < scn->nvm_groups && g < 64; g++) {
         snprintf(sh->names[g], SIM_STR_MAX, "%s", scn->vms[g].name);
         sh->counts[g] = scn->vms[g].count;
@@ -226,6 +231,26 @@ static int read_shape(const char *file, char **sets, size_t nsets, shape_t *sh)
     return 0;
 }
 
+/* Scale runs shorter than this (CPU s) are repeated, best of SCALE_REPS: at 1,000 VMs a
+ * run takes 0.2 s and one run varied by 25 % from run to run. */
+#define SCALE_SHORT_CPU_S 5.0
+#define SCALE_REPS 3
+
+/* Best (least CPU) of reps runs: interference on a shared machine only ever slows a run
+ * down.  The counts are the same in every run (same scenario, same seed). */
+static int measure_best(const char *file, char **sets, size_t nsets, const char *dir, int reps, result_t *res)
+{
+    for (int i = 0; i < reps; i++) {
+        result_t r;
+        int rc = measure(file, sets, nsets, dir, &r);
+        if (rc)
+            return rc;
+        if (i == 0 || r.cpu_s < res->cpu_s)
+            *res = r;
+    }
+    return 0;
+}
+
 static int cmd_scale(const char *file, long long *ns, size_t nn, char **sets, size_t nsets, const char *dir)
 {
     shape_t sh;
@@ -235,18 +260,18 @@ static int cmd_scale(const char *file, long long *ns, size_t nn, char **sets, si
     printf("scaling: %s (%lld VMs per host)%s", file, sh.vms / sh.hosts, nsets ? ", with" : "");
     for (size_t i = 0; i < nsets; i++)
         printf(" %s", sets[i]);
-    printf("\n%9s %7s %12s %9s %8s %11s %11s %10s %10s %10s %9s\n", "VMs", "hosts", "VM-ticks", "wall s", "CPU s",
-           "CPU ns/tick", "wall ns/tk", "RSS MiB", "SQLite MiB", "model MiB", "B/VM");
+    printf("\n%9s %7s %12s %9s %8s %11s %11s %11s %10s %10s %10s %9s\n", "VMs", "hosts", "VM-ticks", "wall s",
+           "CPU s", "CPU ns/tick", "wall ns/tk", "marg ns/tk", "RSS MiB", "SQLite MiB", "model MiB", "B/VM");
     double first_model = 0, first_vms = 0, first_ns = 0, last_model = 0, last_vms = 0, last_ns = 0;
-    double ns_min = 0, ns_max = 0;
+    double ns_min = 0, ns_max = 0, mg_min = 0, mg_max = 0;
     for (size_t k = 0; k < nn; k++) {
         double f = (double)ns[k] / (double)sh.vms;
         long long hosts = (long long)(f * (double)sh.hosts + 0.5);
         if (hosts < 1)
             hosts = 1;
-        size_t n2 = nsets + 1 + sh.ngroups;
+        size_t n2 = nsets + 1 + sh.ngroups + 1;      /* + the half duration, used last */
         char **s2 = calloc(n2, sizeof *s2);
-        char (*buf)[SIM_STR_MAX + 64] = calloc(1 + sh.ngroups, sizeof *buf);
+        char (*buf)[SIM_STR_MAX + 64] = calloc(2 + sh.ngroups, sizeof *buf);
         if (!s2 || !buf) {
             free(s2);
             free(buf);
@@ -260,8 +285,19 @@ static int cmd_scale(const char *file, long long *ns, size_t nn, char **sets, si
                      (long long)(f * (double)sh.counts[g] + 0.5));
             s2[nsets + 1 + g] = buf[1 + g];
         }
-        result_t r;
-        rc = measure(file, s2, n2, dir, &r);
+        snprintf(buf[1 + sh.ngroups], sizeof buf[0], "simulation.duration=%lldns", sh.duration_ns / 2);
+        s2[nsets + 1 + sh.ngroups] = buf[1 + sh.ngroups];
+        result_t r, h;
+        rc = measure(file, s2, n2 - 1, dir, &r);
+        int reps = r.cpu_s < SCALE_SHORT_CPU_S ? SCALE_REPS : 1;
+        if (!rc && reps > 1) {
+            result_t again;
+            rc = measure_best(file, s2, n2 - 1, dir, reps - 1, &again);
+            if (!rc && again.cpu_s < r.cpu_s)
+                r = again;
+        }
+        if (!rc)
+            rc = measure_best(file, s2, n2, dir, reps, &h);
         free(s2);
         free(buf);
         if (rc)
@@ -269,22 +305,28 @@ static int cmd_scale(const char *file, long long *ns, size_t nn, char **sets, si
         double model = (double)r.peak_rss_kib * 1024.0 - (double)r.sqlite_peak_bytes;
         double cns = r.vm_ticks > 0 ? r.cpu_s * 1e9 / r.vm_ticks : 0;
         double wns = r.vm_ticks > 0 ? r.wall_s * 1e9 / r.vm_ticks : 0;
-        printf("%9lld %7lld %12.0f %9.2f %8.2f %11.1f %11.1f %10.1f %10.1f %10.1f %9.0f\n", r.vms, r.hosts,
-               r.vm_ticks, r.wall_s, r.cpu_s, cns, wns, (double)r.peak_rss_kib / 1024.0,
+        double mns = r.vm_ticks > h.vm_ticks ? (r.cpu_s - h.cpu_s) * 1e9 / (r.vm_ticks - h.vm_ticks) : 0;
+        printf("%9lld %7lld %12.0f %9.2f %8.2f %11.1f %11.1f %11.1f %10.1f %10.1f %10.1f %9.0f\n", r.vms, r.hosts,
+               r.vm_ticks, r.wall_s, r.cpu_s, cns, wns, mns, (double)r.peak_rss_kib / 1024.0,
                (double)r.sqlite_peak_bytes / 1048576.0, model / 1048576.0, r.vms ? model / (double)r.vms : 0);
         fflush(stdout);
         if (k == 0) {
             first_model = model, first_vms = (double)r.vms, first_ns = cns;
             ns_min = ns_max = cns;
+            mg_min = mg_max = mns;
         }
         last_model = model, last_vms = (double)r.vms, last_ns = cns;
         ns_min = cns < ns_min ? cns : ns_min;
         ns_max = cns > ns_max ? cns : ns_max;
+        mg_min = mns < mg_min ? mns : mg_min;
+        mg_max = mns > mg_max ? mns : mg_max;
     }
     if (nn >= 2 && last_vms > first_vms) {
         printf("cost per VM-tick (CPU): %.1f ns at %.0f VMs, %.1f ns at %.0f VMs: last/first %.2f, max/min %.2f\n",
                first_ns, first_vms, last_ns, last_vms, first_ns > 0 ? last_ns / first_ns : 0,
                ns_min > 0 ? ns_max / ns_min : 0);
+        printf("marginal cost per VM-tick (CPU, full run less half run: start-up costs cancel): %.1f to %.1f ns, "
+               "max/min %.2f\n", mg_min, mg_max, mg_min > 0 ? mg_max / mg_min : 0);
         printf("memory per VM (model: peak RSS - SQLite heap, slope %.0f -> %.0f VMs): %.0f bytes\n", first_vms,
                last_vms, (last_model - first_model) / (last_vms - first_vms));
     }

@@ -27,6 +27,8 @@ expect_status 0 "$DC" scale scenarios/bench/dc-large.ini 200 400 --set simulatio
 [ "$(grep -cE '^ +(200|400) ' "$T/out")" = 2 ] && ok "scale: a row for 200 and 400 VMs" || bad "scale rows: $(cat "$T/out")"
 grep -qE '^cost per VM-tick \(CPU\): [0-9.]+ ns at 200 VMs, [0-9.]+ ns at 400 VMs' "$T/out" &&
   ok "scale: cost per VM-tick" || bad "scale: no cost line: $(tail -2 "$T/out")"
+grep -qE '^marginal cost per VM-tick .*: -?[0-9.]+ to -?[0-9.]+ ns' "$T/out" && ok "scale: marginal cost per VM-tick" \
+  || bad "scale: no marginal cost line: $(tail -3 "$T/out")"
 grep -qE '^memory per VM .*: -?[0-9]+ bytes' "$T/out" && ok "scale: memory per VM" || bad "scale: no memory line"
 
 # a group without a count key (count 1 by default) is scaled with the others

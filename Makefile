@@ -31,7 +31,8 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures clean
-all: $(BIN)
+# The benchmarks too: run by hand after `make`, build/bench/* must not be stale.
+all: $(BIN) $(BENCH_BIN)
 
 # Missing packages are installed once; the stamp avoids asking apt every build.
 deps: $(DEPS_STAMP)

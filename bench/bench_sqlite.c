@@ -40,8 +40,6 @@
 #include "models/cli.h"
 #include "models/record.h"
 
-/* Must match RECORD_CACHE_KIB in models/record.c (the recorder's page cache). */
-#define RAW_CACHE_KIB 65536
 
 /* ---------------------------------------------------------------- simulator */
 
@@ -155,7 +153,7 @@ static int raw_insert(table_rows_t *tabs, size_t ntabs, const char *db, double *
     int rc = db_open(db, &d, err, sizeof err);
     if (!rc)
         rc = record_schema(d, err, sizeof err);
-    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", RAW_CACHE_KIB);
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", RECORD_CACHE_KIB);
     if (!rc)
         rc = db_exec(d, sql, err, sizeof err);
     unsigned deferred;

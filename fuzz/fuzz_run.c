@@ -60,7 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         volatile sig_atomic_t stop = 0;
         db_run_info_t ri = {"fuzz", 0, 0, 0, 42, "fuzz.ini", text, info.axes, s->policy->name};
-        dc_options_t opt = {42, &stop, 1, stop_after_first, (void *)&stop};
+        dc_options_t opt = {.seed = 42, .stop = &stop, .check = 1, .progress = stop_after_first,
+                            .progress_ctx = (void *)&stop};
         dc_result_t res;
         rc = dc_run(s, db, &ri, &opt, &res, err, sizeof err);
         FUZZ_NOT_INTERNAL(rc, err);

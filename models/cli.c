@@ -329,7 +329,7 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
     db_run_info_t ri = {key, (int64_t)run, (int64_t)info.point, info.repetition, seed, ini->path, ini->text,
                         info.axes, s->policy->name};
     progress_ctx_t pc = {o->quiet, run, sim_study_runs(study), sim_wall_s()};
-    dc_options_t opt = {seed, stop, o->check, progress, &pc};
+    dc_options_t opt = {seed, stop, o->check, progress, &pc, o->scratch_db};
     dc_result_t res;
     rc = dc_run(s, db, &ri, &opt, &res, err, errlen);
     if (!o->quiet && isatty(2))

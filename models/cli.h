@@ -25,6 +25,7 @@ typedef struct cli_opts {
     int jobs;                        /* -j N (sweep) */
     const char *runs;                /* --runs 0-9,17 (sweep) */
     int shard_i, shard_n;            /* --shard i/N (sweep) */
+    int scratch_db;                  /* the database is a sweep worker's scratch copy */
 } cli_opts_t;
 
 int cli_parse(int argc, char **argv, cli_opts_t *o, cli_kind_t kind, char *err, size_t errlen);

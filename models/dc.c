@@ -693,6 +693,8 @@ int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_op
         goto out_mark;
     }
     record_set_fingerprint(dc->rec, &dc->fingerprint);
+    if (opt->scratch_db)
+        record_keep_unindexed(dc->rec);
     if ((rc = build(r, err, errlen)))
         goto out_mark;
     sim_engine_set_stop_flag(dc->engine, opt->stop);

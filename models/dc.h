@@ -34,6 +34,9 @@ typedef struct dc_options {
     int check;                           /* check page conservation after every event */
     dc_progress_fn progress;             /* NULL = none */
     void *progress_ctx;
+    int scratch_db;                      /* the database is a copy read once by rowid and
+                                          * deleted (a sweep worker's): its sample tables
+                                          * are left without their indexes */
 } dc_options_t;
 
 typedef struct dc_result {

@@ -70,10 +70,6 @@ static const char *sqls[ST_N] = {
  * sample time of a 200-VM run wrote 500 MB to the WAL for a 9 MB database).  dc.c also
  * commits at sample times, but at most once per 10 s of wall time. */
 enum { BATCH_ROWS = 1 << 18 };
-/* Page cache of the connection while a run records: big enough that a batch's dirty index
- * pages stay in memory until the commit (SQLite's default is 2 MB).  KiB, negative as the
- * pragma wants it. */
-#define RECORD_CACHE_KIB 65536
 
 struct record {
     db_t *db;
@@ -227,6 +223,8 @@ int record_flush(record_t *r)
     r->batch = 0;
     return SIM_OK;
 }
+
+void record_keep_unindexed(record_t *r) { r->deferred = 0; }
 
 int record_finish(record_t *r)
 {

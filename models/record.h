@@ -25,9 +25,10 @@
  * dc.c commits at sample times at least 10 s of wall time apart and at the end of the
  * run, so SQLite rewrites its index pages rarely; a crash loses at most the open batch,
  * never consistency.  The sample tables' indexes are built at the end of a run that
- * starts on an empty table (record_finish; record.c says why).  On an error the recorder remembers it (record_error) and ignores
- * later writes; the run then stops and is marked failed.  While a recorder exists its
- * connection keeps a larger page cache (record.c), restored by record_destroy.
+ * starts on an empty table (record_finish; record.c says why).  On an error the
+ * recorder remembers it (record_error) and ignores later writes; the run then stops and
+ * is marked failed.  While a recorder exists its connection keeps a larger page cache
+ * (RECORD_CACHE_KIB), restored by record_destroy.
  */
 #ifndef MODELS_RECORD_H
 #define MODELS_RECORD_H
@@ -35,6 +36,11 @@
 #include "sim/db.h"
 
 typedef struct record record_t;
+
+/* Page cache of the connection while a run records: big enough that a batch's dirty index
+ * pages stay in memory until the commit (SQLite's default is 2 MB).  KiB, negative as the
+ * pragma wants it. */
+#define RECORD_CACHE_KIB 65536
 
 extern const char *const record_tables[];     /* every table with run rows, NULL-terminated */
 extern const size_t record_ntables;
@@ -48,6 +54,10 @@ int record_flush(record_t *r);
  * run into an empty sample table indexes it once, at the end: record.c).  SIM_EIO with
  * record_error set on failure; record_destroy without it still builds them, best effort. */
 int record_finish(record_t *r);
+/* Leave the indexes record_create deferred unbuilt: for a database that is only copied
+ * out in rowid order and then deleted (a sweep worker's scratch database), where they
+ * would be built for nothing. */
+void record_keep_unindexed(record_t *r);
 /* The sample tables' indexes: record_defer_indexes drops those of empty tables (bit i of
  * *mask per dropped index), record_build_indexes creates any that is missing (no-op when
  * all exist).  bench_sqlite's raw side loads its rows the same way. */
@@ -62,8 +72,9 @@ void record_vm(record_t *r, int32_t vm_id, int32_t host_id, const char *grp, int
                int64_t configured_pages, int64_t startup_pages, int64_t min_pages, double shares, double weight);
 void record_event(record_t *r, sim_time_t t, int32_t vm_id, const char *what, double value);
 /* Decision rows (targets, policy_log, balloon_ops) are hashed into the fingerprint and
- * written only when `write` is set: the output level decides (models/dc.c), and rows
- * left out still count in the fingerprint, so the level never changes it. */
+ * written only when `write` is set: the output level decides (models/dc.c).  Decision
+ * rows left out still count in the fingerprint; samples count only when written, so
+ * which samples a run writes does change it (README, Expectations). */
 void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_target_pages, int64_t usable_pages,
                    int write);
 void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value,

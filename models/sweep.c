@@ -488,6 +488,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
 {
     cli_opts_t o = *sw->opts;
     o.quiet = 1;                       /* the parent reports */
+    o.scratch_db = sw->nw > 1;         /* records into DB.workerK.tmp: no sample indexes */
     char scratch[4200], open_err[SIM_ERR_MAX] = "";
     scratch_name(sw->db_path, id, scratch, sizeof scratch);
     db_t *db = NULL;

@@ -103,6 +103,9 @@ check "point_summary has n = 2 for every row of the 3 points" \
   [ "$(count "$T/j2.db" "SELECT count(DISTINCT point_index) || ' ' || min(n) || ' ' || max(n) FROM point_summary")" = "3 2 2" ]
 check "the summary table is printed" grep -q "host.memory=14GiB" "$T/j2.out"
 check "-j 2 equals -j 1" same_db "$T/j1.db" "$T/j2.db"
+idx="SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('host_samples_run', 'vm_samples_run')"
+check "both sweep databases have the sample indexes (workers' scratch copies have none)" \
+  [ "$(count "$T/j1.db" "$idx") $(count "$T/j2.db" "$idx")" = "2 2" ]
 dbseeds=$(count "$T/j2.db" "SELECT seed FROM runs ORDER BY run_index" | while read -r s; do to_unsigned "$s"; done | tr '\n' ' ')
 check "stored seeds equal the dry-run seeds" [ "$dbseeds" = "$(echo "$rows" | awk '{print $4}' | tr '\n' ' ')" ]
 "$B" sweep "$F" -j 2 -o "$T/j2.db" "${SMALL[@]}" > "$T/rerun.out"; rc=$?

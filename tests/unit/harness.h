@@ -35,7 +35,7 @@ static inline int harness_run(const char *text, uint64_t seed, db_t **dbp, char 
     cr_assert_eq(db_open(path, &db, err, SIM_ERR_MAX), 0, "%s", err);
     cr_assert_eq(record_schema(db, err, SIM_ERR_MAX), 0, "%s", err);
     db_run_info_t info = {"test", 0, 0, 0, seed, "test.ini", text, "", s->policy->name};
-    dc_options_t opt = {seed, NULL, 1, NULL, NULL};
+    dc_options_t opt = {.seed = seed, .check = 1};
     dc_result_t res;
     rc = dc_run(s, db, &info, &opt, &res, err, SIM_ERR_MAX);
     scenario_destroy(s);

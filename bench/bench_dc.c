@@ -29,7 +29,8 @@
  * per VM-tick, because this machine is shared; both are printed.  Nothing is asserted:
  * the numbers are for the reader (README.md "Performance", scripts/bench.sh).
  * Every scenario is validated before anything runs (as `balloonsim validate`).
- * Exit status 0, 1 if a run failed, 2 on bad usage or a bad scenario.
+ * Exit status 0, 1 if a run failed, 2 on bad usage or a bad scenario (also one found
+ * only at run time, such as a trace file that cannot be opened).
  */
 #include <errno.h>
 #include <signal.h>
@@ -69,7 +70,7 @@ static int child_run(const char *file, char **sets, size_t nsets, const char *db
     int rc = cli_run_file(file, sets, nsets, 0, db, err, sizeof err);
     if (rc) {
         fprintf(stderr, "bench_dc: %s: %s\n", file, err);
-        return rc == SIM_EINPUT ? 2 : 1;
+        return cli_exit_status(rc, 0);     /* 2 for bad input, a missing file among it */
     }
     long long hw = (long long)sqlite3_memory_highwater(0);
     if (write(fd, &hw, sizeof hw) != (ssize_t)sizeof hw)
@@ -148,6 +149,8 @@ static int measure(const char *file, char **sets, size_t nsets, const char *dir,
     long long hw = 0;
     ssize_t got = read(fds[0], &hw, sizeof hw);
     close(fds[0]);
+    if (w >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 2)
+        return 2;                      /* bad input found at run time (the child said what) */
     if (w < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != (ssize_t)sizeof hw) {
         fprintf(stderr, "bench_dc: %s: run failed\n", file);
         return 1;
@@ -342,11 +345,12 @@ static int cmd_table(char **files, size_t nfiles, char **sets, size_t nsets, con
             return 2;
     printf("%-16s %7s %6s %8s %8s %10s %10s %12s %10s %8s %10s %10s %9s\n", "scenario", "VMs", "hosts", "wall s",
            "CPU s", "events", "events/s", "VM-ticks/s", "VM-ticks", "RSS MiB", "rows", "rows/s", "out MiB");
-    int bad = 0;
+    int bad = 0;                       /* the first failure's status: 2 bad input, 1 a run */
     for (size_t i = 0; i < nfiles; i++) {
         result_t r;
-        if (measure(files[i], sets, nsets, dir, &r)) {
-            bad = 1;
+        int rc = measure(files[i], sets, nsets, dir, &r);
+        if (rc) {
+            bad = bad ? bad : rc;
             continue;
         }
         const char *base = strrchr(files[i], '/');

@@ -13,17 +13,28 @@
 #   5. VM-level output against the raw SQLite insert rate of the same rows (bench_sqlite):
 #      dc-small with every VM sampled every 10 s (recording dominates), and as shipped.
 # Runs are sequential, one core each.  BENCH_QUICK=1 skips the 100,000-VM point and the
-# policy table (a few minutes less).  The whole bench takes about 10 minutes.
-set -u
+# policy table (a few minutes less).  The whole bench takes about 10 minutes.  A benchmark
+# that fails is reported and the others still run; the exit status is then the first
+# failure's (2: bad input, 1: a run failed).
+set -u -o pipefail
 cd "$(dirname "$0")/.."
 B=${BALLOONSIM:-./balloonsim}
-DC= SQ=
+DC= SQ= rc=0
+step() {
+  "$@"
+  local s=$?
+  if [ "$s" -ne 0 ]; then
+    echo "bench.sh: exit $s: $*" >&2
+    [ "$rc" -eq 0 ] && rc=$s
+  fi
+  return 0
+}
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg), simulator $B"
 for b in "$@"; do
   case $(basename "$b") in
     bench_dc) DC=$b ;;
     bench_sqlite) SQ=$b ;;
-    *) echo "== $b"; "$b" ;;
+    *) echo "== $b"; step "$b" ;;
   esac
 done
 [ -n "$DC" ] && [ -n "$SQ" ] || { echo "bench.sh: bench_dc and bench_sqlite are needed (make bench builds them)"; exit 2; }
@@ -31,14 +42,15 @@ done
 echo
 echo "== benchmark scenarios: 24 h simulated, esx-share (15 s), traces at 300 s"
 echo "   command: $DC table scenarios/bench/dc-small.ini scenarios/bench/dc-medium.ini scenarios/bench/dc-large.ini"
-"$DC" table scenarios/bench/dc-small.ini scenarios/bench/dc-medium.ini scenarios/bench/dc-large.ini
+step "$DC" table scenarios/bench/dc-small.ini scenarios/bench/dc-medium.ini scenarios/bench/dc-large.ini
 
 if [ "${BENCH_QUICK:-0}" != 1 ]; then
   echo
   echo "== every policy at its own default interval: dc-small, 24 h simulated"
+  policy_row() { "$DC" table scenarios/bench/dc-small.ini --set policy.name="$1" | tail -n +2; }
   for p in static oracle esx-share hyperv-dm mom squeezed senpai; do
     echo "-- policy $p"
-    "$DC" table scenarios/bench/dc-small.ini --set policy.name=$p | tail -n +2
+    step policy_row "$p"
   done
 fi
 
@@ -48,11 +60,12 @@ N="1000 10000 100000"
 [ "${BENCH_QUICK:-0}" = 1 ] && N="1000 10000"
 echo "   command: $DC scale scenarios/bench/dc-large.ini $N --set simulation.duration=2h"
 # shellcheck disable=SC2086
-"$DC" scale scenarios/bench/dc-large.ini $N --set simulation.duration=2h
+step "$DC" scale scenarios/bench/dc-large.ini $N --set simulation.duration=2h
 
 echo
 echo "== VM-level output vs raw SQLite (same rows, same schema)"
 echo "   command: $SQ scenarios/bench/dc-small.ini --set simulation.sample_interval=10s"
-"$SQ" scenarios/bench/dc-small.ini --set simulation.sample_interval=10s
+step "$SQ" scenarios/bench/dc-small.ini --set simulation.sample_interval=10s
 echo "   command: $SQ scenarios/bench/dc-small.ini"
-"$SQ" scenarios/bench/dc-small.ini
+step "$SQ" scenarios/bench/dc-small.ini
+exit "$rc"

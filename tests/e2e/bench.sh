@@ -60,6 +60,10 @@ expect_msg "cannot open scenario"
 [ ! -s "$T/out" ] && ok "nothing printed on stdout" || bad "printed: $(head -2 "$T/out")"
 expect_status 2 "$DC" table scenarios/bench/dc-small.ini --set policy.name=nope
 expect_msg "unknown policy 'nope'"
+# a trace that cannot be opened is found only when the run starts: still exit 2
+sed 's|^workload.file = scenarios/traces/diurnal-24h.csv|workload.file = '"$T"'/no-such.csv|' scenarios/bench/dc-small.ini > "$T/notrace.ini"
+expect_status 2 "$DC" table "$T/notrace.ini" --set simulation.duration=10min
+expect_msg "no-such.csv: cannot open"
 expect_status 2 "$DC" scale scenarios/bench/dc-small.ini 0
 expect_status 2 "$DC" frobnicate scenarios/bench/dc-small.ini
 expect_status 2 "$SQ" "$T/missing.ini"
@@ -68,5 +72,22 @@ expect_status 2 "$SQ" scenarios/bench/dc-small.ini --set host.memory=-1GiB
 expect_msg "\[host\] memory"
 # the scripts behind make bench and make profile parse
 bash -n scripts/bench.sh && bash -n scripts/profile.sh && ok "bench.sh and profile.sh parse" || bad "a script does not parse"
+
+# 5. the queue and page-cache benchmarks print their figures (tiny sizes)
+expect_status 0 "$BENCH/bench_queue" 1000 1
+[ "$(grep -cE '^sim_queue +pending +[0-9]+ +events +1000 .* M events/s' "$T/out")" = 3 ] \
+  && ok "bench_queue: events/s at three queue sizes" || bad "bench_queue: $(cat "$T/out")"
+expect_status 0 "$BENCH/bench_cache"
+[ "$(grep -cE '^cache_mrc_create .* ms per build' "$T/out")" = 3 ] && ok "bench_cache: three build times" \
+  || bad "bench_cache: $(cat "$T/out")"
+
+# 6. make bench fails when a benchmark fails (and still runs the others)
+mkdir -p "$T/fake"
+printf '#!/bin/sh\necho "bench_dc: x.ini: bad" >&2\nexit 2\n' > "$T/fake/bench_dc"
+printf '#!/bin/sh\necho "sqlite ran"\n' > "$T/fake/bench_sqlite"
+chmod +x "$T/fake/bench_dc" "$T/fake/bench_sqlite"
+BENCH_QUICK=1 expect_status 2 bash scripts/bench.sh "$T/fake/bench_dc" "$T/fake/bench_sqlite"
+expect_msg "bench.sh: exit 2: $T/fake/bench_dc table"
+grep -q "sqlite ran" "$T/out" && ok "the other benchmarks still ran" || bad "bench.sh stopped early: $(cat "$T/out")"
 
 e2e_done bench

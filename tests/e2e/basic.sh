@@ -70,12 +70,12 @@ s=$(q "$T/int.db" "SELECT status FROM runs; PRAGMA integrity_check" | tr '\n' ' 
 idx() { q "$1" "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE '%samples_run' ORDER BY name)"; }
 [ "$(idx "$T/int.db")" = "host_samples_run,vm_samples_run" ] && ok "indexes built after the interrupted run" \
   || bad "indexes after SIGTERM: $(idx "$T/int.db")"
-"$B" run scenarios/default.ini -o "$T/int.db" --quiet --set simulation.duration=10min >/dev/null 2>&1
+expect_status 0 "$B" run scenarios/default.ini -o "$T/int.db" --quiet --set simulation.duration=10min
 plan=$(q "$T/int.db" "EXPLAIN QUERY PLAN SELECT * FROM host_samples WHERE run_id = 2 AND host_id = 0 ORDER BY time_ns")
 [ "$(idx "$T/int.db")" = "host_samples_run,vm_samples_run" ] && [[ $plan == *"USING INDEX host_samples_run"* ]] \
   && ok "a second run keeps the indexes; per-host queries use them" || bad "second run: $(idx "$T/int.db") / $plan"
 q "$T/int.db" "DROP INDEX host_samples_run" >/dev/null
-"$B" run scenarios/default.ini -o "$T/int.db" --quiet --set simulation.duration=10min >/dev/null 2>&1
+expect_status 0 "$B" run scenarios/default.ini -o "$T/int.db" --quiet --set simulation.duration=10min
 [ "$(idx "$T/int.db")" = "host_samples_run,vm_samples_run" ] && ok "a missing index is rebuilt by the next run" \
   || bad "after a dropped index: $(idx "$T/int.db")"
 

@@ -366,17 +366,18 @@ Test(model, hot_add_grows_in_chunks_up_to_the_maximum)
 Test(model, output_levels_choose_rows_not_results)
 {
     static const char *fmt = "[simulation]\nduration = 30min\nsample_interval = 30s\noutput = %s\n"
-                             "output.vms = idle/*\n" TWO_VMS_HOST_AND_VMS;
+                             "output.vms = idle*\n" TWO_VMS_HOST_AND_VMS;   /* README's web* form */
     const char *levels[] = {"summary", "host", "vm"};
     char text[2048], err[SIM_ERR_MAX], summary[3][4096];
-    double slow[3], rows[3][6];
-    const char *sql[6] = {
+    double slow[3], rows[3][7];
+    const char *sql[7] = {
         "SELECT count(*) FROM host_samples",
         "SELECT count(*) FROM policy_log WHERE vm_id < 0",
         "SELECT count(*) FROM policy_log WHERE vm_id >= 0",
         "SELECT count(*) FROM balloon_ops",
         "SELECT count(*) FROM targets",
         "SELECT count(*) FROM vm_summary",
+        "SELECT count(*) FROM vm_samples",
     };
     for (int l = 0; l < 3; l++) {
         db_t *db;
@@ -392,10 +393,12 @@ Test(model, output_levels_choose_rows_not_results)
         snprintf(summary[l], sizeof summary[l], "%s", (const char *)sqlite3_column_text(st, 0));
         sqlite3_finalize(st);
         slow[l] = metric(db, "mean_slowdown");
-        for (int k = 0; k < 6; k++)
+        for (int k = 0; k < 7; k++)
             rows[l][k] = q1(db, sql[k]);
         if (l == 2) {
-            /* only the selected group's decisions are written */
+            /* only the selected group's samples and decisions are written */
+            cr_assert_eq(q1(db, "SELECT count(*) FROM vm_samples s JOIN vms v USING(run_id, vm_id) WHERE v.grp <> 'idle'"), 0);
+            cr_assert_gt(q1(db, "SELECT count(*) FROM vm_samples s JOIN vms v USING(run_id, vm_id) WHERE v.grp = 'idle'"), 0);
             cr_assert_eq(q1(db, "SELECT count(*) FROM balloon_ops o JOIN vms v USING(run_id, vm_id) WHERE v.grp <> 'idle'"), 0);
             cr_assert_eq(q1(db, "SELECT count(*) FROM targets t JOIN vms v USING(run_id, vm_id) WHERE v.grp <> 'idle'"), 0);
             cr_assert_eq(q1(db, "SELECT count(*) FROM policy_log p JOIN vms v USING(run_id, vm_id) WHERE v.grp <> 'idle'"), 0);
@@ -407,6 +410,7 @@ Test(model, output_levels_choose_rows_not_results)
         cr_assert_eq(slow[l], slow[0], "mean slowdown at output = %s", levels[l]);
         cr_assert_eq(rows[l][5], rows[0][5], "VM summaries at every level");
     }
+    cr_assert_eq(rows[0][6] + rows[1][6], 0, "summary and host: no VM samples");
     cr_assert_eq(rows[0][0], 0, "summary: no host samples");
     cr_assert_gt(rows[1][0], 0, "host: host samples");
     for (int k = 1; k < 5; k++)

@@ -84,6 +84,17 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
 /* Record a decision or state change in the database (table policy_log). vm = -1: the host. */
 void policy_log(policy_ctx_t *ctx, int32_t vm, const char *what, double value);
 sim_time_t policy_now(policy_ctx_t *ctx);
+/* Is the guest of a VM a new one for a policy whose per-VM state belongs to the boot
+ * *seen_ns?  True when the VM is not running or has booted again since; *seen_ns then
+ * takes boot_ns (-1 when not running).  The policy forgets what it learnt of the old
+ * guest.  Start *seen_ns at -1, so that a VM running at the first tick is new. */
+static inline int policy_vm_new_guest(int running, sim_time_t boot_ns, sim_time_t *seen_ns)
+{
+    if (running && boot_ns == *seen_ns)
+        return 0;
+    *seen_ns = running ? boot_ns : -1;
+    return 1;
+}
 /* Scratch memory for a tick, one buffer shared by the policy instances of every host
  * (ticks never overlap): create() reserves the bytes its tick needs (SIM_OK, or
  * SIM_ENOMEM), tick() gets the buffer with policy_scratch (64-byte aligned, at least every

@@ -374,8 +374,7 @@ typedef enum { ESX_HIGH, ESX_SOFT, ESX_HARD, ESX_LOW } esx_level_t;
 static const char *const esx_level_what[] = {"state_high", "state_soft", "state_hard", "state_low"};
 
 typedef struct esx_vm_state {
-    int seen_running;
-    sim_time_t boot_ns;         /* the boot whose guest is being sampled */
+    sim_time_t boot_ns;         /* the boot whose guest is being sampled (policy_vm_new_guest) */
     sim_time_t period_start_ns;
     esx_active_t act;
 } esx_vm_state_t;
@@ -446,6 +445,8 @@ static int esx_create(void **state, const void *params, policy_ctx_t *ctx, gsl_r
         snprintf(err, errlen, "out of memory");
         return SIM_ENOMEM;
     }
+    for (size_t i = 0; i < n; i++)
+        s->vm[i].boot_ns = -1;              /* no guest seen yet */
     s->level = ESX_HIGH;
     *state = s;
     return SIM_OK;
@@ -456,11 +457,6 @@ static void esx_sample(esx_state_t *s, policy_ctx_t *ctx, int32_t i, sim_time_t 
 {
     const esx_params_t *p = s->p;
     esx_vm_state_t *v = &s->vm[i];
-    if (!v->seen_running) {
-        v->seen_running = 1;
-        esx_active_init(&v->act);
-        v->period_start_ns = now - p->interval_ns > 0 ? now - p->interval_ns : 0;
-    }
     sim_time_t elapsed = now - v->period_start_ns;
     int end = elapsed >= p->sample_period_ns;
     int64_t due = end ? p->sample_pages
@@ -543,7 +539,7 @@ static int esx_is_short(const esx_params_t *p, const policy_vm_obs_t *o)
 static int64_t esx_receiver_gain(const esx_state_t *s, size_t j)
 {
     int64_t cur = s->cur[j], d = s->out[j] - cur;
-    if (d <= esx_move_band(s->p, &s->alloc[j], &s->obs[j], cur) || !esx_is_short(s->p, &s->obs[j]))
+    if (!esx_is_short(s->p, &s->obs[j]) || d <= esx_move_band(s->p, &s->alloc[j], &s->obs[j], cur))
         return 0;
     return d;
 }
@@ -596,16 +592,17 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     esx_scratch(s, (char *)policy_scratch(ctx), (size_t)(n > 0 ? n : 1));
 
     /* 1. sample, and build the allocator's view of every running VM */
-    size_t m = 0, nshort = 0;
+    size_t m = 0;
     int64_t sum_usable = 0, sum_cur = 0;
     for (int32_t i = 0; i < n; i++) {
         policy_vm_obs_t *o = &s->obs[m];
         policy_vm(ctx, i, o);
-        if (!o->running || o->boot_ns != s->vm[i].boot_ns) {
-            s->vm[i].seen_running = 0;       /* stopped, or restarted: a new guest */
-            s->vm[i].boot_ns = o->boot_ns;
+        esx_vm_state_t *v = &s->vm[i];
+        if (policy_vm_new_guest(o->running, o->boot_ns, &v->boot_ns)) {
             if (!o->running)
                 continue;
+            esx_active_init(&v->act);        /* a new guest, taken to have booted one interval ago */
+            v->period_start_ns = now - p->interval_ns > 0 ? now - p->interval_ns : 0;
         }
         esx_sample(s, ctx, i, now);
         int64_t hi = o->assigned_pages;
@@ -623,7 +620,6 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         sum_usable += o->usable_pages;
         s->cur[m] = esx_current(s, m);
         sum_cur += s->cur[m];
-        nshort += esx_is_short(p, o);
         m++;
     }
 
@@ -666,13 +662,16 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
     } else {
         s->unmet = 0;
-        if (nshort == 0)
+        size_t j = 0;
+        while (j < m && !esx_is_short(p, &s->obs[j]))
+            j++;
+        if (j == m)
             return;                        /* nobody short: no receiver, nothing moves */
         esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
         /* projected free memory once every balloon meets its current target */
         int64_t moved = esx_rebalance(s, m, h.free_pages + sum_usable - sum_cur, goal);
         if (moved <= 0)
-            return;                        /* high state, nobody short: nothing moves */
+            return;                        /* the short VMs' gains are within their bands, or unfunded */
         policy_log(ctx, -1, "rebalance", (double)(moved * SIM_PAGE_BYTES));
     }
     /* In the high state the deflations (toward short VMs) are issued before the

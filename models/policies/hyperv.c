@@ -14,8 +14,10 @@
  * EVERY `interval` (1 s):
  *   1. LIFE.  A VM first seen running booted during the last interval; a VM whose
  *      assigned memory fell (only a reboot shrinks it) or whose non-empty balloon target
- *      vanished at startup size without a new target from us was restarted.  (The policy
- *      interface has no boot time; see the report.)  At a boot the startup RAM must come
+ *      vanished at startup size without a new target from us was restarted.  (This
+ *      predates boot_ns in policy_vm_obs_t; switching to it, as esx-share, mom and
+ *      squeezed do, would move hyperv-dm's results and is left for a change of its
+ *      own.)  At a boot the startup RAM must come
  *      from free memory plus what other VMs hold above their committed memory; if it
  *      cannot, Hyper-V uses Smart Paging: logged as policy_log what = smart_paging, value
  *      = shortfall bytes.  SIMPLIFICATION: the simulator boots every VM at its startup

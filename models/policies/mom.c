@@ -171,6 +171,8 @@ static int mom_create(void **state, const void *params, policy_ctx_t *ctx, gsl_r
         snprintf(err, errlen, "out of memory for %d VMs x %zu samples", (int)n, cap);
         return SIM_ENOMEM;
     }
+    for (int32_t i = 0; i < n; i++)
+        st->booted[i] = -1;                /* no guest seen yet */
     st->p = p;
     st->nvms = n;
     st->host_free.v = st->buf;
@@ -216,10 +218,9 @@ static void mom_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
     for (int32_t i = 0; i < st->nvms; i++) {
         policy_vm_obs_t o;
         policy_vm(ctx, i, &o);
-        if (!o.running || o.boot_ns != st->booted[i]) {   /* stopped or restarted: forget */
+        if (policy_vm_new_guest(o.running, o.boot_ns, &st->booted[i])) {   /* forget the old guest */
             st->usable[i].n = st->usable[i].head = 0;
             st->unused[i].n = st->unused[i].head = 0;
-            st->booted[i] = o.boot_ns;
             if (!o.running)
                 continue;
         }

@@ -142,8 +142,10 @@ static int squeezed_create(void **state, const void *params, policy_ctx_t *ctx, 
         snprintf(err, errlen, "out of memory for %d VMs", (int)n);
         return SIM_ENOMEM;
     }
-    for (int32_t i = 0; i < n; i++)
+    for (int32_t i = 0; i < n; i++) {
         st->written[i] = -1;
+        st->booted[i] = -1;                /* no guest seen yet */
+    }
     st->p = params;
     st->nvms = n;
     *state = st;
@@ -157,10 +159,10 @@ static void observe(const squeezed_params_t *p, policy_ctx_t *ctx, int32_t i, do
     policy_vm_obs_t o;
     policy_vm(ctx, i, &o);
     d->running = o.running;
+    d->boot_ns = o.boot_ns;
     if (!o.running)
         return;
     d->stuck = o.balloon_stuck;
-    d->boot_ns = o.boot_ns;
     d->actual = o.usable_pages;
     d->target = o.assigned_pages - o.balloon_target_pages;
     d->dmax = o.configured_pages < o.assigned_pages ? o.configured_pages : o.assigned_pages;
@@ -190,15 +192,11 @@ static int one_iteration(squeezed_state_t *st, policy_ctx_t *ctx)
     double freeable = 0, range = 0;
     for (int32_t i = 0; i < st->nvms; i++) {
         observe(p, ctx, i, &d[i]);
-        if (!d[i].running) {
-            st->inactive[i] = 0;
+        if (policy_vm_new_guest(d[i].running, d[i].boot_ns, &st->booted[i])) {
+            st->inactive[i] = 0;                          /* a new guest: nothing written to it */
             st->written[i] = -1;
-            continue;
-        }
-        if (d[i].boot_ns != st->booted[i]) {          /* a new guest: nothing written to it yet */
-            st->booted[i] = d[i].boot_ns;
-            st->written[i] = -1;
-            st->inactive[i] = 0;
+            if (!d[i].running)
+                continue;
         }
         held += d[i].actual + ovh;
         if (d[i].stuck && !st->inactive[i]) {            /* declared inactive */

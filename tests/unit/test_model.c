@@ -485,3 +485,19 @@ Test(model, sample_indexes_are_built_after_a_fresh_run_and_kept_otherwise)
     cr_assert_eq(nindex(db, "host_samples_run") + nindex(db, "vm_samples_run"), 2);
     db_close(db);
 }
+
+/* policy_vm_new_guest: the one test esx-share, mom and squeezed use to forget a guest. */
+Test(model, a_new_guest_is_a_first_sight_a_stop_or_a_reboot)
+{
+    sim_time_t seen = -1;
+    cr_assert(policy_vm_new_guest(1, 0, &seen), "running at the first tick: new");
+    cr_assert_eq(seen, 0);
+    cr_assert_not(policy_vm_new_guest(1, 0, &seen), "the same boot again: not new");
+    cr_assert(policy_vm_new_guest(0, -1, &seen), "stopped: new (state to drop)");
+    cr_assert_eq(seen, -1);
+    cr_assert(policy_vm_new_guest(0, -1, &seen), "still stopped: still nothing to keep");
+    cr_assert(policy_vm_new_guest(1, 600000000000, &seen), "booted again: new");
+    cr_assert_eq(seen, 600000000000);
+    cr_assert(policy_vm_new_guest(1, 900000000000, &seen), "rebooted without a stop seen: new");
+    cr_assert_not(policy_vm_new_guest(1, 900000000000, &seen));
+}

@@ -80,7 +80,8 @@ Test(policy_esx, cost_agrees_with_rho)
     double tau[] = {0, 0.25, 0.5, 0.75, 0.9};
     for (size_t t = 0; t < 5; t++)
         for (double f = 0; f <= 1.0; f += 0.125)
-            cr_assert_float_eq(esx_rho(500, 777, f, tau[t]), 500 / esx_cost(777, f, tau[t]), 1e-9,
+            /* the paper's rho = S / (P (f + k (1 - f))), k = 1 / (1 - tau), written out here */
+            cr_assert_float_eq(esx_rho(500, 777, f, tau[t]), 500 / (777 * (f + (1 - f) / (1 - tau[t]))), 1e-12,
                                "tau %g f %g", tau[t], f);
     /* k = 4: 100 idle pages cost 400, 100 active ones 100 */
     cr_assert_float_eq(esx_cost(100, 0, 0.75), 400, 1e-9);

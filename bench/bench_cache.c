@@ -6,7 +6,6 @@
  * (speed is measured here, never by the unit tests).  Exit status 0, 1 if a build fails.
  */
 #include <stdio.h>
-#include <time.h>
 #include "sim/engine.h"
 #include "models/cache.h"
 #include "sim/types.h"

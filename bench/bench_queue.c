@@ -25,7 +25,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <sys/resource.h>
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>

@@ -29,14 +29,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
 
 #include "sim/engine.h"
 #include "sim/db.h"
-#include "sim/ini.h"
-#include "sim/study.h"
 #include "models/cli.h"
 #include "models/record.h"
 

@@ -7,10 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/statvfs.h>
-#include "sim/engine.h"
 #include "sim/rng.h"
 #include "models/dc.h"
 #include "models/model.h"

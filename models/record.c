@@ -96,17 +96,17 @@ struct record {
  * then queries are only slower. */
 static const struct {
     const char *table, *index, *create;
-} deferred[] = {
+} sample_indexes[] = {
     {"host_samples", "host_samples_run",
      "CREATE INDEX IF NOT EXISTS host_samples_run ON host_samples(run_id, host_id, time_ns)"},
     {"vm_samples", "vm_samples_run", "CREATE INDEX IF NOT EXISTS vm_samples_run ON vm_samples(run_id, vm_id, time_ns)"},
 };
-enum { NDEFERRED = sizeof deferred / sizeof deferred[0] };
+enum { NSAMPLE_INDEXES = sizeof sample_indexes / sizeof sample_indexes[0] };
 
 int record_build_indexes(db_t *db, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < NDEFERRED; i++) {
-        int rc = db_exec(db, deferred[i].create, err, errlen);
+    for (size_t i = 0; i < NSAMPLE_INDEXES; i++) {
+        int rc = db_exec(db, sample_indexes[i].create, err, errlen);
         if (rc)
             return rc;
     }
@@ -128,16 +128,16 @@ int record_defer_indexes(db_t *db, unsigned *mask, char *err, size_t errlen)
     int rc = db_begin(db, err, errlen);
     if (rc)
         return rc;
-    for (size_t i = 0; i < NDEFERRED && !rc; i++) {
+    for (size_t i = 0; i < NSAMPLE_INDEXES && !rc; i++) {
         char sql[128];
         sqlite3_stmt *st;
-        snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", deferred[i].table);
+        snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1", sample_indexes[i].table);
         if ((rc = db_prepare(db, sql, &st, err, errlen)))
             break;
         int step = sqlite3_step(st);
         sqlite3_finalize(st);
         if (step == SQLITE_DONE) {
-            snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", deferred[i].index);
+            snprintf(sql, sizeof sql, "DROP INDEX IF EXISTS %s", sample_indexes[i].index);
             if (!(rc = db_exec(db, sql, err, errlen)))
                 *mask |= 1u << i;
         } else if (step != SQLITE_ROW) {
@@ -230,12 +230,11 @@ int record_finish(record_t *r)
 {
     if (record_flush(r))
         return SIM_EIO;
-    if (r->deferred) {
-        if (record_build_indexes(r->db, r->err, sizeof r->err)) {
-            r->failed = 1;
-            return SIM_EIO;
-        }
-        r->deferred = 0;
+    unsigned deferred = r->deferred;
+    r->deferred = 0;                            /* tried once: record_destroy does not retry */
+    if (deferred && record_build_indexes(r->db, r->err, sizeof r->err)) {
+        r->failed = 1;
+        return SIM_EIO;
     }
     return SIM_OK;
 }

@@ -179,8 +179,8 @@ void db_remove_files(const char *path)
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
     char p[4400];
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
-        snprintf(p, sizeof p, "%s%s", path, suffix[i]);
-        unlink(p);
+        if (snprintf(p, sizeof p, "%s%s", path, suffix[i]) < (int)sizeof p)
+            unlink(p);                         /* never a shortened name: another file */
     }
 }
 

@@ -579,24 +579,6 @@ static void human_bytes(double b, char *buf, size_t len)
         snprintf(buf, len, "%.1f MiB", b / 1048576.0);
 }
 
-/* VMs whose samples are recorded at output = vm (output.vms matched against GROUP/INDEX). */
-static double count_sampled_vms(const scenario_t *s)
-{
-    double n = 0;
-    for (size_t g = 0; g < s->nvm_groups; g++) {
-        if (!strcmp(s->sim.output_vms, "*")) {
-            n += (double)s->vms[g].count;
-            continue;
-        }
-        for (int64_t k = 0; k < s->vms[g].count; k++) {
-            char name[SIM_STR_MAX + 32];
-            snprintf(name, sizeof name, "%s/%lld", s->vms[g].name, (long long)k);
-            n += fnmatch(s->sim.output_vms, name, 0) == 0;
-        }
-    }
-    return n;
-}
-
 static int check_disk(const scenario_t *s, int level, const char *db_file, char *err, size_t errlen)
 {
     if (db_file && !strcmp(db_file, ":memory:"))
@@ -618,7 +600,7 @@ static int check_disk(const scenario_t *s, int level, const char *db_file, char 
         vms += (double)s->vms[g].count;
     double samples = (double)(s->sim.duration_ns / s->sim.sample_interval_ns) + 2;
     double per_sample = (level >= 1 ? (double)s->host.count * DC_EST_HOST_ROW_BYTES : 0) +
-                        (level >= 2 ? count_sampled_vms(s) * DC_EST_VM_ROW_BYTES : 0);
+                        (level >= 2 ? (double)scenario_sampled_vms(s) * DC_EST_VM_ROW_BYTES : 0);
     double need = samples * per_sample + vms * DC_EST_VM_SUMMARY_BYTES;
     double have = (double)fs.f_bavail * (double)fs.f_frsize;
     if (need <= have)

@@ -4,6 +4,7 @@
  * fact (ESX thresholds 6/4/2/1 %, 32 MB per-VM overhead) and are marked as assumptions
  * in the help text otherwise.
  */
+#include <fnmatch.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +139,23 @@ static int apply_preset(scenario_t *s, const char *preset, char *err, size_t err
         }
     }
     return SIM_OK;
+}
+
+int64_t scenario_sampled_vms(const scenario_t *s)
+{
+    int64_t n = 0;
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        if (!strcmp(s->sim.output_vms, "*")) {
+            n += s->vms[g].count;
+            continue;
+        }
+        for (int64_t k = 0; k < s->vms[g].count; k++) {
+            char name[SIM_STR_MAX + 32];
+            snprintf(name, sizeof name, "%s/%lld", s->vms[g].name, (long long)k);
+            n += fnmatch(s->sim.output_vms, name, 0) == 0;
+        }
+    }
+    return n;
 }
 
 int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errlen)
@@ -362,6 +380,17 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
             rc = failf(err, errlen, ini, v->line, sec, "workload", msg);
             goto fail;
         }
+    }
+    /* output = vm with a pattern that names no VM would record no VM sample: a typo */
+    int counted = 1;
+    for (size_t g = 0; g < s->nvm_groups; g++)
+        counted &= s->vms[g].count > 0;
+    if (counted && !strcmp(s->sim.output, "vm") && scenario_sampled_vms(s) == 0) {
+        const sim_ini_entry_t *e = sim_ini_find(ini, "simulation", "output.vms");
+        snprintf(msg, sizeof msg, "'%s' matches no VM at output = vm (VMs are named GROUP/INDEX, e.g. %s/0)",
+                 s->sim.output_vms, s->vms[0].name);
+        rc = failf(err, errlen, ini, e ? e->line : 0, "simulation", "output.vms", msg);
+        goto fail;
     }
     *out = s;
     return SIM_OK;

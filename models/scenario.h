@@ -87,6 +87,9 @@ extern const sim_key_table_t scn_sim_key_table, scn_host_key_table, scn_vm_key_t
 /* Bind and validate.  Errors: SIM_EINPUT with "file:line: [section] key: message". */
 int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errlen);
 void scenario_destroy(scenario_t *s);                     /* accepts NULL */
+/* VMs whose samples output = vm records: those whose GROUP/INDEX name output.vms matches
+ * (a group with count 0, a Bitbrains directory not yet read, counts none). */
+int64_t scenario_sampled_vms(const scenario_t *s);
 /* Call fn for every resolved (section, key, value) -- stored with each run. */
 typedef int (*scenario_param_fn)(void *ctx, const char *section, const char *key, const char *value);
 int scenario_foreach_param(const scenario_t *s, scenario_param_fn fn, void *ctx);

@@ -121,6 +121,7 @@ fuzz:
 
 # The default scenario under valgrind: no errors, no leaks.
 valgrind: $(BIN)
+	@command -v valgrind >/dev/null || bash scripts/deps.sh valgrind
 	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	  ./$(BIN) run scenarios/default.ini -o $(BUILD)/valgrind.db --force --quiet --set simulation.duration=20min
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages balloonsim needs, if any are missing.
 # Uses apt-get as root, sudo otherwise; says clearly what to do if neither works.
-# Extra package names as arguments are installed too (.ci/run: valgrind).
+# Extra package names as arguments are installed too (make valgrind: valgrind).
 set -u
 pkgs_needed=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs_needed+=("$1"); }

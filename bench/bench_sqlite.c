@@ -211,9 +211,17 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--set") && i + 1 < argc)
             sets[nsets++] = argv[++i];
-        else if (!strcmp(argv[i], "--reps") && i + 1 < argc && atoi(argv[i + 1]) >= 1)
-            reps = atoi(argv[++i]);
-        else {
+        else if (!strcmp(argv[i], "--reps")) {
+            char *end = NULL;
+            long n = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : 0;
+            if (!end || *end || end == argv[i + 1] || n < 1 || n > 1000) {
+                fprintf(stderr, "bench_sqlite: --reps needs a whole number from 1 to 1000\n");
+                free(sets);
+                return 2;
+            }
+            reps = (int)n;
+            i++;
+        } else {
             fprintf(stderr, "bench_sqlite: unknown argument '%s'\n", argv[i]);
             free(sets);
             return 2;

@@ -65,9 +65,12 @@ sed 's|^workload.file = scenarios/traces/diurnal-24h.csv|workload.file = '"$T"'/
 expect_status 2 "$DC" table "$T/notrace.ini" --set simulation.duration=10min
 expect_msg "no-such.csv: cannot open"
 expect_status 2 "$DC" scale scenarios/bench/dc-small.ini 0
+expect_msg "'0' is not a VM count"
 expect_status 2 "$DC" frobnicate scenarios/bench/dc-small.ini
 expect_status 2 "$SQ" "$T/missing.ini"
 expect_msg "cannot open scenario"
+expect_status 2 "$SQ" scenarios/bench/dc-small.ini --reps 0
+expect_msg "reps needs a whole number"
 expect_status 2 "$SQ" scenarios/bench/dc-small.ini --set host.memory=-1GiB
 expect_msg "\[host\] memory"
 # the scripts behind make bench and make profile parse

@@ -73,7 +73,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <gsl/gsl_cdf.h>
 #include "sim/db.h"
 #include "sim/units.h"
 #include "models/cli.h"
@@ -1203,7 +1202,7 @@ typedef struct sw_pt {
     int64_t point;
     double *v;                     /* the runs' values (stored units) */
     size_t nv, capv;
-    double n, mean, sd, ci;        /* sweep_stats of v: ci and sd 0 for a single run */
+    double mean, sd, ci;           /* sweep_stats of v: ci and sd 0 for a single run */
     double x;                      /* numeric x, or category index */
     size_t line;
 } sw_pt_t;
@@ -1394,7 +1393,7 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
     }
     for (size_t i = 0; i < npts; i++) {
         sw_pt_t *q = &pts[i];
-        q->n = (double)sweep_stats(q->v, q->nv, &q->mean, &q->sd, &q->ci);
+        sweep_stats(q->v, q->nv, &q->mean, &q->sd, &q->ci);
         if (q->nv < 2)
             q->sd = q->ci = 0;       /* one run: no error bar */
     }
@@ -1466,9 +1465,9 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         rc = SIM_EIO;
         goto out;
     }
-    fprintf(f, "# x mean ci95 n sd x_text   (x: %s%s%s%s; y: %s %s; %s; mean and 95%% CI half-width)\n",
+    fprintf(f, "# x mean ci95 n sd x_text   (x: %s%s%s%s; y: %s %s; from run_summary; mean and 95%% CI half-width)\n",
             xname, xunit[0] ? " in " : "", xunit, kind == XK_CATEGORY ? " as a category index" : "", metric,
-            strchr(ylabel, '(') ? strchr(ylabel, '(') : "", "from run_summary");
+            strchr(ylabel, '(') ? strchr(ylabel, '(') : "");
     double mean_min = INFINITY, xmin_seen = INFINITY, xmax_seen = -INFINITY;
     double ymax_seen = -INFINITY;
     for (size_t i = 0; i < npts; i++) {
@@ -1477,7 +1476,7 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
             dat_name(f, lines.v[pts[i].line]);
             fputc('\n', f);
         }
-        fprintf(f, "%.6g %.6g %.6g %.0f %.6g ", pts[i].x, pts[i].mean, pts[i].ci, pts[i].n, pts[i].sd);
+        fprintf(f, "%.6g %.6g %.6g %zu %.6g ", pts[i].x, pts[i].mean, pts[i].ci, pts[i].nv, pts[i].sd);
         dat_name(f, pts[i].xtext);
         fputc('\n', f);
         mean_min = pts[i].mean < mean_min ? pts[i].mean : mean_min;

@@ -56,7 +56,8 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
 int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const char *db_path,
                  char *err, size_t errlen);
 /* Validate FILE with the --set overrides as `balloonsim validate` does (the benchmarks
- * check every scenario before they run any).  Returns 0 or SIM_EINPUT with err filled. */
+ * check every scenario before they run any).  Returns 0, or SIM_EINPUT (bad scenario) or
+ * SIM_EIO (unreadable file) with err filled. */
 int cli_validate_file(const char *file, char **sets, size_t nsets, char *err, size_t errlen);
 
 /* Exit status of a command that ended with rc (SIM_*): 0 ok, 2 bad input, I/O or out of

@@ -1390,7 +1390,8 @@ int cli_cmd_merge(int argc, char **argv)
     }
     if (rc)
         goto fail;
-    if ((rc = db_open(out, &db, err, sizeof err)) || (rc = record_schema(db, err, sizeof err)) ||
+    if ((rc = cli_mkdir_parents(out, err, sizeof err)) || (rc = db_open(out, &db, err, sizeof err)) ||
+        (rc = record_schema(db, err, sizeof err)) ||
         (rc = db_exec(db, point_summary_schema, err, sizeof err)))
         goto fail;
     sqlite3_stmt *st = NULL;

@@ -24,7 +24,8 @@ args=(table "$SCN")
 [ -n "$SET" ] && args+=(--set "$SET")
 
 echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-if command -v perf >/dev/null 2>&1 && perf record -q -o "$OUT/probe.data" true >/dev/null 2>&1; then
+perf_ok() { perf record -q -o "$OUT/probe.data" true >/dev/null 2>&1; local s=$?; rm -f "$OUT/probe.data"; return $s; }
+if command -v perf >/dev/null 2>&1 && perf_ok; then
   echo "== perf record: $DC ${args[*]}"
   perf record -q -o "$OUT/perf.data" "$DC" "${args[@]}" || exit 1
   echo "== top of the profile (self time; perf report -i $OUT/perf.data --no-children for all)"

@@ -201,8 +201,8 @@ check "merged shards equal the single-machine sweep" same_db "$T/j1.db" "$T/m.db
 "$B" merge "$T/m.db" "$T/s1.db" "$T/s0.db" > "$T/merge2.out"; rc=$?
 check "merging again exits 0 and copies nothing" grep -q "0 runs copied" "$T/merge2.out"
 check "merging again changes nothing" same_db "$T/j1.db" "$T/m.db"
-"$B" merge "$T/m2.db" "$T/s1.db" "$T/s0.db" --quiet
-check "merge order does not matter" same_db "$T/j1.db" "$T/m2.db"
+"$B" merge "$T/new/dir/m2.db" "$T/s1.db" "$T/s0.db" --quiet
+check "merge order does not matter (OUT's directories created, as run and sweep do)" same_db "$T/j1.db" "$T/new/dir/m2.db"
 
 echo "== 6. refusals"
 sqlite3 "$T/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES(1);"

@@ -9,7 +9,7 @@
  * doubling, then three passes over the points: statistics, the loop cycle, compaction.
  * Bitbrains data: S. Shen, V. van Beek, A. Iosup, "Statistical Characterization of
  * Business-Critical Workloads Hosted in Cloud Datacenters", CCGrid 2015.
- * Known answer (tests/unit/test_workload.c): bitbrains-rnd-2013-7/20.csv keeps 4,478
+ * Known answer (tests/unit/test_workload.c): scenarios/traces/bitbrains/20.csv keeps 4,478
  * distinct timestamps out of 16,553 rows: 12,074 all-zero rows dropped (4,158 rows repeat
  * the previous row's timestamp, nearly all of them all-zero), 1 valid duplicate replaced.
  */

@@ -4,7 +4,7 @@
  *   keys        defaults give a constant workload; cross-key checks
  *   replay      step/linear interpolation, loop, phase, scale/offset, units, duplicates,
  *               compaction -- against hand-computed values on small CSV files
- *   bitbrains   all 12 files of ../shared/traces/bitbrains-rnd-2013-7 load; the rule for
+ *   bitbrains   all 12 files of scenarios/traces/bitbrains load; the rule for
  *               each quirk (Q1..Q5, models/workload.h) checked on the file that has it
  *   generators  statistics over long runs with fixed seeds (mean, variance, period,
  *               autocorrelation, burst lengths, Pareto heights); determinism
@@ -28,7 +28,7 @@
 #include "models/workload_cli.h"
 #include "sim/rng.h"
 
-#define BB_DIR "../shared/traces/bitbrains-rnd-2013-7"
+#define BB_DIR "scenarios/traces/bitbrains"
 #define S(x) ((sim_time_t)(x) * SIM_NS_PER_S)
 #define GIB_PAGES (SIM_GIB / SIM_PAGE_BYTES)
 

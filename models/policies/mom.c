@@ -2,8 +2,10 @@
  * models/policies/mom.c -- KVM: the oVirt MOM (Memory Overcommitment Manager) auto-balloon
  * rules (policy `mom`).
  *
- * SOURCE (REFERENCE.md 3, [code]): oVirt/mom doc/balloon.rules and doc/mom-balloon+ksm.conf;
- * oVirt/vdsm static/etc/vdsm/mom.d/02-balloon.policy (the rules oVirt ships).
+ * SOURCE (docs/policies.md, MOM): oVirt/mom doc/balloon.rules and doc/mom-balloon+ksm.conf
+ * (`rules = mom`, the default); oVirt/vdsm static/etc/vdsm/mom.d/02-balloon.policy, the
+ * rules oVirt ships (`rules = vdsm`).  The rules themselves are mom_decide (mom.h, with
+ * their text); this file collects the statistics they read and applies the decisions.
  *
  * SCHEDULE.  MOM's host and guest monitors collect a sample every monitor interval (5 s,
  * host-monitor-interval / guest-monitor-interval) and keep the last `history` samples (10,
@@ -15,34 +17,25 @@
  *
  * OBSERVATIONS.  Host free memory = policy_host free pages (MOM's HostMemory collector
  * counts MemFree + Buffers + Cached; the simulated host has no page cache of its own, so
- * its free pages are the whole of it); host total = policy_host capacity.  Per guest:
- * balloon_cur = usable pages (assigned - balloon), mem_unused = guest-reported available
- * (free + page cache), balloon_min = the VM's `min` (guaranteed memory), balloon_max =
+ * its free pages are the whole of it); host total (mem_available) = policy_host capacity.
+ * Per guest: balloon_cur = usable pages (assigned - balloon, libvirt's `actual`);
+ * mem_unused = the guest's free pages, page cache excluded (MOM's GuestLibvirt collector
+ * reads libvirt's `unused`, "memory left completely unused by the system", reclaimable
+ * caches not counted); balloon_min = the VM's `min` (guaranteed memory); balloon_max =
  * its assigned memory (= configured `memory` unless `startup` is smaller: MOM never
  * hot-adds).
  *
- * RULES, every policy interval (vdsm 02-balloon.policy):
- *   hf  = mean(host free) / host total
- *   pressure when hf < pressure (20%); critical when hf <= critical (5%)
- *   guest free target gf = guest_free * hf / pressure          (0.20 x hf / 0.20 = hf)
- *                        = hf - 0.05 when critical            (negative: force swapping)
- *   used = mean(balloon_cur) - mean(mem_unused);  floor = max(balloon_min, used + gf x cur)
- *   pressure:    new = max(cur x (1 - max_change), floor); set only if new <= cur
- *   no pressure: if cur < balloon_max: new = min(cur x (1 + max_change), balloon_max)
- *                (with grow_to_floor = yes, vdsm's variant: new = max(new, floor) before
- *                the cap -- a guest short of free memory then grows at once)
- *   a change is made only if |new - cur| > min_change x cur (0.25%)
- *   guest_qos: a guest below its guaranteed minimum gets target = balloon_min.
- * So, with grow_to_floor = no (the default, and doc/balloon.rules' 5% step), a balloon moves
- * at most max_change (5%) of the guest's memory per interval in either direction; only the
- * guaranteed-minimum rule can move it further.
+ * RULES: mom.h.  In short: under host pressure (< 20 % free) every guest shrinks by at
+ * most 5 % per interval toward its floor, used + gf x cur with gf scaled by the host's
+ * free fraction (negative when critical, to force guest swapping); otherwise every
+ * ballooned guest grows by 5 %, or at once to used + 20 % x cur when that is more; moves
+ * under 0.25 % of cur are skipped.  With `rules = vdsm` the grow floor uses the scaled gf
+ * and guest_qos raises a guest below its guaranteed minimum to that minimum.
  *
- * ASSUMPTIONS (documented choices): doc/balloon.rules in oVirt/mom writes `min` where vdsm
- * writes `max` for the floor; we follow vdsm (a guaranteed minimum is a floor).  A VM that
- * is not running has its history cleared (a new guest starts a new history).  Targets are
- * set with allow_hot_add = 0.  Every decision is logged (policy_log): per act, the host's
- * "host_free_fraction" and "pressure" (0 none, 1 pressure, 2 critical); per target set,
- * "target" in pages.
+ * ASSUMPTIONS (documented choices): a VM that is not running has its history cleared (a
+ * new guest starts a new history).  Targets are set with allow_hot_add = 0.  Host-level
+ * values are logged (policy_log): per engine run, "host_free_fraction" and "pressure"
+ * (0 none, 1 pressure, 2 critical); per target set, "target" in pages.
  *
  * Units: pages and ns in state; fractions as doubles.
  */
@@ -50,7 +43,9 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "models/policy.h"
+#include "models/policies/mom.h"
 
 typedef struct mom_params {
     sim_time_t interval_ns;    /* policy-engine-interval */
@@ -61,7 +56,7 @@ typedef struct mom_params {
     double guest_free;         /* min_guest_free_percent */
     double max_change;         /* max_balloon_change_percent */
     double min_change;         /* min_balloon_change_percent */
-    int grow_to_floor;         /* vdsm grow_guest raises to the free-memory floor */
+    char rules[SIM_STR_MAX];   /* mom (doc/balloon.rules) | vdsm (02-balloon.policy) */
 } mom_params_t;
 
 #define MO(f) offsetof(mom_params_t, f)
@@ -82,8 +77,9 @@ static const sim_key_t mom_keys[] = {
      "largest balloon move per interval, share of the guest's memory"},
     {"min_change", SIM_KEY_FRACTION, MO(min_change), "0.25%", 0, 1, NULL,
      "moves smaller than this share of the guest's memory are skipped"},
-    {"grow_to_floor", SIM_KEY_BOOL, MO(grow_to_floor), "no", SIM_NO_RANGE, NULL,
-     "vdsm variant: growing also raises a guest at once to used + free target"},
+    {"rules", SIM_KEY_CHOICE, MO(rules), "mom", SIM_NO_RANGE, "mom|vdsm",
+     "mom: oVirt MOM doc/balloon.rules; vdsm: vdsm's 02-balloon.policy (host-scaled grow floor, "
+     "guest_qos raises a guest below min to min)"},
 };
 static const sim_key_table_t mom_table = SIM_KEY_TABLE("policy mom", mom_keys);
 
@@ -184,18 +180,86 @@ static int mom_create(void **state, const void *params, policy_ctx_t *ctx, gsl_r
     return SIM_OK;
 }
 
-/* Ask for `size` pages if the change is big enough; log it. */
-static void mom_set(policy_ctx_t *ctx, const mom_params_t *p, int32_t i, double cur, double size)
+static const char *const mom_rule_names[MOM_NRULES] = {
+    [MOM_SHRINK_STEP] = "shrink-step", [MOM_SHRINK_FLOOR] = "shrink-floor", [MOM_SHRINK_ABOVE] = "shrink-above",
+    [MOM_SHRINK_SMALL] = "shrink-small", [MOM_GROW_STEP] = "grow-step",     [MOM_GROW_FLOOR] = "grow-floor",
+    [MOM_GROW_MAX] = "grow-max",         [MOM_GROW_SMALL] = "grow-small",   [MOM_FULL] = "full",
+    [MOM_QOS] = "qos",
+};
+
+const char *mom_rule_name(mom_rule_t r) { return r < MOM_NRULES ? mom_rule_names[r] : "?"; }
+
+/* change_big_enough */
+static int mom_big_enough(const mom_consts_t *k, double cur, double size)
 {
-    if (fabs(size - cur) > p->min_change * cur) {
-        int64_t pages = llround(size);
-        policy_set_target(ctx, i, pages, 0);
-        policy_log(ctx, i, "target", (double)pages);
+    return fabs(size - cur) > k->min_change * cur;
+}
+
+static void mom_shrink(const mom_consts_t *k, const mom_inputs_t *in, mom_decision_t *d)
+{
+    double cur = in->balloon_cur;
+    d->floor_pages = fmax(in->balloon_min, in->cur_mean - in->unused_mean + d->gf * cur);
+    double size = cur * (1.0 - k->max_change);
+    d->rule = MOM_SHRINK_STEP;
+    if (size < d->floor_pages) {
+        size = d->floor_pages;
+        d->rule = MOM_SHRINK_FLOOR;
+    }
+    if (size > cur)
+        d->rule = MOM_SHRINK_ABOVE;
+    else if (!mom_big_enough(k, cur, size))
+        d->rule = MOM_SHRINK_SMALL;
+    else
+        d->set = 1, d->target_pages = size;
+}
+
+static void mom_grow(const mom_consts_t *k, const mom_inputs_t *in, mom_decision_t *d)
+{
+    double cur = in->balloon_cur;
+    if (!(cur < in->balloon_max)) {
+        d->rule = MOM_FULL;
+        return;
+    }
+    if (k->rules == MOM_RULES_MOM)
+        d->gf = k->guest_free;            /* balloon.rules: min_guest_free_percent, fixed */
+    d->floor_pages = fmax(in->balloon_min, in->cur_mean - in->unused_mean + d->gf * cur);
+    double size = cur * (1.0 + k->max_change);
+    d->rule = MOM_GROW_STEP;
+    if (size < d->floor_pages) {
+        size = d->floor_pages;
+        d->rule = MOM_GROW_FLOOR;
+    }
+    if (size > in->balloon_max) {
+        size = in->balloon_max;
+        d->rule = MOM_GROW_MAX;
+    }
+    if (!mom_big_enough(k, cur, size))
+        d->rule = MOM_GROW_SMALL;
+    else
+        d->set = 1, d->target_pages = size;
+}
+
+void mom_decide(const mom_consts_t *k, const mom_inputs_t *in, mom_decision_t *d)
+{
+    double hf = in->host_free_fraction;
+    int critical = hf <= k->critical, pressure = hf < k->pressure;
+    *d = (mom_decision_t){.pressure = pressure ? (critical ? 2 : 1) : 0};
+    /* balloon.rules computes guest_free_percent inside shrink_guest only; vdsm's
+     * grow_guest computes it the same way (mom_grow replaces it for rules = mom). */
+    d->gf = critical ? hf - 0.05 : k->guest_free * hf / k->pressure;
+    if (pressure)
+        mom_shrink(k, in, d);
+    else
+        mom_grow(k, in, d);
+    if (k->rules == MOM_RULES_VDSM && in->balloon_cur < in->balloon_min) {   /* guest_qos, last */
+        d->rule = MOM_QOS;
+        d->set = 1, d->target_pages = in->balloon_min;
     }
 }
 
 static void mom_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
 {
+    (void)now_ns;
     mom_state_t *st = state;
     const mom_params_t *p = st->p;
     int64_t cap = p->history;
@@ -206,14 +270,12 @@ static void mom_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
     ring_push(&st->host_free, cap, (double)h.free_pages);
     st->ticks++;
     int engine = st->ticks % (p->interval_ns / p->monitor_ns) == 0;
-    double gf = 0;
-    int critical = 0, pressure = 0;
+    mom_consts_t k = {p->pressure, p->critical, p->guest_free, p->max_change, p->min_change,
+                      strcmp(p->rules, "vdsm") ? MOM_RULES_MOM : MOM_RULES_VDSM};
+    double hf = h.capacity_pages > 0 ? ring_mean(&st->host_free) / (double)h.capacity_pages : 0;
     if (engine) {
-        double hf = h.capacity_pages > 0 ? ring_mean(&st->host_free) / (double)h.capacity_pages : 0;
-        critical = hf <= p->critical, pressure = hf < p->pressure;
-        gf = critical ? hf - 0.05 : p->guest_free * hf / p->pressure;
         policy_log(ctx, -1, "host_free_fraction", hf);
-        policy_log(ctx, -1, "pressure", pressure ? (critical ? 2 : 1) : 0);
+        policy_log(ctx, -1, "pressure", hf < p->pressure ? (hf <= p->critical ? 2 : 1) : 0);
     }
     for (int32_t i = 0; i < st->nvms; i++) {
         policy_vm_obs_t o;
@@ -225,33 +287,25 @@ static void mom_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
                 continue;
         }
         ring_push(&st->usable[i], cap, (double)o.usable_pages);
-        ring_push(&st->unused[i], cap, (double)o.guest_available_pages);
+        ring_push(&st->unused[i], cap, (double)o.guest_free_pages);
         if (!engine)
             continue;
-        double cur = (double)o.usable_pages;
-        double bmin = (double)o.min_pages, bmax = (double)o.assigned_pages;
-        double used = ring_mean(&st->usable[i]) - ring_mean(&st->unused[i]);
-        double floor_pages = fmax(bmin, used + gf * cur);
-        if (cur < bmin) {                              /* guest_qos */
-            policy_set_target(ctx, i, o.min_pages, 0);
-            policy_log(ctx, i, "target", (double)o.min_pages);
-        } else if (pressure) {                         /* shrink_guest */
-            double size = fmax(cur * (1.0 - p->max_change), floor_pages);
-            if (size <= cur)
-                mom_set(ctx, p, i, cur, size);
-        } else if (cur < bmax) {                       /* grow_guest */
-            double size = cur * (1.0 + p->max_change);
-            if (p->grow_to_floor)
-                size = fmax(size, floor_pages);
-            mom_set(ctx, p, i, cur, fmin(size, bmax));
+        mom_inputs_t in = {(double)o.usable_pages, ring_mean(&st->usable[i]), ring_mean(&st->unused[i]),
+                           (double)o.min_pages, (double)o.assigned_pages, hf};
+        mom_decision_t d;
+        mom_decide(&k, &in, &d);
+        if (d.set) {
+            int64_t pages = llround(d.target_pages);
+            policy_set_target(ctx, i, pages, 0);
+            policy_log(ctx, i, "target", (double)pages);
         }
     }
 }
 
 const policy_type_t policy_mom = {
     .name = "mom",
-    .summary = "KVM oVirt MOM: under host pressure (<20% free) shrink guests by <= 5% per 10 s toward "
-               "used + free target; otherwise grow by 5%",
+    .summary = "KVM oVirt MOM (doc/balloon.rules): under host pressure (<20% free) shrink guests by <= 5% per "
+               "10 s toward used + free target; otherwise grow by 5%, or at once to used + 20%",
     .keys = &mom_table,
     .params_size = sizeof(mom_params_t),
     .check = mom_check,

@@ -485,6 +485,11 @@ static void summarise(run_t *r)
             {"oom_kills", v->c.oom_kills}, {"balloon_ops", v->c.balloon_ops}, {"stall_s", v->c.stall_ns / 1e9}, {"balloon_cpu_s", v->c.balloon_cpu_ns / 1e9},
             {"slowdown_mean", mean_slow}, {"slowdown_max", st->slowdown_max > 0 ? st->slowdown_max : 1},
             {"short_fraction", short_frac},
+            {"balloon_inflated_bytes", v->c.balloon_inflated_pages * P},
+            {"balloon_deflated_bytes", v->c.balloon_deflated_pages * P},
+            {"balloon_moved_bytes_per_day", (v->c.balloon_inflated_pages + v->c.balloon_deflated_pages) * P * 86400.0 / run_s},
+            {"target_reversals", v->c.target_reversals},
+            {"target_reversals_per_h", v->c.target_reversals * 3600.0 / run_s},
         };
         for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
             record_vm_summary(dc->rec, v->id, rows[k].m, rows[k].val);

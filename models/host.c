@@ -223,6 +223,7 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     v->running = 1;
     v->last_ns = now_ns;
     v->boot_ns = now_ns;
+    v->target_dir = 0;
     v->assigned_pages = v->startup_pages;
     v->host_swapped_pages = 0;
     v->host_back_carry = 0;
@@ -411,8 +412,13 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
         target = 0;
     int64_t before = v->b.target_pages;
     balloon_set_target(v, target, now);          /* clamps; records nothing itself */
-    if (v->b.target_pages != before)             /* record real changes only */
+    if (v->b.target_pages != before) {           /* record real changes only */
+        int dir = v->b.target_pages > before ? 1 : -1;
+        if (v->target_dir == -dir)
+            v->c.target_reversals += 1;
+        v->target_dir = dir;
         record_target(h->dc->rec, now, v->id, v->b.target_pages, usable_pages, v->record_series);
+    }
 }
 
 void policy_log(policy_ctx_t *ctx, int32_t vm, const char *what, double value)

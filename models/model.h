@@ -63,6 +63,7 @@ typedef struct vm_counters {
     double balloon_ops;       /* finished balloon and hot-add operations */
     double oom_kills;
     double short_ns;          /* time with stall_fraction >= 0.1 ("short of memory") */
+    double target_reversals;  /* balloon target changes opposite to the previous change */
 } vm_counters_t;
 
 typedef struct balloon {
@@ -109,6 +110,7 @@ typedef struct vm {
     sim_event_t *wl_ev;
     sim_time_t last_ns;        /* time the VM was last advanced to */
     sim_time_t boot_ns;        /* time of its last boot (a restart boots it again) */
+    int target_dir;            /* sign of the last balloon target change (0: none since boot) */
     vm_counters_t c;
     vm_counters_t c_sampled;   /* counters at the previous sample */
     int record_series;         /* output = vm and output.vms selects it: its samples and

@@ -79,8 +79,11 @@
  *      free memory never balloons; noisy estimates of equally short VMs move nothing
  *      (the noise band); a VM that stops being short keeps what it got until a
  *      reclaiming state or a short VM takes it.
- * Targets go to policy_set_target() only when they move by at least `min_change`.  A VM
- * whose balloon the driver reports stuck is held where it is (excluded from revocation).
+ * Targets go to policy_set_target() only when they move by at least `min_change`, and a
+ * move opposite to the VM's previous one only when it exceeds the VM's dead band (step
+ * 5): the allocation is recomputed from scratch each tick, and small reversals are
+ * noise.  A VM whose balloon the driver reports stuck is let off where it stuck for a
+ * hold (esx_stuck_bounds): not re-asked every tick.
  *
  * ASSUMPTIONS (documented choices): periods are aligned to ticks (a period ends at the
  * first tick at or after its length); the rebalance "on big changes of free memory" of
@@ -321,6 +324,8 @@ typedef struct esx_params {
     double dead_band;
     double short_stall;
     double noise_band;
+    sim_time_t stuck_hold_ns;
+    sim_time_t stuck_hold_max_ns;
     int log_estimates;
 } esx_params_t;
 
@@ -350,6 +355,11 @@ static const sim_key_t esx_keys[] = {
      "memory stall (PSI some) at or above which a guest without free memory is short (as is one with committed > usable)"},
     {"noise_band", SIM_KEY_REAL, EO(noise_band), "2", 0, 100, NULL,
      "high state: and by this many standard errors of its allocation due to the sampling of active memory (0 = off)"},
+    {"stuck_hold", SIM_KEY_DURATION, EO(stuck_hold_ns), "5min", 0, 3.6e12, NULL,
+     "a VM whose balloon the driver reports stuck is not asked below where it stuck for this long (duration; "
+     "doubles at each new stick, up to stuck_hold_max; 0 = one tick, as before issue 18)"},
+    {"stuck_hold_max", SIM_KEY_DURATION, EO(stuck_hold_max_ns), "1h", 0, 3.6e13, NULL,
+     "longest hold of a stuck balloon (duration)"},
     {"log_estimates", SIM_KEY_BOOL, EO(log_estimates), "no", SIM_NO_RANGE, NULL,
      "log every VM's active-fraction estimate at each period end (policy_log what = active; written at output = vm)"},
 };
@@ -361,6 +371,10 @@ static int esx_check(const void *params, char *err, size_t errlen)
     if (p->ewma_fast < p->ewma_slow) {
         snprintf(err, errlen, "ewma_fast (%g) must be >= ewma_slow (%g): the estimate must rise faster than it falls",
                  p->ewma_fast, p->ewma_slow);
+        return SIM_EINPUT;
+    }
+    if (p->stuck_hold_max_ns < p->stuck_hold_ns) {
+        snprintf(err, errlen, "stuck_hold_max must be >= stuck_hold");
         return SIM_EINPUT;
     }
     return SIM_OK;
@@ -377,6 +391,11 @@ typedef struct esx_vm_state {
     sim_time_t boot_ns;         /* the boot whose guest is being sampled (policy_vm_new_guest) */
     sim_time_t period_start_ns;
     esx_active_t act;
+    /* stuck balloon (step 1): not asked below held_pages until held_until_ns; hold_ns is
+     * the length of the last hold (stuck_hold, doubling while the balloon keeps sticking) */
+    int64_t held_pages;
+    sim_time_t held_until_ns, hold_ns;
+    int dir;                    /* sign of the last target change this policy made */
 } esx_vm_state_t;
 
 typedef struct esx_state {
@@ -582,6 +601,36 @@ static int64_t esx_rebalance(esx_state_t *s, size_t m, int64_t proj_free_pages, 
     return moved;
 }
 
+/* Step 1, stuck balloons: the bounds of alloc[j]'s VM.  A balloon the driver reports
+ * stuck (no progress for 5 s: the guest has nothing left to give -- no free memory, no
+ * cache, a full swap) is let off where it stuck, and not asked below that for a hold:
+ * its neighbours pay instead, and the memory they give is not handed back to them at
+ * the next tick only to be taken again; should the host still run short, it swaps (the
+ * hard state, models/host.c).  The hold lasts hold_ns, or until the guest reports free
+ * memory beyond its dead band (the balloon could take that).  A stick within or right
+ * after a hold doubles the next hold, up to stuck_hold_max; a stick after a quiet spell
+ * starts again at stuck_hold.  (Before issue 18 a stuck VM was held for one tick only:
+ * the target met, the report cleared, the next tick asked again, and its neighbours
+ * swung by its deficit at every tick.) */
+static void esx_stuck_bounds(const esx_params_t *p, esx_vm_state_t *v, const policy_vm_obs_t *o,
+                             sim_time_t now, int64_t *lo, int64_t *hi)
+{
+    if (o->balloon_stuck) {
+        int again = v->held_until_ns > 0 && now <= v->held_until_ns + 2 * p->interval_ns;
+        if (now >= v->held_until_ns)
+            v->hold_ns = !again ? p->stuck_hold_ns
+                       : 2 * v->hold_ns < p->stuck_hold_max_ns ? 2 * v->hold_ns : p->stuck_hold_max_ns;
+        v->held_pages = o->usable_pages;
+        v->held_until_ns = now + v->hold_ns;
+        *lo = *hi = o->usable_pages;     /* the driver cannot follow: where it is */
+        return;
+    }
+    if (now >= v->held_until_ns || o->guest_free_pages >= esx_band(p, o))
+        return;
+    int64_t t = v->held_pages < *lo ? *lo : v->held_pages > *hi ? *hi : v->held_pages;
+    *lo = t;
+}
+
 static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
 {
     esx_state_t *s = state;
@@ -602,6 +651,7 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
             if (!o->running)
                 continue;
             esx_active_init(&v->act);        /* a new guest, taken to have booted one interval ago */
+            v->held_until_ns = 0, v->hold_ns = p->stuck_hold_ns, v->dir = 0;
             v->period_start_ns = now - p->interval_ns > 0 ? now - p->interval_ns : 0;
         }
         esx_sample(s, ctx, i, now);
@@ -609,8 +659,7 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
         int64_t cap = (int64_t)floor(p->max_balloon * (double)o->configured_pages);
         int64_t lo = o->min_pages > hi - cap ? o->min_pages : hi - cap;
         lo = lo < 0 ? 0 : lo > hi ? hi : lo;
-        if (o->balloon_stuck)
-            lo = hi = o->usable_pages;      /* the driver cannot follow: hold it */
+        esx_stuck_bounds(p, v, o, now, &lo, &hi);    /* a stuck balloon keeps its target */
         esx_alloc_vm_t *a = &s->alloc[m];
         a->shares = o->shares;
         a->active = esx_active_estimate(&s->vm[i].act);
@@ -683,6 +732,11 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
             int first = deflate_first ? d > 0 : 1;
             if (d == 0 || llabs(d) < min_change || first != (pass == 0))
                 continue;
+            esx_vm_state_t *v = &s->vm[s->idx[j]];
+            int dir = d > 0 ? 1 : -1;
+            if (dir == -v->dir && llabs(d) <= esx_band(p, &s->obs[j]))
+                continue;                  /* a reversal within the dead band */
+            v->dir = dir;
             policy_set_target(ctx, s->idx[j], s->out[j], 0);
         }
 }

@@ -21,9 +21,13 @@ LDLIBS_ALL   = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lgsl -lgsl
 BUILD   ?= build
 BIN     ?= balloonsim
 
+# Three layers, one folder each (docs/design.md): sim/ the engine, models/ the memory
+# models, both in libballoonsim.a; cli/ the program, in libballoonsim-cli.a (all but main)
+# so that tests and benchmarks can call a command's parts.
 LIB_SRC  := $(wildcard sim/*.c models/*.c models/policies/*.c)
-LIB_SRC  := $(filter-out models/main.c,$(LIB_SRC))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC  := $(filter-out cli/main.c,$(wildcard cli/*.c))
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/bench_*.c)
@@ -48,16 +52,20 @@ $(BUILD)/libballoonsim.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-LIB = $(BUILD)/libballoonsim.a
-$(BIN): $(BUILD)/models/main.o $(BUILD)/libballoonsim.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/models/main.o $(LIB) $(LDLIBS_ALL)
+$(BUILD)/libballoonsim-cli.a: $(CLI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+LIB = $(BUILD)/libballoonsim-cli.a $(BUILD)/libballoonsim.a
+$(BIN): $(BUILD)/cli/main.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/cli/main.o $(LIB) $(LDLIBS_ALL)
 
 # One Criterion binary per suite: a suite can be run alone (build/tests/test_queue).
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libballoonsim.a | $(DEPS_STAMP)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL) -lcriterion
 
-$(BUILD)/bench/%: bench/%.c $(BUILD)/libballoonsim.a | $(DEPS_STAMP)
+$(BUILD)/bench/%: bench/%.c $(LIB) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS_ALL)
 
@@ -133,4 +141,4 @@ figures: $(BIN)
 clean:
 	rm -rf build build-san build-fuzz $(BIN)
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/models/main.d
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/cli/main.d

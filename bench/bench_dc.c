@@ -47,7 +47,9 @@
 #include "sim/engine.h"
 #include "sim/ini.h"
 #include "sim/study.h"
-#include "models/cli.h"
+#include "cli/common.h"
+#include "cli/cmd_run.h"
+#include "cli/cmd_validate.h"
 #include "models/scenario.h"
 #include "models/record.h"
 

@@ -34,7 +34,9 @@
 
 #include "sim/engine.h"
 #include "sim/db.h"
-#include "models/cli.h"
+#include "cli/common.h"
+#include "cli/cmd_run.h"
+#include "cli/cmd_validate.h"
 #include "models/record.h"
 
 

@@ -4,7 +4,7 @@
  *
  * Input: optional leading lines "--set section.key=value" (applied in order, as the
  * command line does), then the scenario text.  Repeat is read from [simulation] repeat
- * as models/cli.c reads it (an integer 1..1000000, else 1).  Path followed:
+ * as cli/common.c reads it (an integer 1..1000000, else 1).  Path followed:
  * sim_ini_load_string, the overrides, sim_study_expand, then up to 9 runs (the first, the
  * last and 7 spread between) through sim_study_run, with the invariants of sim/study.h:
  *   - runs == points * repeat; run info: point = run / repeat, repetition = run % repeat;

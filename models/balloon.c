@@ -16,7 +16,10 @@
 #include <stddef.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
-#include "models/model.h"
+#include "models/balloon.h"
+#include "models/dc.h"
+#include "models/host.h"
+#include "models/vm.h"
 #include "models/record.h"
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -235,7 +238,7 @@ static void on_chunk(void *ctx, int64_t arg, sim_time_t now)
     b->ev = NULL;
     if (!v->running)
         return;
-    vm_advance(v, now);
+    host_advance_vm(v, now);
     int64_t n = b->chunk_pages;
     guest_delta_t d = {0};
     if (b->state == BALLOON_INFLATING) {
@@ -349,7 +352,7 @@ static void on_hotadd(void *ctx, int64_t arg, sim_time_t now)
     b->hotadd_ev = NULL;
     if (!v->running)
         return;
-    vm_advance(v, now);
+    host_advance_vm(v, now);
     int64_t n = min64(b->hotadd_pages, v->configured_pages - v->assigned_pages);
     v->assigned_pages += n;
     guest_grow(&v->g, n);

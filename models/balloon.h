@@ -78,4 +78,38 @@ const char *balloon_op_kind_name(balloon_op_kind_t k);
 /* Linux hv_balloon floor (MiB of RAM -> MiB floor), in pages. */
 int64_t balloon_linux_hv_floor_pages(int64_t ram_pages);
 
+typedef struct vm vm_t;        /* models/vm.h: a VM holds its driver (v->b) */
+
+/* The driver of one VM. */
+typedef struct balloon {
+    balloon_state_t state;
+    int unresponsive;
+    int64_t size_pages;
+    int64_t target_pages;      /* as asked by the policy, clamped (balloon_set_target) */
+    sim_event_t *ev;           /* WAITING timer or chunk completion */
+    sim_event_t *fault_ev;     /* next change of responsiveness */
+    /* the operation in progress */
+    int64_t op_seq;
+    balloon_op_kind_t op_kind;
+    sim_time_t op_issued_ns, op_started_ns;
+    int64_t op_asked_pages, op_moved_pages;
+    int64_t chunk_pages;       /* in flight */
+    sim_time_t backoff_ns;
+    sim_time_t progress_ns;    /* last time the balloon moved or the target was met */
+    /* hot-add in progress */
+    sim_event_t *hotadd_ev;
+    int64_t hotadd_pages;
+    sim_time_t hotadd_issued_ns;
+    gsl_rng *rng;
+} balloon_t;
+
+/* The driver of VM v (balloon.c).  Targets and sizes in pages, times in ns. */
+void balloon_init(vm_t *v, gsl_rng *rng);
+void balloon_set_target(vm_t *v, int64_t target_pages, sim_time_t now_ns);
+void balloon_hot_add(vm_t *v, int64_t pages, sim_time_t now_ns);
+void balloon_on_oom(vm_t *v, sim_time_t now_ns);
+int64_t balloon_max_pages(const vm_t *v);
+void balloon_stop(vm_t *v);
+int balloon_is_stuck(const vm_t *v, sim_time_t now_ns);
+
 #endif

@@ -11,7 +11,8 @@
 #include <sys/statvfs.h>
 #include "sim/rng.h"
 #include "models/dc.h"
-#include "models/model.h"
+#include "models/host.h"
+#include "models/vm.h"
 #include "models/record.h"
 
 enum { PRIO_LIFE = 0, PRIO_WORKLOAD = 10, PRIO_POLICY = 50, PRIO_SAMPLE = 90 };
@@ -57,7 +58,7 @@ static void on_workload(void *ctx, int64_t arg, sim_time_t now)
     v->wl_ev = NULL;
     if (!v->running)
         return;
-    vm_advance(v, now);
+    host_advance_vm(v, now);
     workload_sample_t s;
     workload_at(v->wl, now, &s);
     guest_delta_t d = {0};

@@ -23,8 +23,13 @@
 #define MODELS_DC_H
 
 #include <signal.h>
+#include "sim/engine.h"
 #include "sim/db.h"
+#include "models/cache.h"
+#include "models/host.h"
 #include "models/scenario.h"
+#include "models/vm.h"
+#include "models/workload.h"
 
 typedef void (*dc_progress_fn)(void *ctx, double sim_s, double end_s, uint64_t events);
 
@@ -54,5 +59,30 @@ typedef struct dc_result {
  * trace, etc.: run marked failed), SIM_EIO (database), SIM_EINTERNAL (an invariant). */
 int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_options_t *opt,
            dc_result_t *res, char *err, size_t errlen);
+
+typedef struct record record_t; /* models/record.h */
+
+/* One run: the datacenter being simulated (dc.c builds it; the model's files share it). */
+struct dc {
+    const scenario_t *scn;
+    sim_engine_t *engine;
+    record_t *rec;
+    workload_library_t *lib;
+    cache_mrc_t **mrcs;        /* one per VM group */
+    host_t *hosts;
+    int32_t nhosts;
+    vm_t *vms;
+    int32_t nvms;
+    uint64_t seed;
+    uint64_t vm_ticks;         /* VM advances over a positive interval */
+    int level;                 /* output level: 0 summary, 1 host, 2 vm */
+    int failed;                /* a recorder error happened: stop */
+    void *scratch;             /* policy_scratch: one buffer for every host's policy tick */
+    size_t scratch_bytes;
+    uint64_t fingerprint;      /* FNV-1a over the deterministic event/record stream */
+};
+
+/* Add data to the run's fingerprint (FNV-1a). */
+void dc_fingerprint_add(dc_t *dc, const void *data, size_t len);
 
 #endif

@@ -1,9 +1,9 @@
 /*
  * models/host.c -- host memory, host swapping, VM integration over time, and the view a
- * policy gets of a host (host_*, vm_*, policy_* accessors).
+ * policy gets of a host (host_*, policy_* accessors; models/host.h, models/policy.h).
  *
  * The model (conservation C1-C3, host swapping by random victims, double paging, the
- * slowdown formula) is documented in model.h.  Choices made here:
+ * slowdown formula) is documented in models/vm.h.  Choices made here:
  *   - a VM is advanced lazily: only at its own events, unless the host must swap, in
  *     which case every VM of the host is first advanced to now (host_sync) so victims'
  *     rates change only from now on;
@@ -17,7 +17,7 @@
  * v->host_fault_per_s are a pure function of the VM's state (guest_rates: anon demand,
  * file set, access rate, cache, guest-swapped pages; plus host-swapped and touched pages
  * and the host's swap bandwidth), and every code path that changes one of those inputs
- * calls vm_refresh_rates afterwards (host_apply_delta, host_swap_out, vm_boot, vm_shutdown,
+ * calls vm_refresh_rates (models/vm.c) afterwards (host_apply_delta, host_swap_out, vm_boot, vm_shutdown,
  * balloon.c after a hot-add; guest_set_demand and guest_reclaim are always followed by
  * host_apply_delta).  vm_advance_local, run for every VM of a host at every policy tick,
  * therefore refreshes only when its own interval changed an input: skipping is exact.
@@ -27,33 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
-#include "models/model.h"
+#include "models/dc.h"
+#include "models/host.h"
 #include "models/record.h"
+#include "models/vm.h"
 
 static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
-
-static int64_t vm_resident(const vm_t *v) { return v->g.touched_pages - v->host_swapped_pages; }
-
-void vm_name(const vm_t *v, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%d", v->gp->name, (int)v->index);
-}
-
-void vm_refresh_rates(vm_t *v)
-{
-    if (!v->running) {
-        memset(&v->rates, 0, sizeof v->rates);
-        v->host_fault_per_s = 0;
-        return;
-    }
-    guest_rates(&v->g, &v->rates);
-    double hs_frac = v->g.touched_pages > 0 ? (double)v->host_swapped_pages / (double)v->g.touched_pages : 0;
-    double rate = v->rates.resident_refs_per_s * hs_frac;
-    if (rate > v->host->swap_pages_per_s)
-        rate = v->host->swap_pages_per_s;
-    v->host_fault_per_s = rate;
-}
 
 /* Integrate v from v->last_ns to now and apply the local effects; the pages the host
  * must newly back are debited from its free memory here (swapping is the caller's job). */
@@ -175,7 +155,7 @@ void host_advance_all(host_t *h, sim_time_t now_ns)
         host_swap_out(h, h->hard_pages - h->free_pages);
 }
 
-void vm_advance(vm_t *v, sim_time_t now_ns)
+void host_advance_vm(vm_t *v, sim_time_t now_ns)
 {
     vm_advance_local(v, now_ns);
     if (v->host->free_pages < v->host->hard_pages)
@@ -212,46 +192,6 @@ void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now
     vm_refresh_rates(v);
     if (h->free_pages < h->hard_pages)
         host_advance_all(h, now_ns);
-}
-
-void vm_boot(vm_t *v, sim_time_t now_ns)
-{
-    host_t *h = v->host;
-    if (v->running)
-        return;
-    host_advance_all(h, now_ns);
-    v->running = 1;
-    v->last_ns = now_ns;
-    v->boot_ns = now_ns;
-    v->target_dir = 0;
-    v->assigned_pages = v->startup_pages;
-    v->host_swapped_pages = 0;
-    v->host_back_carry = 0;
-    balloon_init(v, v->b.rng);
-    guest_init(&v->g, v->assigned_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
-               sim_bytes_to_pages(v->gp->swap_bytes), h->dc->mrcs[v->group]);
-    h->free_pages -= h->overhead_pages + v->g.touched_pages;
-    record_event(h->dc->rec, now_ns, v->id, "boot", (double)v->assigned_pages);
-    vm_refresh_rates(v);
-    if (h->free_pages < h->hard_pages)
-        host_advance_all(h, now_ns);
-}
-
-void vm_shutdown(vm_t *v, sim_time_t now_ns)
-{
-    host_t *h = v->host;
-    if (!v->running)
-        return;
-    host_advance_all(h, now_ns);
-    balloon_stop(v);
-    h->free_pages += h->overhead_pages + vm_resident(v);
-    v->host_swapped_pages = 0;
-    v->g.touched_pages = 0;
-    v->g.anon_pages = v->g.swapped_pages = v->g.cache_pages = 0;
-    v->g.anon_demand_pages = 0;
-    v->running = 0;
-    record_event(h->dc->rec, now_ns, v->id, "shutdown", 0);
-    vm_refresh_rates(v);
 }
 
 int host_check(const host_t *h, char *err, size_t errlen)

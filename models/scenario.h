@@ -11,7 +11,7 @@
  *                 zipf_alpha, start, stop, restart, and workload.* (models/workload.h)
  *   [balloon]     preset and driver keys (models/balloon.h), for every VM
  *   [policy]      name and the chosen policy's own keys (models/policies/)
- *   [expect]      assertions checked by `balloonsim check` (models/expect.h)
+ *   [expect]      assertions checked by `balloonsim check` (cli/expect.h)
  * Unknown sections and keys are errors naming file, line, section and key, with the
  * nearest valid key suggested.  Placement: VM j (counting over groups in file order)
  * runs on host j mod count (round robin) -- a documented choice.

@@ -3,7 +3,7 @@
  *
  * Every VM keeps its configured memory (its startup size if that is smaller: static
  * never hot-adds).  An overcommitted host therefore shows its overcommitment as host
- * swapping (models/model.h), which is exactly what the other policies are compared with.
+ * swapping (models/vm.h, models/host.h), which is exactly what the other policies are compared with.
  */
 #include <stddef.h>
 #include "models/policy.h"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/e2e/plot.sh -- end-to-end test of `balloonsim plot` (models/plot.c, issue 7).
+# tests/e2e/plot.sh -- end-to-end test of `balloonsim plot` (cli/cmd_plot.c, issue 7).
 # Run from the repository root; BALLOONSIM names the binary.
 #
 # Checks, each printed as it runs:

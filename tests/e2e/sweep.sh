@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/e2e/sweep.sh -- end-to-end test of `balloonsim sweep` and `balloonsim merge`
-# (models/sweep.c, issue 6).  Run from the repository root; BALLOONSIM names the binary.
+# (cli/cmd_sweep.c, cli/cmd_merge.c, issue 6).  Run from the repository root; BALLOONSIM names the binary.
 #
 # Checks, each printed as it runs:
 #   1. --dry-run: run numbering (run = point * repeat + rep), distinct seeds that repeat

@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_sweep.c -- Criterion suite "sweep": the --runs selection parser, the
  * per-point statistics (mean, sample sd, 95% CI half-width with Student's t) and the
- * point_summary table (models/sweep.c).
+ * point_summary table (cli/cmd_sweep.c, cli/stats.c).
  *
  * Known answers are computed by hand: for {1, 2, 3, 4} the mean is 2.5, the sample
  * variance (1.5^2 + 0.5^2 + 0.5^2 + 1.5^2) / 3 = 5/3, sd = 1.2909944, and with
@@ -19,8 +19,9 @@
 #include "sim/db.h"
 #include "models/record.h"
 
-#include "models/cli.h"
-#include "models/sweep.h"
+#include "cli/common.h"
+#include "cli/cmd_sweep.h"
+#include "cli/stats.h"
 
 static char err[SIM_ERR_MAX];
 
@@ -74,13 +75,13 @@ Test(sweep, stats_known_answers)
 {
     double mean, sd, ci;
     const double a[] = {1, 2, 3, 4};
-    cr_assert_eq(sweep_stats(a, 4, &mean, &sd, &ci), 4);
+    cr_assert_eq(stats_summary(a, 4, &mean, &sd, &ci), 4);
     cr_expect_float_eq(mean, 2.5, 1e-12);
     cr_expect_float_eq(sd, 1.2909944487358056, 1e-9);
     cr_expect_float_eq(ci, 2.0542603, 1e-6);
 
     const double b[] = {4, 2};
-    sweep_stats(b, 2, &mean, &sd, &ci);
+    stats_summary(b, 2, &mean, &sd, &ci);
     cr_expect_float_eq(mean, 3, 1e-12);
     cr_expect_float_eq(sd, sqrt(2), 1e-12);
     cr_expect_float_eq(ci, 12.7062047, 1e-6);
@@ -89,7 +90,7 @@ Test(sweep, stats_known_answers)
     double c[100];
     for (int i = 0; i < 100; i++)
         c[i] = i % 2 ? 1.0 : -1.0;            /* mean 0, sample sd sqrt(100/99) */
-    sweep_stats(c, 100, &mean, &sd, &ci);
+    stats_summary(c, 100, &mean, &sd, &ci);
     cr_expect_float_eq(mean, 0, 1e-12);
     cr_expect_float_eq(sd, sqrt(100.0 / 99.0), 1e-12);
     cr_expect_float_eq(ci, 1.9842169 * sqrt(100.0 / 99.0) / 10, 1e-6);
@@ -99,17 +100,17 @@ Test(sweep, stats_degenerate)
 {
     double mean, sd, ci;
     const double one[] = {7.5};
-    cr_assert_eq(sweep_stats(one, 1, &mean, &sd, &ci), 1);
+    cr_assert_eq(stats_summary(one, 1, &mean, &sd, &ci), 1);
     cr_expect_float_eq(mean, 7.5, 1e-12);
     cr_expect(isnan(sd), "sd of one value must be undefined, got %g", sd);
     cr_expect(isnan(ci), "ci of one value must be undefined, got %g", ci);
 
     const double same[] = {3, 3, 3};
-    sweep_stats(same, 3, &mean, &sd, &ci);
+    stats_summary(same, 3, &mean, &sd, &ci);
     cr_expect_eq(sd, 0.0, "identical values must have sd 0, got %g", sd);
     cr_expect_eq(ci, 0.0, "identical values must have ci 0, got %g", ci);
 
-    cr_assert_eq(sweep_stats(one, 0, &mean, &sd, &ci), 0);
+    cr_assert_eq(stats_summary(one, 0, &mean, &sd, &ci), 0);
     cr_expect(isnan(mean));
 }
 
@@ -147,9 +148,9 @@ Test(sweep, point_summary_table)
     add_run(db, "A", 6, 1, "complete", 10);
     add_run(db, "B", 0, 0, "complete", 2);          /* another study: its own rows */
     add_run(db, "B", 1, 0, "complete", 4);
-    cr_assert_eq(sweep_point_summary(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(stats_point_summary(db, err, sizeof err), 0, "%s", err);
     /* Rebuilding is idempotent. */
-    cr_assert_eq(sweep_point_summary(db, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(stats_point_summary(db, err, sizeof err), 0, "%s", err);
 
     sqlite3_stmt *st;
     cr_assert_eq(db_prepare(db, "SELECT study_key, point_index, axes, policy, metric, n, mean, sd, ci95,"

@@ -25,7 +25,7 @@
 
 #include "models/trace.h"
 #include "models/workload.h"
-#include "models/workload_cli.h"
+#include "cli/cmd_trace.h"
 #include "sim/rng.h"
 
 #define BB_DIR "scenarios/traces/bitbrains"
@@ -1126,7 +1126,7 @@ Test(bad_input, paths_and_directories)
 
 static int run_cli(int argc, const char **argv)
 {
-    return workload_cli_main(argc, (char **)argv);
+    return cli_cmd_trace(argc, (char **)argv);
 }
 
 static char *slurp(const char *path)

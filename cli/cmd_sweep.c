@@ -1,7 +1,8 @@
 /*
- * models/sweep.c -- `balloonsim sweep` (a parameter study on N worker processes,
- * resumable, shardable) and `balloonsim merge` (shard databases into one), plus the
- * per-sweep-point statistics table `point_summary` (DESIGN.md 5 and 6, issue 6).
+ * cli/cmd_sweep.c -- `balloonsim sweep` (a parameter study on N worker processes,
+ * resumable, shardable); the rules of `balloonsim merge` (cli/cmd_merge.c) and the
+ * per-sweep-point statistics table `point_summary` (cli/stats.c) are described here too
+ * (DESIGN.md 5 and 6, issue 6).
  *
  * sweep FILE [-j N] [-o DB] [--runs LIST] [--shard i/N] [--dry-run] [--force]
  *            [--seed N] [--set K=V]... [--quiet]
@@ -93,7 +94,7 @@
  *   those of the point's first run.  Known answer: {1, 2, 3, 4} -> mean 2.5,
  *   sd 1.290994, ci95 3.182446 * 1.290994 / 2 = 2.054260.
  *
- * The only mutable global is the signal flag (as in models/main.c).
+ * The only mutable global is the signal flag (as in cli/cmd_run.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -111,16 +112,17 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
-#include <gsl/gsl_cdf.h>
-#include <gsl/gsl_statistics_double.h>
 #include "sim/engine.h"
 #include "sim/db.h"
 #include "sim/rng.h"
 #include "sim/study.h"
-#include "models/cli.h"
-#include "models/sweep.h"
 #include "models/record.h"
 #include "models/scenario.h"
+#include "cli/common.h"
+#include "cli/cmd_run.h"
+#include "cli/cmd_merge.h"
+#include "cli/cmd_sweep.h"
+#include "cli/stats.h"
 
 
 static volatile sig_atomic_t g_sweep_stop;   /* the signal number that asked us to stop */
@@ -216,208 +218,6 @@ int sweep_parse_runs(const char *spec, size_t nruns, unsigned char *selected, ch
     return items ? SIM_OK : SIM_EINPUT;
 }
 
-/* ------------------------------------------------------------------ statistics */
-
-/* Mean, sample standard deviation and 95% confidence half-width of x[0..n).  sd and
- * ci95 are NAN when n < 2, everything NAN when n == 0.  Returns n. */
-size_t sweep_stats(const double *x, size_t n, double *mean, double *sd, double *ci95)
-{
-    *mean = *sd = *ci95 = NAN;
-    if (n == 0)
-        return 0;
-    *mean = gsl_stats_mean(x, 1, n);
-    if (n < 2)
-        return n;
-    *sd = gsl_stats_sd_m(x, 1, n, *mean);
-    *ci95 = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * *sd / sqrt((double)n);
-    return n;
-}
-
-static const char *point_summary_schema =
-    "CREATE TABLE IF NOT EXISTS point_summary(study_key TEXT NOT NULL, point_index INTEGER NOT NULL,"
-    " axes TEXT, policy TEXT, metric TEXT NOT NULL, n INTEGER NOT NULL, mean REAL, sd REAL, ci95 REAL,"
-    " PRIMARY KEY(study_key, point_index, metric));";
-
-typedef struct group {
-    char *study_key, *axes, *policy, *metric;
-    int64_t point;
-    double *x;
-    size_t n, cap;
-} group_t;
-
-static void group_clear(group_t *g)
-{
-    free(g->study_key), free(g->axes), free(g->policy), free(g->metric);
-    g->study_key = g->axes = g->policy = g->metric = NULL;
-    g->n = 0;
-}
-
-static char *dup_col(sqlite3_stmt *st, int col)
-{
-    const char *s = (const char *)sqlite3_column_text(st, col);
-    return strdup(s ? s : "");
-}
-
-static int group_flush(db_t *db, sqlite3_stmt *ins, group_t *g, char *err, size_t errlen)
-{
-    if (!g->study_key)
-        return SIM_OK;
-    double mean, sd, ci;
-    sweep_stats(g->x, g->n, &mean, &sd, &ci);
-    sqlite3_bind_text(ins, 1, g->study_key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 2, g->point);
-    sqlite3_bind_text(ins, 3, g->axes, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 4, g->policy, -1, SQLITE_STATIC);
-    sqlite3_bind_text(ins, 5, g->metric, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(ins, 6, (sqlite3_int64)g->n);
-    double v[3] = {mean, sd, ci};
-    for (int i = 0; i < 3; i++) {
-        if (isfinite(v[i]))
-            sqlite3_bind_double(ins, 7 + i, v[i]);
-        else
-            sqlite3_bind_null(ins, 7 + i);
-    }
-    int rc = db_step_done(db, ins, err, errlen);
-    group_clear(g);
-    return rc;
-}
-
-/* Rebuild point_summary from the complete runs of every study in db, in one
- * transaction.  Returns 0 or SIM_EIO/SIM_ENOMEM with a message. */
-int sweep_point_summary(db_t *db, char *err, size_t errlen)
-{
-    int rc = db_exec(db, point_summary_schema, err, errlen);
-    if (rc)
-        return rc;
-    sqlite3_stmt *sel = NULL, *ins = NULL;
-    group_t g;
-    memset(&g, 0, sizeof g);
-    if ((rc = db_begin(db, err, errlen)))
-        return rc;
-    if ((rc = db_exec(db, "DELETE FROM point_summary", err, errlen)) ||
-        (rc = db_prepare(db,
-            "SELECT r.study_key, r.point_index, r.axes, r.policy, s.metric, s.value"
-            " FROM runs r JOIN run_summary s ON s.run_id = r.run_id WHERE r.status = 'complete'"
-            " ORDER BY r.study_key, r.point_index, s.metric, r.run_index", &sel, err, errlen)) ||
-        (rc = db_prepare(db, "INSERT INTO point_summary VALUES(?,?,?,?,?,?,?,?,?)", &ins, err, errlen)))
-        goto out;
-    int step;
-    while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(sel, 0);
-        const char *metric = (const char *)sqlite3_column_text(sel, 4);
-        int64_t point = sqlite3_column_int64(sel, 1);
-        if (!key || !metric)
-            continue;
-        if (g.study_key && (strcmp(g.study_key, key) || g.point != point || strcmp(g.metric, metric)))
-            if ((rc = group_flush(db, ins, &g, err, errlen)))
-                goto out;
-        if (!g.study_key) {
-            g.study_key = strdup(key);
-            g.metric = strdup(metric);
-            g.axes = dup_col(sel, 2);
-            g.policy = dup_col(sel, 3);
-            g.point = point;
-            if (!g.study_key || !g.metric || !g.axes || !g.policy) {
-                rc = SIM_ENOMEM;
-                snprintf(err, errlen, "point_summary: out of memory");
-                goto out;
-            }
-        }
-        if (g.n == g.cap) {
-            size_t cap = g.cap ? 2 * g.cap : 16;
-            double *x = realloc(g.x, cap * sizeof *x);
-            if (!x) {
-                rc = SIM_ENOMEM;
-                snprintf(err, errlen, "point_summary: out of memory");
-                goto out;
-            }
-            g.x = x, g.cap = cap;
-        }
-        g.x[g.n++] = sqlite3_column_double(sel, 5);
-    }
-    if (step != SQLITE_DONE) {
-        snprintf(err, errlen, "%s: reading run_summary: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
-        rc = SIM_EIO;
-        goto out;
-    }
-    if ((rc = group_flush(db, ins, &g, err, errlen)))
-        goto out;
-    rc = db_commit(db, err, errlen);
-out:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(ins);
-    group_clear(&g);
-    free(g.x);
-    if (rc)
-        db_rollback(db);
-    return rc;
-}
-
-/* The short table printed after a sweep or merge: a few headline metrics per point,
- * mean +- ci95 over the repetitions.  study_key NULL: every study in the database. */
-static void print_point_table(db_t *db, const char *study_key, FILE *f)
-{
-    static const struct { const char *metric, *title; double scale; } cols[] = {
-        {"host_swap_out_bytes", "host_swap_MiB", 1.0 / 1048576}, {"balloon_inflated_bytes", "inflated_MiB", 1.0 / 1048576},
-        {"stall_s", "stall_s", 1}, {"mean_slowdown", "mean_slowdown", 1},
-    };
-    enum { NCOLS = sizeof cols / sizeof cols[0], MAX_POINTS = 40 };
-    sqlite3_stmt *pts = NULL, *val = NULL;
-    char err[SIM_ERR_MAX];
-    if (db_prepare(db, "SELECT study_key, point_index, axes, policy, max(n) FROM point_summary"
-                       " WHERE ?1 IS NULL OR study_key = ?1 GROUP BY study_key, point_index"
-                       " ORDER BY study_key, point_index", &pts, err, sizeof err) ||
-        db_prepare(db, "SELECT mean, ci95 FROM point_summary WHERE study_key=? AND point_index=? AND metric=?",
-                   &val, err, sizeof err)) {
-        sqlite3_finalize(pts);
-        return;
-    }
-    if (study_key)
-        sqlite3_bind_text(pts, 1, study_key, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(pts, 1);
-    size_t shown = 0, total = 0;
-    char last_key[64] = "";
-    while (sqlite3_step(pts) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(pts, 0);
-        const char *axes = (const char *)sqlite3_column_text(pts, 2);
-        const char *policy = (const char *)sqlite3_column_text(pts, 3);
-        total++;
-        if (shown >= MAX_POINTS)
-            continue;
-        if (strcmp(last_key, key ? key : "")) {
-            snprintf(last_key, sizeof last_key, "%s", key ? key : "");
-            fprintf(f, "study %s: mean +- 95%% CI half-width over repetitions (table point_summary)\n", last_key);
-            fprintf(f, "%5s %4s", "point", "n");
-            for (size_t c = 0; c < NCOLS; c++)
-                fprintf(f, " %22s", cols[c].title);
-            fprintf(f, "  policy axes\n");
-        }
-        fprintf(f, "%5lld %4lld", (long long)sqlite3_column_int64(pts, 1), (long long)sqlite3_column_int64(pts, 4));
-        for (size_t c = 0; c < NCOLS; c++) {
-            char cell[64] = "-";
-            sqlite3_bind_text(val, 1, key, -1, SQLITE_TRANSIENT);
-            sqlite3_bind_int64(val, 2, sqlite3_column_int64(pts, 1));
-            sqlite3_bind_text(val, 3, cols[c].metric, -1, SQLITE_STATIC);
-            if (sqlite3_step(val) == SQLITE_ROW && sqlite3_column_type(val, 0) != SQLITE_NULL) {
-                double m = sqlite3_column_double(val, 0) * cols[c].scale;
-                if (sqlite3_column_type(val, 1) != SQLITE_NULL)
-                    snprintf(cell, sizeof cell, "%.4g +- %.3g", m, sqlite3_column_double(val, 1) * cols[c].scale);
-                else
-                    snprintf(cell, sizeof cell, "%.4g", m);
-            }
-            sqlite3_reset(val);
-            fprintf(f, " %22s", cell);
-        }
-        fprintf(f, "  %s %s\n", policy ? policy : "", axes && axes[0] ? axes : "-");
-        shown++;
-    }
-    if (total > shown)
-        fprintf(f, "... %zu more points in table point_summary\n", total - shown);
-    sqlite3_finalize(pts);
-    sqlite3_finalize(val);
-}
-
 /* ------------------------------------------------------------------ sweep: workers */
 
 enum { RS_COMPLETE, RS_SKIPPED, RS_FAILED, RS_INTERRUPTED };
@@ -451,11 +251,6 @@ typedef struct sweep {
     size_t done, failed, interrupted, skipped;
 } sweep_t;
 
-typedef struct merge_count {
-    size_t copied, present, replaced, incomplete, differ;
-} merge_count_t;
-
-static int merge_one(db_t *db, const char *path, int replace, merge_count_t *mc, char *err, size_t errlen);
 
 /* A worker's scratch database: DB.workerN.tmp beside DB (and SQLite's -wal, -shm). */
 static void scratch_name(const char *db_path, int id, char *buf, size_t len)
@@ -900,7 +695,7 @@ static int prepare_db(const char *path, const char *key, size_t runs, unsigned c
     sqlite3_stmt *st = NULL;
     int rc;
     if ((rc = db_open(path, &db, err, errlen)) || (rc = record_schema(db, err, errlen)) ||
-        (rc = db_exec(db, point_summary_schema, err, errlen)) ||
+        (rc = stats_schema(db, err, errlen)) ||
         (rc = db_prepare(db, "SELECT run_index FROM runs WHERE study_key=? AND status='complete'", &st, err, errlen)))
         goto out;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -920,9 +715,9 @@ static int finish_db(const char *path, const char *key, int quiet, char *err, si
     db_t *db = NULL;
     int rc = db_open(path, &db, err, errlen);
     if (!rc)
-        rc = sweep_point_summary(db, err, errlen);
+        rc = stats_point_summary(db, err, errlen);
     if (!rc && !quiet)
-        print_point_table(db, key, stdout);
+        stats_print_point_table(db, key, stdout);
     db_close(db);
     return rc;
 }
@@ -1051,405 +846,3 @@ out:
     return status;
 }
 
-/* ------------------------------------------------------------------ merge */
-
-static const char *merge_usage =
-    "usage: balloonsim merge OUT IN... [--allow-mixed] [--quiet]\n"
-    "  copies the complete runs of the IN databases (sweep shards) into OUT (created if missing);\n"
-    "  runs already complete in OUT are skipped, so merging again changes nothing.\n"
-    "  --allow-mixed  allow runs of different studies (scenario text or overrides) in OUT\n"
-    "  --quiet        no summary table\n"
-    "exit status: 0 ok, 1 some input runs were not complete (not copied), 2 bad input\n";
-
-typedef struct keyset {
-    char **key;
-    const char **file;                 /* where each key was first seen */
-    size_t n;
-} keyset_t;
-
-static int keyset_add(keyset_t *ks, const char *key, const char *file)
-{
-    for (size_t i = 0; i < ks->n; i++)
-        if (!strcmp(ks->key[i], key))
-            return 0;
-    char **k = realloc(ks->key, (ks->n + 1) * sizeof *k);
-    if (!k)
-        return SIM_ENOMEM;
-    ks->key = k;
-    const char **f = realloc(ks->file, (ks->n + 1) * sizeof *f);
-    if (!f)
-        return SIM_ENOMEM;
-    ks->file = f;
-    if (!(ks->key[ks->n] = strdup(key)))
-        return SIM_ENOMEM;
-    ks->file[ks->n++] = file;
-    return 0;
-}
-
-static void keyset_free(keyset_t *ks)
-{
-    for (size_t i = 0; i < ks->n; i++)
-        free(ks->key[i]);
-    free(ks->key);
-    free(ks->file);
-}
-
-/* The tables merge copies, in order, after runs. */
-static size_t merge_tables(const char **out, size_t cap)
-{
-    size_t n = 0;
-    out[n++] = "run_params";
-    for (size_t i = 0; i < record_ntables && n < cap; i++)
-        out[n++] = record_tables[i];
-    return n;
-}
-
-/* Check one input database without writing to it; add the study keys of its complete
- * runs to ks. */
-static int merge_check_input(const char *path, keyset_t *ks, char *err, size_t errlen)
-{
-    struct stat stt;
-    if (stat(path, &stt) != 0 || !S_ISREG(stt.st_mode)) {
-        snprintf(err, errlen, "%s: no such database file", path);
-        return SIM_EINPUT;
-    }
-    sqlite3 *h = NULL;
-    sqlite3_stmt *st = NULL;
-    int rc = SIM_EINPUT;
-    if (sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, h ? sqlite3_errmsg(h) : "out of memory");
-        goto out;
-    }
-    sqlite3_busy_timeout(h, 10000);
-    int prc = sqlite3_prepare_v2(h, "SELECT (SELECT value FROM meta WHERE key='application'),"
-                                    " (SELECT value FROM meta WHERE key='schema_version')", -1, &st, NULL);
-    if (prc != SQLITE_OK) {
-        if (sqlite3_errcode(h) == SQLITE_NOTADB)
-            snprintf(err, errlen, "%s: not an SQLite database", path);
-        else
-            snprintf(err, errlen, "%s: not a balloonsim database (%s)", path, sqlite3_errmsg(h));
-        goto out;
-    }
-    char app[64] = "", ver[32] = "";
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        const char *a = (const char *)sqlite3_column_text(st, 0), *v = (const char *)sqlite3_column_text(st, 1);
-        snprintf(app, sizeof app, "%s", a ? a : "");
-        snprintf(ver, sizeof ver, "%s", v ? v : "");
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    if (strcmp(app, "balloonsim")) {
-        snprintf(err, errlen, "%s: not a balloonsim database (meta.application is '%s')", path, app);
-        goto out;
-    }
-    if (atoll(ver) != DB_SCHEMA_VERSION) {
-        snprintf(err, errlen, "%s: schema version %s differs from this build's %d; merge needs equal versions",
-                 path, ver[0] ? ver : "(none)", DB_SCHEMA_VERSION);
-        goto out;
-    }
-    const char *tabs[32];
-    size_t nt = merge_tables(tabs, 32);
-    tabs[nt++] = "runs";
-    for (size_t i = 0; i < nt; i++) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='%s'", tabs[i]);
-        int found = 0;
-        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-            found = 1;
-        sqlite3_finalize(st);
-        st = NULL;
-        if (!found) {
-            snprintf(err, errlen, "%s: balloonsim database without table '%s' (written by an unfinished build?)",
-                     path, tabs[i]);
-            goto out;
-        }
-    }
-    if (sqlite3_prepare_v2(h, "SELECT DISTINCT study_key FROM runs WHERE status='complete'", -1, &st, NULL)) {
-        snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(h));
-        goto out;
-    }
-    rc = SIM_OK;
-    while (!rc && sqlite3_step(st) == SQLITE_ROW)
-        rc = keyset_add(ks, (const char *)sqlite3_column_text(st, 0), path);
-    if (rc)
-        snprintf(err, errlen, "out of memory");
-out:
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return rc;
-}
-
-/* Column names of schema.table, comma-separated, with `skip` left out and each name
- * prefixed by `prefix` ("" or "t."); run_id replaced by `run_id_expr` when not NULL. */
-static int column_list(sqlite3 *h, const char *schema, const char *table, const char *skip, const char *prefix,
-                       const char *run_id_expr, char *buf, size_t len)
-{
-    char sql[160];
-    snprintf(sql, sizeof sql, "PRAGMA %s.table_info(%s)", schema, table);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    size_t used = 0;
-    int n = 0;
-    buf[0] = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *c = (const char *)sqlite3_column_text(st, 1);
-        if (!c || (skip && !strcmp(c, skip)))
-            continue;
-        int k;
-        if (run_id_expr && !strcmp(c, "run_id"))
-            k = snprintf(buf + used, len - used, "%s%s", n ? ", " : "", run_id_expr);
-        else
-            k = snprintf(buf + used, len - used, "%s%s\"%s\"", n ? ", " : "", prefix, c);
-        if (k < 0 || (size_t)k >= len - used) {
-            sqlite3_finalize(st);
-            return -1;
-        }
-        used += (size_t)k;
-        n++;
-    }
-    sqlite3_finalize(st);
-    return n;
-}
-
-/* Copy the runs of `path` into db (attached as src, one transaction).  replace = 0
- * (merge): only complete runs, skipping those db holds complete.  replace = 1 (a sweep
- * worker's scratch database): every run whatever its status, replacing what db holds
- * for the same (study_key, run_index). */
-static int merge_one(db_t *db, const char *path, int replace, merge_count_t *mc, char *err, size_t errlen)
-{
-    sqlite3 *h = db_handle(db);
-    sqlite3_stmt *st = NULL, *runs = NULL, *look = NULL, *ins = NULL, *map = NULL;
-    int rc;
-    if ((rc = db_prepare(db, "ATTACH DATABASE ? AS src", &st, err, errlen)))
-        return rc;
-    sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
-    rc = db_step_done(db, st, err, errlen);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc)
-        return rc;
-    const char *tabs[32];
-    size_t nt = merge_tables(tabs, 32);
-    char cols_main[4096], cols_src[4096], sql[9000];
-    /* Same columns on both sides (same schema version should guarantee it). */
-    for (size_t i = 0; i <= nt; i++) {
-        const char *t = i < nt ? tabs[i] : "runs";
-        int a = column_list(h, "main", t, NULL, "", NULL, cols_main, sizeof cols_main);
-        int b = column_list(h, "src", t, NULL, "", NULL, cols_src, sizeof cols_src);
-        if (a <= 0 || b <= 0 || strcmp(cols_main, cols_src)) {
-            snprintf(err, errlen, "%s: table %s has columns (%.300s), the output has (%.300s): refusing to merge",
-                     path, t, cols_src, cols_main);
-            rc = SIM_EINPUT;
-            goto detach;
-        }
-    }
-    if ((rc = db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS merge_map(old_id INTEGER PRIMARY KEY,"
-                          " new_id INTEGER NOT NULL); DELETE FROM temp.merge_map;", err, errlen)) ||
-        (rc = db_begin(db, err, errlen)))
-        goto detach;
-    column_list(h, "main", "runs", "run_id", "", NULL, cols_main, sizeof cols_main);
-    snprintf(sql, sizeof sql, "INSERT INTO main.runs(%s) SELECT %s FROM src.runs WHERE run_id=?", cols_main, cols_main);
-    if ((rc = db_prepare(db, replace ? "SELECT run_id, study_key, run_index, fingerprint FROM src.runs"
-                                       " ORDER BY study_key, run_index"
-                                     : "SELECT run_id, study_key, run_index, fingerprint FROM src.runs"
-                                       " WHERE status='complete' ORDER BY study_key, run_index", &runs, err, errlen)) ||
-        (rc = db_prepare(db, "SELECT run_id, status, fingerprint FROM main.runs WHERE study_key=? AND run_index=?",
-                         &look, err, errlen)) ||
-        (rc = db_prepare(db, sql, &ins, err, errlen)) ||
-        (rc = db_prepare(db, "INSERT INTO temp.merge_map VALUES(?,?)", &map, err, errlen)))
-        goto rollback;
-    int step;
-    while ((step = sqlite3_step(runs)) == SQLITE_ROW) {
-        int64_t old_id = sqlite3_column_int64(runs, 0);
-        const char *fp = (const char *)sqlite3_column_text(runs, 3);
-        sqlite3_bind_value(look, 1, sqlite3_column_value(runs, 1));
-        sqlite3_bind_int64(look, 2, sqlite3_column_int64(runs, 2));
-        int have = 0;
-        int64_t out_id = 0;
-        if (sqlite3_step(look) == SQLITE_ROW) {
-            have = 1;
-            out_id = sqlite3_column_int64(look, 0);
-            const char *status = (const char *)sqlite3_column_text(look, 1);
-            const char *ofp = (const char *)sqlite3_column_text(look, 2);
-            if (!replace && status && !strcmp(status, "complete")) {
-                have = 2;
-                if (fp && ofp && strcmp(fp, ofp))
-                    mc->differ++;
-            }
-        }
-        sqlite3_reset(look);
-        if (have == 2) {
-            mc->present++;
-            continue;
-        }
-        if (have == 1) {
-            if ((rc = db_run_delete(db, out_id, (const char *const *)record_tables, record_ntables, err, errlen)))
-                goto rollback;
-            mc->replaced++;
-        }
-        sqlite3_bind_int64(ins, 1, old_id);
-        if ((rc = db_step_done(db, ins, err, errlen)))
-            goto rollback;
-        sqlite3_bind_int64(map, 1, old_id);
-        sqlite3_bind_int64(map, 2, sqlite3_last_insert_rowid(h));
-        if ((rc = db_step_done(db, map, err, errlen)))
-            goto rollback;
-        mc->copied++;
-    }
-    if (step != SQLITE_DONE) {
-        snprintf(err, errlen, "%s: reading runs: %s", path, sqlite3_errmsg(h));
-        rc = SIM_EIO;
-        goto rollback;
-    }
-    for (size_t i = 0; i < nt; i++) {
-        column_list(h, "main", tabs[i], NULL, "", NULL, cols_main, sizeof cols_main);
-        column_list(h, "src", tabs[i], NULL, "t.", "m.new_id", cols_src, sizeof cols_src);
-        snprintf(sql, sizeof sql, "INSERT INTO main.%s(%s) SELECT %s FROM src.%s t JOIN temp.merge_map m"
-                 " ON m.old_id = t.run_id ORDER BY t.rowid", tabs[i], cols_main, cols_src, tabs[i]);
-        if ((rc = db_exec(db, sql, err, errlen)))
-            goto rollback;
-    }
-    /* Runs of the input that are not complete, and that the output lacks complete. */
-    if (!replace && (rc = db_prepare(db, "SELECT count(*) FROM src.runs s WHERE s.status != 'complete' AND NOT EXISTS"
-                             " (SELECT 1 FROM main.runs r WHERE r.study_key = s.study_key AND"
-                             " r.run_index = s.run_index AND r.status = 'complete')", &st, err, errlen)))
-        goto rollback;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        mc->incomplete += (size_t)sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    rc = db_commit(db, err, errlen);
-    if (rc)
-        goto rollback;
-    goto detach;
-rollback:
-    db_rollback(db);
-detach:
-    sqlite3_finalize(st);
-    sqlite3_finalize(runs);
-    sqlite3_finalize(look);
-    sqlite3_finalize(ins);
-    sqlite3_finalize(map);
-    if (sqlite3_exec(h, "DETACH DATABASE src", NULL, NULL, NULL) != SQLITE_OK && !rc) {
-        snprintf(err, errlen, "%s: cannot detach: %s", path, sqlite3_errmsg(h));
-        rc = SIM_EIO;
-    }
-    return rc;
-}
-
-int cli_cmd_merge(int argc, char **argv)
-{
-    const char *out = NULL;
-    const char **in = calloc((size_t)(argc > 0 ? argc : 1), sizeof *in);
-    size_t nin = 0;
-    int allow_mixed = 0, quiet = 0, status = 2;
-    char err[SIM_ERR_MAX] = "";
-    keyset_t ks;
-    memset(&ks, 0, sizeof ks);
-    db_t *db = NULL;
-    if (!in) {
-        fprintf(stderr, "balloonsim merge: out of memory\n");
-        return 2;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(merge_usage, stdout);
-            free(in);
-            return 0;
-        } else if (!strcmp(a, "--allow-mixed"))
-            allow_mixed = 1;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            quiet = 1;
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "balloonsim merge: unknown option '%s'\n%s", a, merge_usage);
-            free(in);
-            return 2;
-        } else if (!out)
-            out = a;
-        else
-            in[nin++] = a;
-    }
-    if (!out || nin == 0) {
-        fprintf(stderr, "balloonsim merge: expected OUT and at least one IN database\n%s", merge_usage);
-        free(in);
-        return 2;
-    }
-    int rc = SIM_OK;
-    struct stat so;
-    int out_exists = stat(out, &so) == 0;
-    for (size_t i = 0; i < nin && !rc; i++) {
-        struct stat si;
-        if (out_exists && stat(in[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
-            snprintf(err, sizeof err, "%s: is the output database itself", in[i]);
-            rc = SIM_EINPUT;
-            break;
-        }
-        rc = merge_check_input(in[i], &ks, err, sizeof err);
-    }
-    if (rc)
-        goto fail;
-    if ((rc = cli_mkdir_parents(out, err, sizeof err)) || (rc = db_open(out, &db, err, sizeof err)) ||
-        (rc = record_schema(db, err, sizeof err)) ||
-        (rc = db_exec(db, point_summary_schema, err, sizeof err)))
-        goto fail;
-    sqlite3_stmt *st = NULL;
-    if ((rc = db_prepare(db, "SELECT value FROM meta WHERE key='schema_version'", &st, err, sizeof err)))
-        goto fail;
-    int64_t over = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
-    if (over != DB_SCHEMA_VERSION) {
-        snprintf(err, sizeof err, "%s: schema version %lld differs from this build's %d; merge needs equal versions",
-                 out, (long long)over, DB_SCHEMA_VERSION);
-        rc = SIM_EINPUT;
-        goto fail;
-    }
-    if ((rc = db_prepare(db, "SELECT DISTINCT study_key FROM runs WHERE status='complete'", &st, err, sizeof err)))
-        goto fail;
-    keyset_t outks;
-    memset(&outks, 0, sizeof outks);
-    while (!rc && sqlite3_step(st) == SQLITE_ROW)
-        rc = keyset_add(&outks, (const char *)sqlite3_column_text(st, 0), out);
-    sqlite3_finalize(st);
-    for (size_t i = 0; i < ks.n && !rc; i++)
-        rc = keyset_add(&outks, ks.key[i], ks.file[i]);
-    if (!rc && outks.n > 1 && !allow_mixed) {
-        snprintf(err, sizeof err, "runs of different studies: %s (in %s) and %s (in %s) -- a different scenario "
-                 "or --set; merge them anyway with --allow-mixed", outks.key[0], outks.file[0], outks.key[1],
-                 outks.file[1]);
-        rc = SIM_EINPUT;
-    }
-    keyset_free(&outks);
-    if (rc)
-        goto fail;
-    merge_count_t mc;
-    memset(&mc, 0, sizeof mc);
-    for (size_t i = 0; i < nin && !rc; i++)
-        rc = merge_one(db, in[i], 0, &mc, err, sizeof err);
-    if (rc)
-        goto fail;
-    if ((rc = sweep_point_summary(db, err, sizeof err)))
-        goto fail;
-    if (!quiet)
-        print_point_table(db, NULL, stdout);
-    if (mc.differ)
-        fprintf(stderr, "balloonsim merge: warning: %zu runs already in %s have a different fingerprint "
-                "than in the input (kept %s's)\n", mc.differ, out, out);
-    if (mc.incomplete)
-        fprintf(stderr, "balloonsim merge: %zu runs of the inputs are not complete and were not copied "
-                "(rerun their sweep to finish them, then merge again)\n", mc.incomplete);
-    if (!quiet)
-        printf("merge: %zu runs copied (%zu replaced incomplete ones), %zu already complete in %s, "
-               "%zu incomplete left out\n", mc.copied, mc.replaced, mc.present, out, mc.incomplete);
-    status = mc.incomplete ? 1 : 0;
-    goto out;
-fail:
-    fprintf(stderr, "balloonsim merge: %s\n", err);
-    status = rc ? cli_exit_status(rc, 0) : 2;
-out:
-    db_close(db);
-    keyset_free(&ks);
-    free(in);
-    return status;
-}

@@ -1,5 +1,5 @@
 /*
- * models/plot.c -- `balloonsim plot`: paper-ready figures from a results database.
+ * cli/cmd_plot.c -- `balloonsim plot`: paper-ready figures from a results database.
  *
  *   balloonsim plot DB --figure NAME -o FILE.{pdf,png,svg,tex} [filters] [options]
  *
@@ -18,11 +18,11 @@
  *                anonymous demand and page cache over time (vm_samples).
  *   allocation   one run at one moment (--at SECONDS, default the end): a stacked bar per
  *                VM of kernel, anon, page cache, free, balloon and never-assigned memory
- *                (the bar is the configured size: model.h C1 and guest.h G1).
+ *                (the bar is the configured size: models/vm.h C1 and models/guest.h G1).
  *   sweep        a run_summary metric (--metric) against a swept parameter (--x
  *                section.key or an axis name), one line per policy (and per value of any
  *                other axis), mean and 95% confidence interval of the repetitions,
- *                computed from the complete runs' run_summary with sweep_stats (as
+ *                computed from the complete runs' run_summary with stats_summary (as
  *                point_summary is): ci95 = t(0.975, n-1) * sd / sqrt(n), 0 when n = 1.
  *                (point_summary itself is not read: `run` adds runs without rebuilding it.)
  *                A non-numeric x (e.g. policy.name) gives bars with error bars.
@@ -75,8 +75,9 @@
 #include <unistd.h>
 #include "sim/db.h"
 #include "sim/units.h"
-#include "models/cli.h"
-#include "models/sweep.h"
+#include "cli/common.h"
+#include "cli/cmd_plot.h"
+#include "cli/stats.h"
 #include "models/record.h"
 
 /* ================================================================== options */
@@ -1202,7 +1203,7 @@ typedef struct sw_pt {
     int64_t point;
     double *v;                     /* the runs' values (stored units) */
     size_t nv, capv;
-    double mean, sd, ci;           /* sweep_stats of v: ci and sd 0 for a single run */
+    double mean, sd, ci;           /* stats_summary of v: ci and sd 0 for a single run */
     double x;                      /* numeric x, or category index */
     size_t line;
 } sw_pt_t;
@@ -1393,7 +1394,7 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
     }
     for (size_t i = 0; i < npts; i++) {
         sw_pt_t *q = &pts[i];
-        sweep_stats(q->v, q->nv, &q->mean, &q->sd, &q->ci);
+        stats_summary(q->v, q->nv, &q->mean, &q->sd, &q->ci);
         if (q->nv < 2)
             q->sd = q->ci = 0;       /* one run: no error bar */
     }

@@ -1,5 +1,5 @@
 /*
- * models/workload_cli.h -- the `balloonsim trace` subcommand (workload_cli_*).
+ * cli/cmd_trace.h -- the `balloonsim trace` subcommand (cli/cmd_trace.c).
  *
  *   balloonsim trace generate [--set workload.KEY=V ...] [--duration 24h] [--step 300s]
  *                             [--seed N] [--vm I] [-o FILE.csv]
@@ -14,10 +14,10 @@
  * Exit status: 0 ok; 2 bad usage or bad input, with one message naming the file and line
  * (or the option) on stderr.  --help prints the usage on stdout (exit 0).
  */
-#ifndef MODELS_WORKLOAD_CLI_H
-#define MODELS_WORKLOAD_CLI_H
+#ifndef CLI_CMD_TRACE_H
+#define CLI_CMD_TRACE_H
 
 /* argv[0] == "trace".  Returns the process exit status. */
-int workload_cli_main(int argc, char **argv);
+int cli_cmd_trace(int argc, char **argv);
 
 #endif

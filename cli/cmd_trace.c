@@ -1,6 +1,6 @@
 /*
- * models/workload_cli.c -- `balloonsim trace generate` and `balloonsim trace check`
- * (workload_cli_*).  Usage and exit status in models/workload_cli.h.
+ * cli/cmd_trace.c -- `balloonsim trace generate` and `balloonsim trace check`
+ * (cli_cmd_trace).  Usage and exit status in cli/cmd_trace.h.
  *
  * This is the edge of the program: it prints (stdout for results, stderr for the one error
  * message) and returns an exit status; it never calls exit().
@@ -13,7 +13,7 @@
 
 #include "models/trace.h"
 #include "models/workload.h"
-#include "models/workload_cli.h"
+#include "cli/cmd_trace.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
 #include "sim/units.h"
@@ -330,7 +330,7 @@ static int cmd_check(int argc, char **argv)
     return rc;
 }
 
-int workload_cli_main(int argc, char **argv)
+int cli_cmd_trace(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage_text, stderr);

@@ -1,10 +1,10 @@
 /*
- * models/cli.h -- shared command-line machinery (cli_*): option parsing, loading a
- * scenario with overrides and study expansion, running a study into a database.
- * Used by models/main.c and the sweep/check/plot/merge commands.
+ * cli/common.h -- the commands' shared preamble (cli_*; cli/common.c): option parsing,
+ * loading a scenario with overrides and study expansion, the study key, default paths,
+ * exit statuses.  Used by every cli/cmd_*.c.
  */
-#ifndef MODELS_CLI_H
-#define MODELS_CLI_H
+#ifndef CLI_COMMON_H
+#define CLI_COMMON_H
 
 #include <signal.h>
 #include "sim/ini.h"
@@ -40,26 +40,6 @@ void cli_study_key(const sim_ini_t *ini, char *buf, size_t len);
 /* Default database for a scenario: results/NAME.db */
 void cli_default_db(const char *file, char *buf, size_t len);
 
-int cli_validate(const cli_opts_t *o, const char *file, size_t *runs, char *err, size_t errlen);
-/* Run every selected run of the study of FILE into the database (serially).
- * select(run) may be NULL (all).  Completed runs are skipped unless --force; incomplete
- * ones are deleted and redone. */
-int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *stop,
-                  char *err, size_t errlen);
-/* Run one run of a loaded study into an open database path. */
-int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *study, int64_t base_seed,
-                size_t run, const char *db_path, volatile sig_atomic_t *stop, int *skipped,
-                char *err, size_t errlen);
-
-/* Load FILE with the --set overrides `sets` and run its run number `run` into db_path,
- * quietly (the benchmarks' entry point).  Returns 0 or an error code with err filled. */
-int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const char *db_path,
-                 char *err, size_t errlen);
-/* Validate FILE with the --set overrides as `balloonsim validate` does (the benchmarks
- * check every scenario before they run any).  Returns 0, or SIM_EINPUT (bad scenario) or
- * SIM_EIO (unreadable file) with err filled. */
-int cli_validate_file(const char *file, char **sets, size_t nsets, char *err, size_t errlen);
-
 /* Exit status of a command that ended with rc (SIM_*): 0 ok, 2 bad input, I/O or out of
  * memory, 130 / 143 interrupted by SIGINT / SIGTERM (sig: the signal that stopped it),
  * 3 an internal error. */
@@ -69,10 +49,5 @@ int cli_exit_status(int rc, int sig);
 /* Create the directories above the file `path` (mkdir -p of its parent).  0, SIM_EINPUT
  * when a component is not a directory, SIM_EIO when one cannot be created. */
 int cli_mkdir_parents(const char *path, char *err, size_t errlen);
-/* Subcommands implemented in their own files. */
-int cli_cmd_sweep(int argc, char **argv);    /* models/sweep.c */
-int cli_cmd_merge(int argc, char **argv);    /* models/sweep.c */
-int cli_cmd_check(int argc, char **argv);    /* models/expect.c */
-int cli_cmd_plot(int argc, char **argv);     /* models/plot.c */
 
 #endif

@@ -1,5 +1,7 @@
 /*
- * models/cli.c -- option parsing and running studies.  See cli.h.
+ * cli/common.c -- the commands' shared preamble: option parsing, loading a scenario with
+ * --set overrides and its study, the study key, default paths, exit statuses.  See
+ * cli/common.h.
  */
 #include <errno.h>
 #include <signal.h>
@@ -8,13 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "sim/engine.h"
-#include "sim/db.h"
-#include "sim/rng.h"
 #include "sim/units.h"
-#include "models/cli.h"
-#include "models/dc.h"
-#include "models/record.h"
+#include "cli/common.h"
 
 static int push(char ***arr, size_t *n, char *s)
 {
@@ -190,31 +187,6 @@ fail:
     return rc;
 }
 
-int cli_validate(const cli_opts_t *o, const char *file, size_t *runs, char *err, size_t errlen)
-{
-    sim_ini_t *ini;
-    sim_study_t *study;
-    int64_t seed;
-    int rc = cli_load(o, file, &ini, &study, &seed, err, errlen);
-    if (rc)
-        return rc;
-    *runs = sim_study_runs(study);
-    /* Bind every sweep point (repetitions share the scenario). */
-    size_t reps = sim_study_points(study) ? sim_study_runs(study) / sim_study_points(study) : 1;
-    for (size_t run = 0; run < *runs && !rc; run += reps) {
-        sim_ini_t *r;
-        sim_study_run_info_t info;
-        if ((rc = sim_study_run(study, run, &r, &info, err, errlen)))
-            break;
-        scenario_t *s;
-        rc = scenario_load(r, &s, err, errlen);
-        scenario_destroy(s);
-        sim_ini_destroy(r);
-    }
-    sim_study_destroy(study);
-    sim_ini_destroy(ini);
-    return rc;
-}
 
 int cli_mkdir_parents(const char *path, char *err, size_t errlen)
 {
@@ -245,137 +217,6 @@ int cli_mkdir_parents(const char *path, char *err, size_t errlen)
     }
 }
 
-typedef struct progress_ctx {
-    int quiet;
-    size_t run, runs;
-    double t0;                 /* wall clock at the start of the run, s */
-} progress_ctx_t;
-
-/* One line on stderr, rewritten in place: simulated time, events/s and the ETA of this run. */
-static void progress(void *ctx, double sim_s, double end_s, uint64_t events)
-{
-    progress_ctx_t *p = ctx;
-    if (p->quiet || !isatty(2))
-        return;
-    double el = sim_wall_s() - p->t0;
-    double eta = sim_s > 0 && end_s > sim_s ? el * (end_s - sim_s) / sim_s : 0;
-    fprintf(stderr, "\rrun %zu/%zu: %.0f/%.0f s simulated, %.2f M events/s, ETA %.0f s   ", p->run + 1, p->runs,
-            sim_s, end_s, el > 0 ? (double)events / el / 1e6 : 0, eta);
-}
-
-/* A few headline metrics of a finished run, for people (scripts use the database). */
-static void print_summary(db_t *db, int64_t run_id)
-{
-    static const char *const names[] = {"mean_slowdown", "host_swap_out_bytes", "balloon_inflated_bytes",
-                                        "major_faults", "oom_kills", "vms_short"};
-    double v[6] = {0};
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db_handle(db), "SELECT value FROM run_summary WHERE run_id=? AND metric=?", -1, &st,
-                           NULL) != SQLITE_OK)
-        return;
-    for (int i = 0; i < 6; i++) {
-        sqlite3_bind_int64(st, 1, run_id);
-        sqlite3_bind_text(st, 2, names[i], -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v[i] = sqlite3_column_double(st, 0);
-        sqlite3_reset(st);
-    }
-    sqlite3_finalize(st);
-    printf("  mean slowdown %.3f, host swap-out %.1f MiB, ballooned %.1f MiB, %.3g major faults, "
-           "%.0f OOM kills, %.0f VMs short of memory\n",
-           v[0], v[1] / 1048576.0, v[2] / 1048576.0, v[3], v[4], v[5]);
-}
-
-int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *study, int64_t base_seed,
-                size_t run, const char *db_path, volatile sig_atomic_t *stop, int *skipped,
-                char *err, size_t errlen)
-{
-    sim_ini_t *r = NULL;
-    scenario_t *s = NULL;
-    db_t *db = NULL;
-    sim_study_run_info_t info;
-    char key[32];
-    *skipped = 0;
-    int rc = sim_study_run(study, run, &r, &info, err, errlen);
-    if (rc)
-        return rc;
-    if ((rc = scenario_load(r, &s, err, errlen)))
-        goto out;
-    if ((rc = cli_mkdir_parents(db_path, err, errlen)) || (rc = db_open(db_path, &db, err, errlen)) ||
-        (rc = record_schema(db, err, errlen)))
-        goto out;
-    cli_study_key(ini, key, sizeof key);
-    int64_t old_id;
-    char status[32];
-    int found = db_run_lookup(db, key, (int64_t)run, &old_id, status, sizeof status, err, errlen);
-    if (found < 0) {
-        rc = -found;
-        goto out;
-    }
-    if (found) {
-        if (!strcmp(status, "complete") && !o->force) {
-            *skipped = 1;
-            goto out;
-        }
-        if ((rc = db_begin(db, err, errlen)) ||
-            (rc = db_run_delete(db, old_id, (const char *const *)record_tables, record_ntables, err, errlen)) ||
-            (rc = db_commit(db, err, errlen))) {
-            db_rollback(db);
-            goto out;
-        }
-    }
-    uint64_t seed = sim_rng_derive_seed((uint64_t)base_seed, run);
-    db_run_info_t ri = {key, (int64_t)run, (int64_t)info.point, info.repetition, seed, ini->path, ini->text,
-                        info.axes, s->policy->name};
-    progress_ctx_t pc = {o->quiet, run, sim_study_runs(study), sim_wall_s()};
-    dc_options_t opt = {seed, stop, o->check, progress, &pc, o->scratch_db};
-    dc_result_t res;
-    rc = dc_run(s, db, &ri, &opt, &res, err, errlen);
-    if (!o->quiet && isatty(2))
-        fprintf(stderr, "\r%*s\r", 70, "");
-    if (!o->quiet && !rc)
-        printf("run %zu%s%s: %s, %llu events, %.2f s wall, %.2f M events/s, fingerprint %s\n", run,
-               info.axes[0] ? " " : "", info.axes, res.status, (unsigned long long)res.events, res.wall_s,
-               res.wall_s > 0 ? (double)res.events / res.wall_s / 1e6 : 0, res.fingerprint);
-    if (!o->quiet && !rc)
-        print_summary(db, res.run_id);
-out:
-    db_close(db);
-    scenario_destroy(s);
-    sim_ini_destroy(r);
-    return rc;
-}
-
-int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *stop,
-                  char *err, size_t errlen)
-{
-    sim_ini_t *ini;
-    sim_study_t *study;
-    int64_t seed;
-    int rc = cli_load(o, file, &ini, &study, &seed, err, errlen);
-    if (rc)
-        return rc;
-    char dbp[4096];
-    if (o->db_path)
-        snprintf(dbp, sizeof dbp, "%s", o->db_path);
-    else
-        cli_default_db(file, dbp, sizeof dbp);
-    size_t runs = sim_study_runs(study), skipped = 0;
-    for (size_t run = 0; run < runs && !rc; run++) {
-        int sk;
-        rc = cli_run_one(o, ini, study, seed, run, dbp, stop, &sk, err, errlen);
-        skipped += (size_t)sk;
-    }
-    if (!rc && !o->quiet) {
-        if (skipped)
-            printf("%zu run%s already complete in %s (use --force to redo)\n", skipped, skipped == 1 ? "" : "s", dbp);
-        printf("results: %s\n", dbp);
-    }
-    sim_study_destroy(study);
-    sim_ini_destroy(ini);
-    return rc;
-}
-
 int cli_exit_status(int rc, int sig)
 {
     switch (rc) {
@@ -384,36 +225,4 @@ int cli_exit_status(int rc, int sig)
     case SIM_EINTR: return sig == SIGTERM ? 143 : 130;
     default: return 3;
     }
-}
-
-int cli_validate_file(const char *file, char **sets, size_t nsets, char *err, size_t errlen)
-{
-    cli_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.sets = sets;
-    o.nsets = nsets;
-    size_t runs;
-    return cli_validate(&o, file, &runs, err, errlen);
-}
-
-int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const char *db_path,
-                 char *err, size_t errlen)
-{
-    cli_opts_t o;
-    memset(&o, 0, sizeof o);
-    o.quiet = 1;
-    o.force = 1;                     /* measure a run even if db_path holds it already */
-    o.sets = sets;
-    o.nsets = nsets;
-    sim_ini_t *ini;
-    sim_study_t *study;
-    int64_t seed;
-    int rc = cli_load(&o, file, &ini, &study, &seed, err, errlen);
-    if (rc)
-        return rc;
-    int skipped;
-    rc = cli_run_one(&o, ini, study, seed, run, db_path, NULL, &skipped, err, errlen);
-    sim_study_destroy(study);
-    sim_ini_destroy(ini);
-    return rc;
 }

@@ -1,0 +1,223 @@
+/*
+ * cli/stats.c -- statistics over the repetitions of a sweep point: the mean, sample
+ * standard deviation and 95% confidence half-width (GSL), the point_summary table
+ * rebuilt from the complete runs, and the short table printed after a sweep or merge.
+ * See cli/stats.h; the definition of point_summary is in cli/cmd_sweep.c's header.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
+#include "sim/db.h"
+#include "models/record.h"
+#include "cli/stats.h"
+
+/* ------------------------------------------------------------------ statistics */
+
+/* Mean, sample standard deviation and 95% confidence half-width of x[0..n).  sd and
+ * ci95 are NAN when n < 2, everything NAN when n == 0.  Returns n. */
+size_t stats_summary(const double *x, size_t n, double *mean, double *sd, double *ci95)
+{
+    *mean = *sd = *ci95 = NAN;
+    if (n == 0)
+        return 0;
+    *mean = gsl_stats_mean(x, 1, n);
+    if (n < 2)
+        return n;
+    *sd = gsl_stats_sd_m(x, 1, n, *mean);
+    *ci95 = gsl_cdf_tdist_Pinv(0.975, (double)(n - 1)) * *sd / sqrt((double)n);
+    return n;
+}
+
+static const char *point_summary_schema =
+    "CREATE TABLE IF NOT EXISTS point_summary(study_key TEXT NOT NULL, point_index INTEGER NOT NULL,"
+    " axes TEXT, policy TEXT, metric TEXT NOT NULL, n INTEGER NOT NULL, mean REAL, sd REAL, ci95 REAL,"
+    " PRIMARY KEY(study_key, point_index, metric));";
+
+int stats_schema(db_t *db, char *err, size_t errlen)
+{
+    return db_exec(db, point_summary_schema, err, errlen);
+}
+
+typedef struct group {
+    char *study_key, *axes, *policy, *metric;
+    int64_t point;
+    double *x;
+    size_t n, cap;
+} group_t;
+
+static void group_clear(group_t *g)
+{
+    free(g->study_key), free(g->axes), free(g->policy), free(g->metric);
+    g->study_key = g->axes = g->policy = g->metric = NULL;
+    g->n = 0;
+}
+
+static char *dup_col(sqlite3_stmt *st, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    return strdup(s ? s : "");
+}
+
+static int group_flush(db_t *db, sqlite3_stmt *ins, group_t *g, char *err, size_t errlen)
+{
+    if (!g->study_key)
+        return SIM_OK;
+    double mean, sd, ci;
+    stats_summary(g->x, g->n, &mean, &sd, &ci);
+    sqlite3_bind_text(ins, 1, g->study_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 2, g->point);
+    sqlite3_bind_text(ins, 3, g->axes, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 4, g->policy, -1, SQLITE_STATIC);
+    sqlite3_bind_text(ins, 5, g->metric, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 6, (sqlite3_int64)g->n);
+    double v[3] = {mean, sd, ci};
+    for (int i = 0; i < 3; i++) {
+        if (isfinite(v[i]))
+            sqlite3_bind_double(ins, 7 + i, v[i]);
+        else
+            sqlite3_bind_null(ins, 7 + i);
+    }
+    int rc = db_step_done(db, ins, err, errlen);
+    group_clear(g);
+    return rc;
+}
+
+/* Rebuild point_summary from the complete runs of every study in db, in one
+ * transaction.  Returns 0 or SIM_EIO/SIM_ENOMEM with a message. */
+int stats_point_summary(db_t *db, char *err, size_t errlen)
+{
+    int rc = db_exec(db, point_summary_schema, err, errlen);
+    if (rc)
+        return rc;
+    sqlite3_stmt *sel = NULL, *ins = NULL;
+    group_t g;
+    memset(&g, 0, sizeof g);
+    if ((rc = db_begin(db, err, errlen)))
+        return rc;
+    if ((rc = db_exec(db, "DELETE FROM point_summary", err, errlen)) ||
+        (rc = db_prepare(db,
+            "SELECT r.study_key, r.point_index, r.axes, r.policy, s.metric, s.value"
+            " FROM runs r JOIN run_summary s ON s.run_id = r.run_id WHERE r.status = 'complete'"
+            " ORDER BY r.study_key, r.point_index, s.metric, r.run_index", &sel, err, errlen)) ||
+        (rc = db_prepare(db, "INSERT INTO point_summary VALUES(?,?,?,?,?,?,?,?,?)", &ins, err, errlen)))
+        goto out;
+    int step;
+    while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(sel, 0);
+        const char *metric = (const char *)sqlite3_column_text(sel, 4);
+        int64_t point = sqlite3_column_int64(sel, 1);
+        if (!key || !metric)
+            continue;
+        if (g.study_key && (strcmp(g.study_key, key) || g.point != point || strcmp(g.metric, metric)))
+            if ((rc = group_flush(db, ins, &g, err, errlen)))
+                goto out;
+        if (!g.study_key) {
+            g.study_key = strdup(key);
+            g.metric = strdup(metric);
+            g.axes = dup_col(sel, 2);
+            g.policy = dup_col(sel, 3);
+            g.point = point;
+            if (!g.study_key || !g.metric || !g.axes || !g.policy) {
+                rc = SIM_ENOMEM;
+                snprintf(err, errlen, "point_summary: out of memory");
+                goto out;
+            }
+        }
+        if (g.n == g.cap) {
+            size_t cap = g.cap ? 2 * g.cap : 16;
+            double *x = realloc(g.x, cap * sizeof *x);
+            if (!x) {
+                rc = SIM_ENOMEM;
+                snprintf(err, errlen, "point_summary: out of memory");
+                goto out;
+            }
+            g.x = x, g.cap = cap;
+        }
+        g.x[g.n++] = sqlite3_column_double(sel, 5);
+    }
+    if (step != SQLITE_DONE) {
+        snprintf(err, errlen, "%s: reading run_summary: %s", db_path(db), sqlite3_errmsg(db_handle(db)));
+        rc = SIM_EIO;
+        goto out;
+    }
+    if ((rc = group_flush(db, ins, &g, err, errlen)))
+        goto out;
+    rc = db_commit(db, err, errlen);
+out:
+    sqlite3_finalize(sel);
+    sqlite3_finalize(ins);
+    group_clear(&g);
+    free(g.x);
+    if (rc)
+        db_rollback(db);
+    return rc;
+}
+
+/* The short table printed after a sweep or merge: a few headline metrics per point,
+ * mean +- ci95 over the repetitions.  study_key NULL: every study in the database. */
+void stats_print_point_table(db_t *db, const char *study_key, FILE *f)
+{
+    static const struct { const char *metric, *title; double scale; } cols[] = {
+        {"host_swap_out_bytes", "host_swap_MiB", 1.0 / 1048576}, {"balloon_inflated_bytes", "inflated_MiB", 1.0 / 1048576},
+        {"stall_s", "stall_s", 1}, {"mean_slowdown", "mean_slowdown", 1},
+    };
+    enum { NCOLS = sizeof cols / sizeof cols[0], MAX_POINTS = 40 };
+    sqlite3_stmt *pts = NULL, *val = NULL;
+    char err[SIM_ERR_MAX];
+    if (db_prepare(db, "SELECT study_key, point_index, axes, policy, max(n) FROM point_summary"
+                       " WHERE ?1 IS NULL OR study_key = ?1 GROUP BY study_key, point_index"
+                       " ORDER BY study_key, point_index", &pts, err, sizeof err) ||
+        db_prepare(db, "SELECT mean, ci95 FROM point_summary WHERE study_key=? AND point_index=? AND metric=?",
+                   &val, err, sizeof err)) {
+        sqlite3_finalize(pts);
+        return;
+    }
+    if (study_key)
+        sqlite3_bind_text(pts, 1, study_key, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(pts, 1);
+    size_t shown = 0, total = 0;
+    char last_key[64] = "";
+    while (sqlite3_step(pts) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(pts, 0);
+        const char *axes = (const char *)sqlite3_column_text(pts, 2);
+        const char *policy = (const char *)sqlite3_column_text(pts, 3);
+        total++;
+        if (shown >= MAX_POINTS)
+            continue;
+        if (strcmp(last_key, key ? key : "")) {
+            snprintf(last_key, sizeof last_key, "%s", key ? key : "");
+            fprintf(f, "study %s: mean +- 95%% CI half-width over repetitions (table point_summary)\n", last_key);
+            fprintf(f, "%5s %4s", "point", "n");
+            for (size_t c = 0; c < NCOLS; c++)
+                fprintf(f, " %22s", cols[c].title);
+            fprintf(f, "  policy axes\n");
+        }
+        fprintf(f, "%5lld %4lld", (long long)sqlite3_column_int64(pts, 1), (long long)sqlite3_column_int64(pts, 4));
+        for (size_t c = 0; c < NCOLS; c++) {
+            char cell[64] = "-";
+            sqlite3_bind_text(val, 1, key, -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(val, 2, sqlite3_column_int64(pts, 1));
+            sqlite3_bind_text(val, 3, cols[c].metric, -1, SQLITE_STATIC);
+            if (sqlite3_step(val) == SQLITE_ROW && sqlite3_column_type(val, 0) != SQLITE_NULL) {
+                double m = sqlite3_column_double(val, 0) * cols[c].scale;
+                if (sqlite3_column_type(val, 1) != SQLITE_NULL)
+                    snprintf(cell, sizeof cell, "%.4g +- %.3g", m, sqlite3_column_double(val, 1) * cols[c].scale);
+                else
+                    snprintf(cell, sizeof cell, "%.4g", m);
+            }
+            sqlite3_reset(val);
+            fprintf(f, " %22s", cell);
+        }
+        fprintf(f, "  %s %s\n", policy ? policy : "", axes && axes[0] ? axes : "-");
+        shown++;
+    }
+    if (total > shown)
+        fprintf(f, "... %zu more points in table point_summary\n", total - shown);
+    sqlite3_finalize(pts);
+    sqlite3_finalize(val);
+}
+

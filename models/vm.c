@@ -1,0 +1,73 @@
+/*
+ * models/vm.c -- one VM (vm_*; models/vm.h): its name, its rates (a pure function of its
+ * state: RATES ARE FRESH, models/host.c), booting and shutting it down on its host.
+ * The model (conservation C1-C2, the slowdown formula) is documented in models/vm.h.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "sim/units.h"
+#include "models/balloon.h"
+#include "models/dc.h"
+#include "models/host.h"
+#include "models/record.h"
+#include "models/vm.h"
+
+void vm_name(const vm_t *v, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%d", v->gp->name, (int)v->index);
+}
+
+void vm_refresh_rates(vm_t *v)
+{
+    if (!v->running) {
+        memset(&v->rates, 0, sizeof v->rates);
+        v->host_fault_per_s = 0;
+        return;
+    }
+    guest_rates(&v->g, &v->rates);
+    double hs_frac = v->g.touched_pages > 0 ? (double)v->host_swapped_pages / (double)v->g.touched_pages : 0;
+    double rate = v->rates.resident_refs_per_s * hs_frac;
+    if (rate > v->host->swap_pages_per_s)
+        rate = v->host->swap_pages_per_s;
+    v->host_fault_per_s = rate;
+}
+
+void vm_boot(vm_t *v, sim_time_t now_ns)
+{
+    host_t *h = v->host;
+    if (v->running)
+        return;
+    host_advance_all(h, now_ns);
+    v->running = 1;
+    v->last_ns = now_ns;
+    v->boot_ns = now_ns;
+    v->target_dir = 0;
+    v->assigned_pages = v->startup_pages;
+    v->host_swapped_pages = 0;
+    v->host_back_carry = 0;
+    balloon_init(v, v->b.rng);
+    guest_init(&v->g, v->assigned_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
+               sim_bytes_to_pages(v->gp->swap_bytes), h->dc->mrcs[v->group]);
+    h->free_pages -= h->overhead_pages + v->g.touched_pages;
+    record_event(h->dc->rec, now_ns, v->id, "boot", (double)v->assigned_pages);
+    vm_refresh_rates(v);
+    if (h->free_pages < h->hard_pages)
+        host_advance_all(h, now_ns);
+}
+
+void vm_shutdown(vm_t *v, sim_time_t now_ns)
+{
+    host_t *h = v->host;
+    if (!v->running)
+        return;
+    host_advance_all(h, now_ns);
+    balloon_stop(v);
+    h->free_pages += h->overhead_pages + vm_resident(v);
+    v->host_swapped_pages = 0;
+    v->g.touched_pages = 0;
+    v->g.anon_pages = v->g.swapped_pages = v->g.cache_pages = 0;
+    v->g.anon_demand_pages = 0;
+    v->running = 0;
+    record_event(h->dc->rec, now_ns, v->id, "shutdown", 0);
+    vm_refresh_rates(v);
+}

@@ -170,20 +170,6 @@ int cli_run_file(const char *file, char **sets, size_t nsets, size_t run, const 
     return rc;
 }
 
-static volatile sig_atomic_t g_stop;   /* the signal number that asked us to stop */
-
-static void on_signal(int sig) { g_stop = sig; }
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static const char *run_usage =
     "usage: balloonsim run FILE [-o DB] [--seed N] [--set section.key=value]... [--quiet] [--check] [--force]\n"
     "  -o DB        database to write (default results/NAME.db)\n"
@@ -213,13 +199,13 @@ int cli_cmd_run(int argc, char **argv)
         cli_opts_free(&o);
         return 2;
     }
-    install_signals();
-    rc = cli_run_study(&o, o.files[0], &g_stop, err, sizeof err);
+    volatile sig_atomic_t *stop = cli_install_signals(0);
+    rc = cli_run_study(&o, o.files[0], stop, err, sizeof err);
     if (rc && rc != SIM_EINTR)
         fprintf(stderr, "balloonsim: %s\n", err);
     if (rc == SIM_EINTR)
         fprintf(stderr, "balloonsim: interrupted; the run is marked 'interrupted' in the database\n");
     cli_opts_free(&o);
-    return cli_exit_status(rc, g_stop);
+    return cli_exit_status(rc, *stop);
 }
 

@@ -94,7 +94,7 @@
  *   those of the point's first run.  Known answer: {1, 2, 3, 4} -> mean 2.5,
  *   sd 1.290994, ci95 3.182446 * 1.290994 / 2 = 2.054260.
  *
- * The only mutable global is the signal flag (as in cli/cmd_run.c).
+ * The only mutable global is the signal flag (cli_install_signals, cli/common.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -124,21 +124,6 @@
 #include "cli/cmd_sweep.h"
 #include "cli/stats.h"
 
-
-static volatile sig_atomic_t g_sweep_stop;   /* the signal number that asked us to stop */
-
-static void on_signal(int sig) { g_sweep_stop = sig; }
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;          /* no SA_RESTART: poll/read return EINTR */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);           /* a dead worker's pipe gives EPIPE, not death */
-}
 
 /* ------------------------------------------------------------------ selection */
 
@@ -248,6 +233,7 @@ typedef struct sweep {
     size_t nw;
     int res_rd, res_wr;                /* the shared result pipe */
     int lock_fd;
+    volatile sig_atomic_t *stop;       /* cli_install_signals */
     size_t done, failed, interrupted, skipped;
 } sweep_t;
 
@@ -290,8 +276,8 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
     int open_rc = direct ? SIM_OK : db_open(sw->db_path, &db, open_err, sizeof open_err);
     int code = 0;
     for (;;) {
-        if (g_sweep_stop) {
-            code = cli_exit_status(SIM_EINTR, g_sweep_stop);
+        if (*sw->stop) {
+            code = cli_exit_status(SIM_EINTR, *sw->stop);
             break;
         }
         uint64_t run;
@@ -315,11 +301,11 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
             rc = open_rc;
             snprintf(err, sizeof err, "%s", open_err);
         } else if (direct) {
-            rc = cli_run_one(&o, sw->ini, sw->study, sw->base_seed, (size_t)run, sw->db_path, &g_sweep_stop,
+            rc = cli_run_one(&o, sw->ini, sw->study, sw->base_seed, (size_t)run, sw->db_path, sw->stop,
                              &skipped, err, sizeof err);
         } else {
             db_remove_files(scratch);
-            rc = cli_run_one(&o, sw->ini, sw->study, sw->base_seed, (size_t)run, scratch, &g_sweep_stop,
+            rc = cli_run_one(&o, sw->ini, sw->study, sw->base_seed, (size_t)run, scratch, sw->stop,
                              &skipped, err, sizeof err);
             struct stat st;
             if (stat(scratch, &st) == 0) {
@@ -343,7 +329,7 @@ static int worker_main(const sweep_t *sw, int id, int cmd_fd)
             break;
         }
         if (rc == SIM_EINTR) {
-            code = cli_exit_status(SIM_EINTR, g_sweep_stop);
+            code = cli_exit_status(SIM_EINTR, *sw->stop);
             break;
         }
     }
@@ -523,8 +509,8 @@ static int run_workers(sweep_t *sw, size_t jobs, size_t selected)
     }
     double t0 = sim_wall_s(), last_draw = 0;
     while (alive) {
-        if (g_sweep_stop && !stopping) {
-            stopping = g_sweep_stop;
+        if (*sw->stop && !stopping) {
+            stopping = *sw->stop;
             for (size_t i = 0; i < sw->nw; i++)
                 if (sw->w[i].pid) {
                     kill(sw->w[i].pid, stopping);
@@ -605,7 +591,7 @@ static const char *sweep_usage =
     "exit status: 0 all runs complete, 1 some run failed, 2 bad input, 130/143 interrupted\n";
 
 /* Take the sweep lock on the database file (see the header); waits up to 10 s. */
-static int take_lock(const char *path, int *fd_out, char *err, size_t errlen)
+static int take_lock(const char *path, volatile sig_atomic_t *stop, int *fd_out, char *err, size_t errlen)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0) {
@@ -620,7 +606,7 @@ static int take_lock(const char *path, int *fd_out, char *err, size_t errlen)
         }
         if (tries == 0)
             fprintf(stderr, "balloonsim sweep: %s is in use by another sweep; waiting up to 10 s\n", path);
-        if (g_sweep_stop) {
+        if (*stop) {
             close(fd);
             snprintf(err, errlen, "interrupted while waiting for %.900s", path);
             return SIM_EINTR;
@@ -782,9 +768,9 @@ int cli_cmd_sweep(int argc, char **argv)
         cli_default_db(o.files[0], dbp, sizeof dbp);
     if ((rc = cli_mkdir_parents(dbp, err, sizeof err)))   /* results/ may not exist yet */
         goto fail;
-    install_signals();
+    sw.stop = cli_install_signals(1);
     if ((rc = prepare_db(dbp, key, runs, complete, err, sizeof err)) ||
-        (rc = take_lock(dbp, &sw.lock_fd, err, sizeof err)))
+        (rc = take_lock(dbp, sw.stop, &sw.lock_fd, err, sizeof err)))
         goto fail;
     /* Scratch databases left by a killed sweep (any -j up to the maximum). */
     for (int i = 0; i < CLI_MAX_JOBS; i++) {
@@ -832,7 +818,7 @@ int cli_cmd_sweep(int argc, char **argv)
     goto out;
 fail:
     fprintf(stderr, "balloonsim sweep: %s\n", err);
-    status = rc ? cli_exit_status(rc, g_sweep_stop) : 2;
+    status = rc ? cli_exit_status(rc, sw.stop ? *sw.stop : 0) : 2;
 fail_printed:
 out:
     if (sw.lock_fd >= 0)

@@ -32,18 +32,6 @@ static const char usage_text[] =
     "          print rows, quirks handled, duration and min/mean/max memory.\n"
     "exit status: 0 ok, 2 bad usage or bad input (the message names file and line).\n";
 
-/* "3.25GiB" style, for people (not parsed back). */
-static void human_bytes(double bytes, char *buf, size_t len)
-{
-    static const char *units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
-    size_t u = 0;
-    while (bytes >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
-        bytes /= 1024.0;
-        u++;
-    }
-    snprintf(buf, len, u == 0 ? "%.0f%s" : "%.2f%s", bytes, units[u]);
-}
-
 /* Exact seconds from ns: "300", "0.5", "-". */
 static void format_seconds(sim_time_t ns, char *buf, size_t len)
 {
@@ -263,12 +251,12 @@ static void print_trace(const workload_trace_t *tr)
     format_seconds(st->max_interval_ns, gap, sizeof gap);
     printf("  duration %ss (%.2f h), median interval %ss, %" PRId64 " gaps > 1.5x median (longest %ss)\n",
            dur, sim_time_to_s(tr->duration_ns) / 3600.0, med, st->gaps, gap);
-    human_bytes((double)st->min_pages * SIM_PAGE_BYTES, mn, sizeof mn);
-    human_bytes(st->mean_pages * SIM_PAGE_BYTES, me, sizeof me);
-    human_bytes((double)st->max_pages * SIM_PAGE_BYTES, mx, sizeof mx);
+    sim_units_format_human((double)st->min_pages * SIM_PAGE_BYTES, mn, sizeof mn);
+    sim_units_format_human(st->mean_pages * SIM_PAGE_BYTES, me, sizeof me);
+    sim_units_format_human((double)st->max_pages * SIM_PAGE_BYTES, mx, sizeof mx);
     printf("  %s: min %s, mean %s, max %s", bb ? "memory usage (read as active memory)" : "anon", mn, me, mx);
     if (bb) {
-        human_bytes(tr->provisioned_kib * 1024.0, pv, sizeof pv);
+        sim_units_format_human(tr->provisioned_kib * 1024.0, pv, sizeof pv);
         printf("; provisioned %s", pv);
     }
     printf("\n");

@@ -226,3 +226,20 @@ int cli_exit_status(int rc, int sig)
     default: return 3;
     }
 }
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+volatile sig_atomic_t *cli_install_signals(int ignore_sigpipe)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (ignore_sigpipe)
+        signal(SIGPIPE, SIG_IGN);
+    return &stop_signal;
+}

@@ -44,6 +44,11 @@ void cli_default_db(const char *file, char *buf, size_t len);
  * memory, 130 / 143 interrupted by SIGINT / SIGTERM (sig: the signal that stopped it),
  * 3 an internal error. */
 int cli_exit_status(int rc, int sig);
+/* Install the handler of SIGINT and SIGTERM (no SA_RESTART: poll and read return EINTR)
+ * and return the flag it sets to the number of the signal that asked the command to
+ * stop (0 while none): the program's only mutable global.  ignore_sigpipe: a write to
+ * a closed pipe returns EPIPE instead of killing the process (the sweep's worker pipes). */
+volatile sig_atomic_t *cli_install_signals(int ignore_sigpipe);
 /* The most sweep workers (-j); worker k's scratch database is DB.workerK.tmp. */
 #define CLI_MAX_JOBS 1024
 /* Create the directories above the file `path` (mkdir -p of its parent).  0, SIM_EINPUT

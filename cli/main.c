@@ -14,8 +14,7 @@
  * 3 an internal error; 130/143 interrupted by SIGINT/SIGTERM (the run is marked
  * 'interrupted' and the database stays consistent).
  *
- * The only global mutable state is the signal flag of the commands that run simulations
- * (cli/cmd_run.c, cli/cmd_sweep.c).
+ * The only global mutable state is the signal flag (cli_install_signals, cli/common.c).
  */
 #include <errno.h>
 #include <stdio.h>

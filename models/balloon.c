@@ -20,10 +20,7 @@
 #include "models/dc.h"
 #include "models/host.h"
 #include "models/vm.h"
-#include "models/record.h"
 
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 #define OFF(f) offsetof(balloon_params_t, f)
 static const sim_key_t balloon_keys[] = {
@@ -134,16 +131,16 @@ int64_t balloon_max_pages(const vm_t *v)
     int64_t floor_pages = 0;
     if (!strcmp(p->floor, "linux-hv"))
         floor_pages = balloon_linux_hv_floor_pages(v->assigned_pages);
-    floor_pages = max64(floor_pages, v->g.kernel_pages);
-    return max64(0, min64(cap, v->assigned_pages - floor_pages));
+    floor_pages = sim_max64(floor_pages, v->g.kernel_pages);
+    return sim_max64(0, sim_min64(cap, v->assigned_pages - floor_pages));
 }
 
 static void finish_op(vm_t *v, sim_time_t now, const char *outcome)
 {
     balloon_t *b = &v->b;
     v->c.balloon_ops += 1;
-    record_op(v->host->dc->rec, v->id, b->op_seq, balloon_op_kind_name(b->op_kind), b->op_issued_ns,
-              b->op_started_ns, now, b->op_asked_pages, b->op_moved_pages, outcome, v->record_series);
+    vm_record_op(v, b->op_seq, balloon_op_kind_name(b->op_kind), b->op_issued_ns, b->op_started_ns, now,
+                 b->op_asked_pages, b->op_moved_pages, outcome);
     b->op_moved_pages = 0;
     b->op_asked_pages = 0;
 }
@@ -181,23 +178,23 @@ static void next_chunk(vm_t *v, sim_time_t now)
             issue(v, now, p->latency_ns);
         return;
     }
-    int64_t n = min64(llabs(want), sim_bytes_to_pages(p->chunk_bytes));
+    int64_t n = sim_min64(llabs(want), sim_bytes_to_pages(p->chunk_bytes));
     double secs;
     if (inflate) {
-        int64_t can = min64(guest_reclaimable_total(&v->g), balloon_max_pages(v) - b->size_pages);
-        n = min64(n, can);
+        int64_t can = sim_min64(guest_reclaimable_total(&v->g), balloon_max_pages(v) - b->size_pages);
+        n = sim_min64(n, can);
         if (n <= 0) {
             finish_op(v, now, "limited");
             b->state = BALLOON_IDLE;
             return;
         }
-        int64_t cheap = min64(n, guest_reclaimable_cheap(&v->g));
+        int64_t cheap = sim_min64(n, guest_reclaimable_cheap(&v->g));
         double rate = p->inflate_bytes_per_s / (double)SIM_PAGE_BYTES;
         double anon_rate = fmin(rate, v->gp->swap_bytes_per_s / (double)SIM_PAGE_BYTES);
         secs = (double)cheap / rate + (double)(n - cheap) / anon_rate;
         b->state = BALLOON_INFLATING;
     } else {
-        n = min64(n, b->size_pages);
+        n = sim_min64(n, b->size_pages);
         secs = (double)n / (p->deflate_bytes_per_s / (double)SIM_PAGE_BYTES);
         b->state = BALLOON_DEFLATING;
     }
@@ -223,7 +220,7 @@ static void on_start(void *ctx, int64_t arg, sim_time_t now)
     if (p->refuse_probability > 0 && gsl_rng_uniform(b->rng) < p->refuse_probability) {
         b->op_started_ns = now;
         finish_op(v, now, "refused");
-        b->backoff_ns = b->backoff_ns ? min64(2 * b->backoff_ns, p->retry_max_ns) : p->retry_ns;
+        b->backoff_ns = b->backoff_ns ? sim_min64(2 * b->backoff_ns, p->retry_max_ns) : p->retry_ns;
         issue(v, now, b->backoff_ns);
         return;
     }
@@ -242,14 +239,14 @@ static void on_chunk(void *ctx, int64_t arg, sim_time_t now)
     int64_t n = b->chunk_pages;
     guest_delta_t d = {0};
     if (b->state == BALLOON_INFLATING) {
-        n = min64(n, min64(guest_reclaimable_total(&v->g), balloon_max_pages(v) - b->size_pages));
+        n = sim_min64(n, sim_min64(guest_reclaimable_total(&v->g), balloon_max_pages(v) - b->size_pages));
         if (n > 0) {
             guest_reclaim(&v->g, n, &d);
             b->size_pages += n;
             v->c.balloon_inflated_pages += (double)n;
         }
     } else {
-        n = min64(n, b->size_pages);
+        n = sim_min64(n, b->size_pages);
         guest_grow(&v->g, n);
         b->size_pages -= n;
         v->c.balloon_deflated_pages += (double)n;
@@ -274,7 +271,7 @@ static void on_fault(void *ctx, int64_t arg, sim_time_t now)
         return;
     if (!b->unresponsive) {
         b->unresponsive = 1;
-        record_event(v->host->dc->rec, now, v->id, "balloon_unresponsive", 1);
+        vm_record_event(v, now, "balloon_unresponsive", 1);
         if (b->ev) {                      /* abandon the pending step; redo it on recovery */
             sim_engine_cancel(E(v), b->ev);
             b->ev = NULL;
@@ -285,7 +282,7 @@ static void on_fault(void *ctx, int64_t arg, sim_time_t now)
         b->fault_ev = sim_engine_at(E(v), now + d, PRIO_BALLOON, on_fault, v, 0);
     } else {
         b->unresponsive = 0;
-        record_event(v->host->dc->rec, now, v->id, "balloon_unresponsive", 0);
+        vm_record_event(v, now, "balloon_unresponsive", 0);
         if (b->state == BALLOON_WAITING)
             b->ev = sim_engine_at(E(v), now, PRIO_BALLOON, on_start, v, 0);
         else if (b->state != BALLOON_IDLE)
@@ -311,9 +308,9 @@ void balloon_init(vm_t *v, gsl_rng *rng)
  * clamped to [0, balloon_max_pages]. */
 static int64_t clamp_target(const vm_t *v, int64_t target)
 {
-    int64_t grain = max64(1, sim_bytes_to_pages(P(v)->granularity_bytes));
+    int64_t grain = sim_max64(1, sim_bytes_to_pages(P(v)->granularity_bytes));
     target = (target / grain) * grain;
-    return max64(0, min64(target, balloon_max_pages(v)));
+    return sim_max64(0, sim_min64(target, balloon_max_pages(v)));
 }
 
 void balloon_set_target(vm_t *v, int64_t target, sim_time_t now)
@@ -340,7 +337,7 @@ void balloon_set_target(vm_t *v, int64_t target, sim_time_t now)
     case BALLOON_INFLATING:
     case BALLOON_DEFLATING:
         if ((target > b->size_pages) == (b->op_kind == BALLOON_OP_INFLATE))
-            b->op_asked_pages = max64(b->op_asked_pages, b->op_moved_pages + llabs(target - b->size_pages));
+            b->op_asked_pages = sim_max64(b->op_asked_pages, b->op_moved_pages + llabs(target - b->size_pages));
         break;   /* a reversal is handled when the chunk in flight completes */
     }
 }
@@ -353,13 +350,13 @@ static void on_hotadd(void *ctx, int64_t arg, sim_time_t now)
     if (!v->running)
         return;
     host_advance_vm(v, now);
-    int64_t n = min64(b->hotadd_pages, v->configured_pages - v->assigned_pages);
+    int64_t n = sim_min64(b->hotadd_pages, v->configured_pages - v->assigned_pages);
     v->assigned_pages += n;
     guest_grow(&v->g, n);
     v->c.hotadd_pages += (double)n;
     v->c.balloon_ops += 1;
-    record_op(v->host->dc->rec, v->id, ++b->op_seq, "hotadd", b->hotadd_issued_ns, b->hotadd_issued_ns, now,
-              b->hotadd_pages, n, n == b->hotadd_pages ? "ok" : "limited", v->record_series);
+    vm_record_op(v, ++b->op_seq, "hotadd", b->hotadd_issued_ns, b->hotadd_issued_ns, now, b->hotadd_pages, n,
+                 n == b->hotadd_pages ? "ok" : "limited");
     b->hotadd_pages = 0;
     vm_refresh_rates(v);
 }
@@ -370,9 +367,9 @@ void balloon_hot_add(vm_t *v, int64_t pages, sim_time_t now)
     const balloon_params_t *p = P(v);
     if (b->hotadd_ev || pages <= 0)
         return;
-    int64_t chunk = max64(1, sim_bytes_to_pages(p->hotadd_chunk_bytes));
+    int64_t chunk = sim_max64(1, sim_bytes_to_pages(p->hotadd_chunk_bytes));
     pages = ((pages + chunk - 1) / chunk) * chunk;
-    pages = min64(pages, v->configured_pages - v->assigned_pages);
+    pages = sim_min64(pages, v->configured_pages - v->assigned_pages);
     if (pages <= 0)
         return;
     b->hotadd_pages = pages;
@@ -388,13 +385,13 @@ void balloon_on_oom(vm_t *v, sim_time_t now)
     /* virtio: each OOM notifier call releases 256 pages; the guest retries until the
      * allocation fits.  We release what the deficit needs, in 256-page steps. */
     /* the caller (dc.c on_workload) re-applies the demand after each release */
-    int64_t n = min64(b->size_pages, 256);
+    int64_t n = sim_min64(b->size_pages, 256);
     b->size_pages -= n;
     guest_grow(&v->g, n);
     v->c.balloon_deflated_pages += (double)n;
     if (b->target_pages > b->size_pages)
         b->target_pages = b->size_pages;
-    record_event(v->host->dc->rec, now, v->id, "deflate_on_oom", (double)n);
+    vm_record_event(v, now, "deflate_on_oom", (double)n);
 }
 
 void balloon_stop(vm_t *v)

@@ -37,6 +37,7 @@
  * gsl_interp_init), so the GSL error handler is never reached except on allocation
  * failure inside GSL.
  */
+#include "sim/err.h"
 #include "models/cache.h"
 
 #include <assert.h>
@@ -82,19 +83,6 @@ struct cache_mrc {
     double *h;          /* hit ratio at x, owned */
     gsl_interp *interp; /* owned */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---------------------------------------------------------------- popularity */
 
@@ -149,7 +137,7 @@ static int pop_build(pop_t *p, double alpha, int64_t F, char *err, size_t errlen
     if (F > exact) {
         gsl_integration_glfixed_table *gl = gsl_integration_glfixed_table_alloc(POP_GL_NODES);
         if (gl == NULL) {
-            set_err(err, errlen, "cache: out of memory (Gauss-Legendre table)");
+            sim_set_err(err, errlen, "cache: out of memory (Gauss-Legendre table)");
             return SIM_ENOMEM;
         }
         int64_t a = exact + 1;
@@ -291,12 +279,12 @@ int cache_mrc_create(cache_mrc_t **out, double zipf_alpha, int64_t file_pages,
     assert(out != NULL);
     *out = NULL;
     if (!(zipf_alpha >= 0.0 && zipf_alpha <= CACHE_MRC_ALPHA_MAX)) {   /* also NaN */
-        set_err(err, errlen, "cache: zipf_alpha = %g is out of range [0, %g]",
+        sim_set_err(err, errlen, "cache: zipf_alpha = %g is out of range [0, %g]",
                 zipf_alpha, CACHE_MRC_ALPHA_MAX);
         return SIM_EINPUT;
     }
     if (file_pages < 1 || file_pages > CACHE_MRC_FILE_PAGES_MAX) {
-        set_err(err, errlen, "cache: file_pages = %lld is out of range [1, %lld]",
+        sim_set_err(err, errlen, "cache: file_pages = %lld is out of range [1, %lld]",
                 (long long)file_pages, (long long)CACHE_MRC_FILE_PAGES_MAX);
         return SIM_EINPUT;
     }
@@ -349,7 +337,7 @@ int cache_mrc_create(cache_mrc_t **out, double zipf_alpha, int64_t file_pages,
     n++;
     m->n = n;
     if (n < 3) {
-        set_err(err, errlen, "cache: internal error, %zu grid points for alpha %g, "
+        sim_set_err(err, errlen, "cache: internal error, %zu grid points for alpha %g, "
                 "file_pages %lld", n, zipf_alpha, (long long)file_pages);
         rc = SIM_EINTERNAL;
         goto fail;
@@ -358,7 +346,7 @@ int cache_mrc_create(cache_mrc_t **out, double zipf_alpha, int64_t file_pages,
     if (m->interp == NULL)
         goto fail_nomem;
     if (gsl_interp_init(m->interp, m->x, m->h, n) != GSL_SUCCESS) {
-        set_err(err, errlen, "cache: internal error, gsl_interp_init failed for alpha %g",
+        sim_set_err(err, errlen, "cache: internal error, gsl_interp_init failed for alpha %g",
                 zipf_alpha);
         rc = SIM_EINTERNAL;
         goto fail;
@@ -370,7 +358,7 @@ int cache_mrc_create(cache_mrc_t **out, double zipf_alpha, int64_t file_pages,
     return SIM_OK;
 
 fail_nomem:
-    set_err(err, errlen, "cache: out of memory building the hit-ratio curve "
+    sim_set_err(err, errlen, "cache: out of memory building the hit-ratio curve "
             "(alpha %g, file_pages %lld)", zipf_alpha, (long long)file_pages);
     rc = SIM_ENOMEM;
 fail:

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/statvfs.h>
 #include "sim/rng.h"
+#include "sim/units.h"
 #include "models/dc.h"
 #include "models/host.h"
 #include "models/vm.h"
@@ -109,7 +110,7 @@ static void on_life(void *ctx, int64_t what, sim_time_t now)
         v->wl_ev = NULL;
         vm_shutdown(v, now);
         boot(v, now);
-        record_event(v->host->dc->rec, now, v->id, "restart", 0);
+        vm_record_event(v, now, "restart", 0);
     }
 }
 
@@ -577,14 +578,6 @@ static int check_memory(const scenario_t *s, char *err, size_t errlen)
     return SIM_EINPUT;
 }
 
-static void human_bytes(double b, char *buf, size_t len)
-{
-    if (b >= 1073741824.0)
-        snprintf(buf, len, "%.1f GiB", b / 1073741824.0);
-    else
-        snprintf(buf, len, "%.1f MiB", b / 1048576.0);
-}
-
 static int check_disk(const scenario_t *s, int level, const char *db_file, char *err, size_t errlen)
 {
     if (db_file && !strcmp(db_file, ":memory:"))
@@ -612,8 +605,8 @@ static int check_disk(const scenario_t *s, int level, const char *db_file, char 
     if (need <= have)
         return SIM_OK;
     char needs[32], haves[32];
-    human_bytes(need, needs, sizeof needs);
-    human_bytes(have, haves, sizeof haves);
+    sim_units_format_human(need, needs, sizeof needs);
+    sim_units_format_human(have, haves, sizeof haves);
     snprintf(err, errlen,
              "%s: [simulation] output: the disk is full before the run ends: it would write about %s to %s "
              "(%.0f samples of %.0f bytes at output = %s, and the summaries), and %s is free there: record less "

@@ -6,15 +6,13 @@
 #include <stdio.h>
 #include "models/guest.h"
 
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 void guest_init(guest_t *g, int64_t usable_pages, int64_t kernel_pages, int64_t swap_max_pages,
                 const cache_mrc_t *mrc)
 {
     *g = (guest_t){0};
     g->usable_pages = usable_pages;
-    g->kernel_pages = min64(kernel_pages, usable_pages);
+    g->kernel_pages = sim_min64(kernel_pages, usable_pages);
     g->touched_pages = g->kernel_pages;
     g->swap_max_pages = swap_max_pages;
     g->mrc = mrc;
@@ -47,15 +45,15 @@ static int64_t make_room(guest_t *g, int64_t want)
     int64_t free_pages = guest_free_pages(g);
     if (free_pages >= want)
         return want;
-    int64_t evict = min64(g->cache_pages, want - free_pages);
+    int64_t evict = sim_min64(g->cache_pages, want - free_pages);
     g->cache_pages -= evict;
     return free_pages + evict;
 }
 
 void guest_set_demand(guest_t *g, const workload_sample_t *s, guest_delta_t *d)
 {
-    int64_t demand = max64(0, s->anon_pages);
-    g->file_pages = max64(0, s->file_pages);
+    int64_t demand = sim_max64(0, s->anon_pages);
+    g->file_pages = sim_max64(0, s->file_pages);
     g->active_fraction = s->active_fraction;
     g->access_pages_per_s = s->access_pages_per_s;
     if (g->cache_pages > g->file_pages)
@@ -66,7 +64,7 @@ void guest_set_demand(guest_t *g, const workload_sample_t *s, guest_delta_t *d)
         /* Free anonymous pages, the swapped share in proportion (rounded down). */
         int64_t drop = have - demand;
         int64_t from_swap = have > 0 ? (int64_t)((double)drop * (double)g->swapped_pages / (double)have) : 0;
-        from_swap = min64(from_swap, g->swapped_pages);
+        from_swap = sim_min64(from_swap, g->swapped_pages);
         int64_t from_anon = drop - from_swap;
         if (from_anon > g->anon_pages) {
             from_swap += from_anon - g->anon_pages;
@@ -83,7 +81,7 @@ void guest_set_demand(guest_t *g, const workload_sample_t *s, guest_delta_t *d)
             /* Out of free memory and cache: new pages push older anon pages to swap,
              * as LRU would; the net effect is `rest` more pages in swap. */
             int64_t swap_room = g->swap_max_pages - g->swapped_pages;
-            int64_t to_swap = min64(rest, max64(0, swap_room));
+            int64_t to_swap = sim_min64(rest, sim_max64(0, swap_room));
             g->swapped_pages += to_swap;
             d->swap_out_pages += to_swap;
             rest -= to_swap;
@@ -135,7 +133,7 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         double faults = r->swapin_faults_per_s * dt_s + g->swapin_carry;
         int64_t whole = (int64_t)faults;
         g->swapin_carry = faults - (double)whole;
-        int64_t want = min64(g->swapped_pages, whole);
+        int64_t want = sim_min64(g->swapped_pages, whole);
         int64_t got = make_room(g, want);
         g->swapped_pages -= got;
         g->anon_pages += got;
@@ -148,45 +146,45 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         double exact = r->cache_miss_per_s * dt_s + g->fill_carry;
         int64_t misses = (int64_t)exact;
         g->fill_carry = exact - (double)misses;
-        int64_t fill = min64(min64(misses, g->file_pages - g->cache_pages), max64(0, guest_free_pages(g)));
+        int64_t fill = sim_min64(sim_min64(misses, g->file_pages - g->cache_pages), sim_max64(0, guest_free_pages(g)));
         g->cache_pages += fill;
         d->cache_fill_pages += fill;
     }
     cover_touched(g, d);
 }
 
-int64_t guest_reclaimable_cheap(const guest_t *g) { return max64(0, guest_free_pages(g)) + g->cache_pages; }
+int64_t guest_reclaimable_cheap(const guest_t *g) { return sim_max64(0, guest_free_pages(g)) + g->cache_pages; }
 
 int64_t guest_reclaimable_total(const guest_t *g)
 {
-    return guest_reclaimable_cheap(g) + min64(g->anon_pages, max64(0, g->swap_max_pages - g->swapped_pages));
+    return guest_reclaimable_cheap(g) + sim_min64(g->anon_pages, sim_max64(0, g->swap_max_pages - g->swapped_pages));
 }
 
 void guest_reclaim(guest_t *g, int64_t pages, guest_delta_t *d)
 {
     if (pages <= 0)
         return;
-    int64_t free_pages = max64(0, guest_free_pages(g));
+    int64_t free_pages = sim_max64(0, guest_free_pages(g));
     int64_t untouched = g->usable_pages - g->touched_pages;
     int64_t touched_free = g->touched_pages - used_pages(g);
     int64_t released = 0;
     /* 1. free pages; touched and untouched in proportion */
-    int64_t take = min64(pages, free_pages);
+    int64_t take = sim_min64(pages, free_pages);
     if (take > 0) {
         int64_t rel = free_pages > 0 ? (int64_t)llround((double)take * (double)touched_free / (double)free_pages) : 0;
-        rel = min64(rel, touched_free);
+        rel = sim_min64(rel, touched_free);
         if (take - rel > untouched)
             rel = take - untouched;
         released += rel;
         pages -= take;
     }
     /* 2. clean page cache (dropped, no I/O) */
-    int64_t from_cache = min64(pages, g->cache_pages);
+    int64_t from_cache = sim_min64(pages, g->cache_pages);
     g->cache_pages -= from_cache;
     released += from_cache;
     pages -= from_cache;
     /* 3. anonymous pages to guest swap */
-    int64_t from_anon = min64(pages, min64(g->anon_pages, max64(0, g->swap_max_pages - g->swapped_pages)));
+    int64_t from_anon = sim_min64(pages, sim_min64(g->anon_pages, sim_max64(0, g->swap_max_pages - g->swapped_pages)));
     g->anon_pages -= from_anon;
     g->swapped_pages += from_anon;
     d->swap_out_pages += from_anon;

@@ -32,8 +32,6 @@
 #include "models/record.h"
 #include "models/vm.h"
 
-static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* Integrate v from v->last_ns to now and apply the local effects; the pages the host
  * must newly back are debited from its free memory here (swapping is the caller's job). */
@@ -60,7 +58,7 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
         double exact = host_faults + v->host_back_carry;
         back = (int64_t)exact;
         v->host_back_carry = exact - (double)back;
-        back = min64(v->host_swapped_pages, back);
+        back = sim_min64(v->host_swapped_pages, back);
     }
     v->host_swapped_pages -= back;
     h->free_pages -= back;
@@ -89,7 +87,7 @@ static void host_swap_out(host_t *h, int64_t pages)
     int64_t total = 0;
     for (int32_t i = 0; i < h->nvms; i++)
         if (h->vms[i]->running)
-            total += max64(0, vm_resident(h->vms[i]) - h->vms[i]->g.kernel_pages / 2);
+            total += sim_max64(0, vm_resident(h->vms[i]) - h->vms[i]->g.kernel_pages / 2);
     if (total <= 0 || pages <= 0)
         return;
     if (pages > total)
@@ -99,9 +97,9 @@ static void host_swap_out(host_t *h, int64_t pages)
         vm_t *v = h->vms[i];
         if (!v->running)
             continue;
-        int64_t avail = max64(0, vm_resident(v) - v->g.kernel_pages / 2);
+        int64_t avail = sim_max64(0, vm_resident(v) - v->g.kernel_pages / 2);
         int64_t share = (int64_t)((double)pages * (double)avail / (double)total);
-        share = min64(share, avail);
+        share = sim_min64(share, avail);
         v->host_swapped_pages += share;
         v->c.host_swapouts += (double)share;
         done += share;
@@ -111,8 +109,8 @@ static void host_swap_out(host_t *h, int64_t pages)
         vm_t *v = h->vms[i];
         if (!v->running)
             continue;
-        int64_t avail = max64(0, vm_resident(v) - v->g.kernel_pages / 2);
-        int64_t extra = min64(avail, pages - done);
+        int64_t avail = sim_max64(0, vm_resident(v) - v->g.kernel_pages / 2);
+        int64_t extra = sim_min64(avail, pages - done);
         v->host_swapped_pages += extra;
         v->c.host_swapouts += (double)extra;
         done += extra;
@@ -171,7 +169,7 @@ void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now
         int64_t from_swap = touched_before > 0
             ? (int64_t)((double)d->released_touched_pages * (double)v->host_swapped_pages / (double)touched_before)
             : 0;
-        from_swap = min64(from_swap, v->host_swapped_pages);
+        from_swap = sim_min64(from_swap, v->host_swapped_pages);
         v->host_swapped_pages -= from_swap;
         h->free_pages += d->released_touched_pages - from_swap;
         /* Guest swap-out of a host-swapped page first faults it in (double paging). */
@@ -188,7 +186,7 @@ void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now
     v->c.cache_misses += (double)d->cache_fill_pages;
     v->c.oom_kills += (double)d->oom_kills;
     if (d->oom_kills)
-        record_event(h->dc->rec, now_ns, v->id, "oom", (double)d->oom_dropped_pages);
+        vm_record_event(v, now_ns, "oom", (double)d->oom_dropped_pages);
     vm_refresh_rates(v);
     if (h->free_pages < h->hard_pages)
         host_advance_all(h, now_ns);
@@ -344,10 +342,10 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
         usable_pages = 0;
     if (usable_pages > v->assigned_pages && allow_hot_add && v->assigned_pages < v->configured_pages &&
         v->b.hotadd_ev == NULL) {
-        balloon_hot_add(v, min64(usable_pages, v->configured_pages) - v->assigned_pages, now);
+        balloon_hot_add(v, sim_min64(usable_pages, v->configured_pages) - v->assigned_pages, now);
     }
     int64_t assigned_then = v->assigned_pages + (v->b.hotadd_ev ? v->b.hotadd_pages : 0);
-    int64_t target = max64(0, assigned_then - usable_pages);
+    int64_t target = sim_max64(0, assigned_then - usable_pages);
     if (v->b.hotadd_ev && target > 0 && usable_pages > v->assigned_pages)
         target = 0;
     int64_t before = v->b.target_pages;
@@ -357,7 +355,7 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
         if (v->target_dir == -dir)
             v->c.target_reversals += 1;
         v->target_dir = dir;
-        record_target(h->dc->rec, now, v->id, v->b.target_pages, usable_pages, v->record_series);
+        vm_record_target(v, now, usable_pages);
     }
 }
 

@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "sim/err.h"
 #include "models/trace.h"
 #include "models/workload.h"
 
@@ -39,18 +40,6 @@
 /* ------------------------------------------------------------------------------------ */
 /* small helpers                                                                        */
 /* ------------------------------------------------------------------------------------ */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *trim(char *s)
 {
@@ -305,7 +294,7 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
     /* header */
     ncol = split(line, ',', fields, MAX_FIELDS);
     if (ncol > MAX_FIELDS) {
-        seterr(err, errlen, "%s:%ld: header has %zu columns (at most %d)", path, lineno, ncol, MAX_FIELDS);
+        sim_set_err(err, errlen, "%s:%ld: header has %zu columns (at most %d)", path, lineno, ncol, MAX_FIELDS);
         return SIM_EINPUT;
     }
     for (i = 0; i < ncol; i++) {
@@ -313,12 +302,12 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
             if (strcmp(fields[i], csv_columns[k].name) == 0)
                 break;
         if (k == sizeof csv_columns / sizeof csv_columns[0]) {
-            seterr(err, errlen, "%s:%ld: unknown column '%s' (columns: " CSV_COLUMN_LIST ")",
+            sim_set_err(err, errlen, "%s:%ld: unknown column '%s' (columns: " CSV_COLUMN_LIST ")",
                    path, lineno, fields[i]);
             return SIM_EINPUT;
         }
         if (seen[csv_columns[k].kind]) {
-            seterr(err, errlen, "%s:%ld: column '%s' repeats the %s column", path, lineno,
+            sim_set_err(err, errlen, "%s:%ld: column '%s' repeats the %s column", path, lineno,
                    fields[i], csv_columns[k].kind == COL_TIME ? "time" :
                    csv_columns[k].kind == COL_ANON ? "anon" : csv_columns[k].kind == COL_FILE ? "file" :
                    csv_columns[k].kind == COL_AF ? "active_fraction" : "access");
@@ -330,7 +319,7 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
         colnm[i] = csv_columns[k].name;
     }
     if (!seen[COL_TIME] || !seen[COL_ANON]) {
-        seterr(err, errlen, "%s:%ld: missing column '%s' (a time column such as time_s and an anon "
+        sim_set_err(err, errlen, "%s:%ld: missing column '%s' (a time column such as time_s and an anon "
                "column such as anon_bytes are required)", path, lineno,
                !seen[COL_TIME] ? "time_s" : "anon_bytes");
         return SIM_EINPUT;
@@ -349,14 +338,14 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
             continue;
         nf = split(line, ',', fields, MAX_FIELDS);
         if (nf != ncol) {
-            seterr(err, errlen, "%s:%ld: %zu fields, expected %zu (as in the header)", path, lineno, nf, ncol);
+            sim_set_err(err, errlen, "%s:%ld: %zu fields, expected %zu (as in the header)", path, lineno, nf, ncol);
             goto fail;
         }
         tr->stats.rows++;
         for (i = 0; i < ncol; i++) {
             double x;
             if (parse_number(fields[i], &x)) {
-                seterr(err, errlen, "%s:%ld: column %s: '%s' is not a number", path, lineno, colnm[i], fields[i]);
+                sim_set_err(err, errlen, "%s:%ld: column %s: '%s' is not a number", path, lineno, colnm[i], fields[i]);
                 goto fail;
             }
             switch (colkind[i]) {
@@ -365,25 +354,25 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
                 break;
             case COL_ANON: case COL_FILE:
                 if (x < 0) {
-                    seterr(err, errlen, "%s:%ld: column %s: negative memory %s", path, lineno, colnm[i], fields[i]);
+                    sim_set_err(err, errlen, "%s:%ld: column %s: negative memory %s", path, lineno, colnm[i], fields[i]);
                     goto fail;
                 }
                 if (x * colunit[i] > MAX_BYTES) {
-                    seterr(err, errlen, "%s:%ld: column %s: %s is too large", path, lineno, colnm[i], fields[i]);
+                    sim_set_err(err, errlen, "%s:%ld: column %s: %s is too large", path, lineno, colnm[i], fields[i]);
                     goto fail;
                 }
                 v[colkind[i]] = x * colunit[i];
                 break;
             case COL_AF:
                 if (x < 0 || x > 1) {
-                    seterr(err, errlen, "%s:%ld: column active_fraction: %s is outside 0..1", path, lineno, fields[i]);
+                    sim_set_err(err, errlen, "%s:%ld: column active_fraction: %s is outside 0..1", path, lineno, fields[i]);
                     goto fail;
                 }
                 v[COL_AF] = x;
                 break;
             default:
                 if (x < 0) {
-                    seterr(err, errlen, "%s:%ld: column %s: negative rate %s", path, lineno, colnm[i], fields[i]);
+                    sim_set_err(err, errlen, "%s:%ld: column %s: negative rate %s", path, lineno, colnm[i], fields[i]);
                     goto fail;
                 }
                 v[COL_ACC] = x * colunit[i];
@@ -398,37 +387,37 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
             have_first = 1;
         }
         if (tv < t_prev) {
-            seterr(err, errlen, "%s:%ld: time goes backwards (%s after %.17g)", path, lineno, fields[i], t_prev);
+            sim_set_err(err, errlen, "%s:%ld: time goes backwards (%s after %.17g)", path, lineno, fields[i], t_prev);
             goto fail;
         }
         if (tv == t_prev && tr->stats.rows > 1)
             tr->stats.repeated_timestamps++;
         t_prev = tv;
         if ((tv - t_first) * colunit[i] > MAX_SPAN_NS) {
-            seterr(err, errlen, "%s:%ld: time %s is too far from the first row (a trace spans at most "
+            sim_set_err(err, errlen, "%s:%ld: time %s is too far from the first row (a trace spans at most "
                    "126 years)", path, lineno, fields[i]);
             goto fail;
         }
         t_ns = (sim_time_t)llround((tv - t_first) * colunit[i]);
         if (builder_push(&b, t_ns, bytes_to_pages_ceil(v[COL_ANON]), bytes_to_pages_ceil(v[COL_FILE]),
                          v[COL_AF], v[COL_ACC])) {
-            seterr(err, errlen, "%s: out of memory", path);
+            sim_set_err(err, errlen, "%s: out of memory", path);
             builder_free(&b);
             return SIM_ENOMEM;
         }
     }
     if (ferror(f)) {
-        seterr(err, errlen, "%s: read error: %s", path, strerror(errno));
+        sim_set_err(err, errlen, "%s: read error: %s", path, strerror(errno));
         builder_free(&b);
         return SIM_EIO;
     }
     if (b.n == 0) {
-        seterr(err, errlen, "%s: no data rows after the header (line %ld)", path, lineno);
+        sim_set_err(err, errlen, "%s: no data rows after the header (line %ld)", path, lineno);
         builder_free(&b);
         return SIM_EINPUT;
     }
     if (finish(tr, &b)) {
-        seterr(err, errlen, "%s: out of memory", path);
+        sim_set_err(err, errlen, "%s: out of memory", path);
         return SIM_ENOMEM;
     }
     return 0;
@@ -467,14 +456,14 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
     memset(&b, 0, sizeof b);
     ncol = split(line, ';', fields, MAX_FIELDS);
     if (ncol > MAX_FIELDS) {
-        seterr(err, errlen, "%s:%ld: header has %zu columns (at most %d)", path, lineno, ncol, MAX_FIELDS);
+        sim_set_err(err, errlen, "%s:%ld: header has %zu columns (at most %d)", path, lineno, ncol, MAX_FIELDS);
         return SIM_EINPUT;
     }
     ct = find_col(fields, ncol, "Timestamp", 1);
     cp = find_col(fields, ncol, prov_name, 0);
     cu = find_col(fields, ncol, use_name, 0);
     if (ct < 0 || cp < 0 || cu < 0) {
-        seterr(err, errlen, "%s:%ld: missing column '%s' in the Bitbrains header", path, lineno,
+        sim_set_err(err, errlen, "%s:%ld: missing column '%s' in the Bitbrains header", path, lineno,
                ct < 0 ? "Timestamp [ms]" : cp < 0 ? prov_name : use_name);
         return SIM_EINPUT;
     }
@@ -487,29 +476,29 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
             continue;
         nf = split(line, ';', fields, MAX_FIELDS);
         if (nf != ncol) {
-            seterr(err, errlen, "%s:%ld: %zu fields, expected %zu (as in the header)", path, lineno, nf, ncol);
+            sim_set_err(err, errlen, "%s:%ld: %zu fields, expected %zu (as in the header)", path, lineno, nf, ncol);
             goto fail;
         }
         tr->stats.rows++;
         if (parse_number(fields[ct], &t)) {
-            seterr(err, errlen, "%s:%ld: Timestamp: '%s' is not a number", path, lineno, fields[ct]);
+            sim_set_err(err, errlen, "%s:%ld: Timestamp: '%s' is not a number", path, lineno, fields[ct]);
             goto fail;
         }
         if (parse_number(fields[cp], &prov)) {
-            seterr(err, errlen, "%s:%ld: %s: '%s' is not a number", path, lineno, prov_name, fields[cp]);
+            sim_set_err(err, errlen, "%s:%ld: %s: '%s' is not a number", path, lineno, prov_name, fields[cp]);
             goto fail;
         }
         if (parse_number(fields[cu], &use)) {
-            seterr(err, errlen, "%s:%ld: %s: '%s' is not a number", path, lineno, use_name, fields[cu]);
+            sim_set_err(err, errlen, "%s:%ld: %s: '%s' is not a number", path, lineno, use_name, fields[cu]);
             goto fail;
         }
         if (prov < 0 || use < 0) {
-            seterr(err, errlen, "%s:%ld: %s: negative memory %s", path, lineno,
+            sim_set_err(err, errlen, "%s:%ld: %s: negative memory %s", path, lineno,
                    prov < 0 ? prov_name : use_name, prov < 0 ? fields[cp] : fields[cu]);
             goto fail;
         }
         if (prov * 1024.0 > MAX_BYTES || use * 1024.0 > MAX_BYTES) {
-            seterr(err, errlen, "%s:%ld: memory value too large", path, lineno);
+            sim_set_err(err, errlen, "%s:%ld: memory value too large", path, lineno);
             goto fail;
         }
         if (!have_row) {
@@ -522,7 +511,7 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
             have_row = 1;
         }
         if (t < t_prev) {
-            seterr(err, errlen, "%s:%ld: time goes backwards (%s after %.17g)", path, lineno, fields[ct], t_prev);
+            sim_set_err(err, errlen, "%s:%ld: time goes backwards (%s after %.17g)", path, lineno, fields[ct], t_prev);
             goto fail;
         }
         if (t == t_prev && tr->stats.rows > 1)
@@ -542,30 +531,30 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
             have_valid = 1;
         }
         if ((t - t_first_valid) * t_scale_ns > MAX_SPAN_NS) {
-            seterr(err, errlen, "%s:%ld: Timestamp %s is too far from the first row (a trace spans at "
+            sim_set_err(err, errlen, "%s:%ld: Timestamp %s is too far from the first row (a trace spans at "
                    "most 126 years)", path, lineno, fields[ct]);
             goto fail;
         }
         if (builder_push(&b, (sim_time_t)llround((t - t_first_valid) * t_scale_ns),
                          (int64_t)ceil(use / 4.0), 0, 0, 0)) {   /* KiB -> 4 KiB pages */
-            seterr(err, errlen, "%s: out of memory", path);
+            sim_set_err(err, errlen, "%s: out of memory", path);
             builder_free(&b);
             return SIM_ENOMEM;
         }
     }
     if (ferror(f)) {
-        seterr(err, errlen, "%s: read error: %s", path, strerror(errno));
+        sim_set_err(err, errlen, "%s: read error: %s", path, strerror(errno));
         builder_free(&b);
         return SIM_EIO;
     }
     if (!have_row) {
-        seterr(err, errlen, "%s: no data rows after the header (line %ld)", path, lineno);
+        sim_set_err(err, errlen, "%s: no data rows after the header (line %ld)", path, lineno);
         builder_free(&b);
         return SIM_EINPUT;
     }
     tr->provisioned_pages = (int64_t)ceil(tr->provisioned_kib / 4.0);
     if (finish(tr, &b)) {
-        seterr(err, errlen, "%s: out of memory", path);
+        sim_set_err(err, errlen, "%s: out of memory", path);
         return SIM_ENOMEM;
     }
     return 0;
@@ -600,12 +589,12 @@ int workload_trace_load(const char *path, workload_trace_t **out, char *err, siz
 
     *out = NULL;
     if (workload_path_is_dir(path)) {
-        seterr(err, errlen, "%s: is a directory (a directory of Bitbrains files needs workload = bitbrains)", path);
+        sim_set_err(err, errlen, "%s: is a directory (a directory of Bitbrains files needs workload = bitbrains)", path);
         return SIM_EINPUT;
     }
     f = fopen(path, "r");
     if (!f) {
-        seterr(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        sim_set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return SIM_EINPUT;
     }
     /* A trace is a file (or a pipe): a device such as /dev/zero or /dev/urandom would be
@@ -613,7 +602,7 @@ int workload_trace_load(const char *path, workload_trace_t **out, char *err, siz
     {
         struct stat st;
         if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-            seterr(err, errlen, "%s: not a regular file (a %s): a trace must be a file", path,
+            sim_set_err(err, errlen, "%s: not a regular file (a %s): a trace must be a file", path,
                    S_ISCHR(st.st_mode) ? "character device" : S_ISBLK(st.st_mode) ? "block device" :
                    S_ISSOCK(st.st_mode) ? "socket" : "special file");
             fclose(f);
@@ -624,7 +613,7 @@ int workload_trace_load(const char *path, workload_trace_t **out, char *err, siz
     if (!tr || !(tr->path = strdup(path))) {
         free(tr);
         fclose(f);
-        seterr(err, errlen, "%s: out of memory", path);
+        sim_set_err(err, errlen, "%s: out of memory", path);
         return SIM_ENOMEM;
     }
     /* the header: the first line that is neither blank nor a comment */
@@ -635,10 +624,10 @@ int workload_trace_load(const char *path, workload_trace_t **out, char *err, siz
     }
     if (len < 0) {
         if (ferror(f)) {
-            seterr(err, errlen, "%s: read error: %s", path, strerror(errno));
+            sim_set_err(err, errlen, "%s: read error: %s", path, strerror(errno));
             rc = SIM_EIO;
         } else {
-            seterr(err, errlen, "%s: empty file (expected a header row such as 'time_s,anon_bytes')", path);
+            sim_set_err(err, errlen, "%s: empty file (expected a header row such as 'time_s,anon_bytes')", path);
             rc = SIM_EINPUT;
         }
     } else if (strncasecmp(trim(linebuf), "Timestamp", 9) == 0 && strchr(linebuf, ';')) {
@@ -713,7 +702,7 @@ int workload_library_trace(workload_library_t *lib, const char *path,
     if (lib->ntraces == lib->cap) {
         size_t cap = lib->cap ? 2 * lib->cap : 16;
         if (grow((void **)&lib->traces, cap, sizeof *lib->traces)) {
-            seterr(err, errlen, "%s: out of memory", path);
+            sim_set_err(err, errlen, "%s: out of memory", path);
             return SIM_ENOMEM;
         }
         lib->cap = cap;
@@ -773,17 +762,17 @@ static int dir_load(workload_library_t *lib, const char *dir, const bb_dir_t **o
         if ((rc = workload_library_trace(lib, dir, &tr, err, errlen)))
             return rc;
         if (tr->format != WORKLOAD_TRACE_BITBRAINS) {
-            seterr(err, errlen, "%s: not a Bitbrains file (its header must start with 'Timestamp' and use ';')", dir);
+            sim_set_err(err, errlen, "%s: not a Bitbrains file (its header must start with 'Timestamp' and use ';')", dir);
             return SIM_EINPUT;
         }
         if (tr->n == 0) {
-            seterr(err, errlen, "%s: no valid memory row (every row is a missing sample)", dir);
+            sim_set_err(err, errlen, "%s: no valid memory row (every row is a missing sample)", dir);
             return SIM_EINPUT;
         }
         if (lib->ndirs == lib->dcap) {
             size_t dcap = lib->dcap ? 2 * lib->dcap : 4;
             if (grow((void **)&lib->dirs, dcap, sizeof *lib->dirs)) {
-                seterr(err, errlen, "%s: out of memory", dir);
+                sim_set_err(err, errlen, "%s: out of memory", dir);
                 return SIM_ENOMEM;
             }
             lib->dcap = dcap;
@@ -793,7 +782,7 @@ static int dir_load(workload_library_t *lib, const char *dir, const bb_dir_t **o
         if (!bd.path || !bd.traces) {
             free(bd.path);
             free(bd.traces);
-            seterr(err, errlen, "%s: out of memory", dir);
+            sim_set_err(err, errlen, "%s: out of memory", dir);
             return SIM_ENOMEM;
         }
         bd.traces[0] = tr;
@@ -804,7 +793,7 @@ static int dir_load(workload_library_t *lib, const char *dir, const bb_dir_t **o
     }
     d = opendir(dir);
     if (!d) {
-        seterr(err, errlen, "%s: cannot open directory: %s", dir, strerror(errno));
+        sim_set_err(err, errlen, "%s: cannot open directory: %s", dir, strerror(errno));
         return SIM_EINPUT;
     }
     while ((e = readdir(d))) {
@@ -827,14 +816,14 @@ static int dir_load(workload_library_t *lib, const char *dir, const bb_dir_t **o
             rc = SIM_ENOMEM;
     }
     if (rc == SIM_ENOMEM)
-        seterr(err, errlen, "%s: out of memory", dir);
+        sim_set_err(err, errlen, "%s: out of memory", dir);
     for (i = 0; rc == 0 && i < nnames; i++) {
         size_t len = strlen(dir) + strlen(names[i]) + 2;
         const workload_trace_t *tr;
         struct stat st;
         free(full);
         if (!(full = malloc(len))) {
-            seterr(err, errlen, "%s: out of memory", dir);
+            sim_set_err(err, errlen, "%s: out of memory", dir);
             rc = SIM_ENOMEM;
             break;
         }
@@ -844,7 +833,7 @@ static int dir_load(workload_library_t *lib, const char *dir, const bb_dir_t **o
         if ((rc = workload_library_trace(lib, full, &tr, err, errlen)))
             break;
         if (tr->format != WORKLOAD_TRACE_BITBRAINS) {
-            seterr(err, errlen, "%s: not a Bitbrains file (its header must start with 'Timestamp' and use ';')", full);
+            sim_set_err(err, errlen, "%s: not a Bitbrains file (its header must start with 'Timestamp' and use ';')", full);
             rc = SIM_EINPUT;
             break;
         }
@@ -852,13 +841,13 @@ static int dir_load(workload_library_t *lib, const char *dir, const bb_dir_t **o
             bd.traces[bd.count++] = tr;
     }
     if (rc == 0 && bd.count == 0) {
-        seterr(err, errlen, "%s: no usable Bitbrains file (*.csv with at least one valid memory row)", dir);
+        sim_set_err(err, errlen, "%s: no usable Bitbrains file (*.csv with at least one valid memory row)", dir);
         rc = SIM_EINPUT;
     }
     if (rc == 0 && lib->ndirs == lib->dcap) {
         size_t dcap = lib->dcap ? 2 * lib->dcap : 4;
         if (grow((void **)&lib->dirs, dcap, sizeof *lib->dirs)) {
-            seterr(err, errlen, "%s: out of memory", dir);
+            sim_set_err(err, errlen, "%s: out of memory", dir);
             rc = SIM_ENOMEM;
         } else
             lib->dcap = dcap;
@@ -895,7 +884,7 @@ int workload_library_dir_trace(workload_library_t *lib, const char *dir, int64_t
     if (rc)
         return rc;
     if (index < 0) {
-        seterr(err, errlen, "%s: negative VM index %lld", dir, (long long)index);
+        sim_set_err(err, errlen, "%s: negative VM index %lld", dir, (long long)index);
         return SIM_EINPUT;
     }
     *out = d->traces[(size_t)(index % (int64_t)d->count)];
@@ -911,7 +900,7 @@ int workload_bitbrains_provisioned_bytes(workload_library_t *lib, const char *di
     if (rc)
         return rc;
     if (index < 0) {
-        seterr(err, errlen, "%s: negative VM index %lld", dir, (long long)index);
+        sim_set_err(err, errlen, "%s: negative VM index %lld", dir, (long long)index);
         return SIM_EINPUT;
     }
     *out_bytes = (int64_t)llround(d->traces[(size_t)(index % (int64_t)d->count)]->provisioned_kib * 1024.0);

@@ -1,6 +1,7 @@
 /*
  * models/vm.c -- one VM (vm_*; models/vm.h): its name, its rates (a pure function of its
- * state: RATES ARE FRESH, models/host.c), booting and shutting it down on its host.
+ * state: RATES ARE FRESH, models/host.c), booting and shutting it down on its host,
+ * and the model's one way to the recorder for a VM (vm_record_*).
  * The model (conservation C1-C2, the slowdown formula) is documented in models/vm.h.
  */
 #include <stdio.h>
@@ -49,7 +50,7 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     guest_init(&v->g, v->assigned_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
                sim_bytes_to_pages(v->gp->swap_bytes), h->dc->mrcs[v->group]);
     h->free_pages -= h->overhead_pages + v->g.touched_pages;
-    record_event(h->dc->rec, now_ns, v->id, "boot", (double)v->assigned_pages);
+    vm_record_event(v, now_ns, "boot", (double)v->assigned_pages);
     vm_refresh_rates(v);
     if (h->free_pages < h->hard_pages)
         host_advance_all(h, now_ns);
@@ -68,6 +69,23 @@ void vm_shutdown(vm_t *v, sim_time_t now_ns)
     v->g.anon_pages = v->g.swapped_pages = v->g.cache_pages = 0;
     v->g.anon_demand_pages = 0;
     v->running = 0;
-    record_event(h->dc->rec, now_ns, v->id, "shutdown", 0);
+    vm_record_event(v, now_ns, "shutdown", 0);
     vm_refresh_rates(v);
+}
+
+void vm_record_event(const vm_t *v, sim_time_t t, const char *what, double value)
+{
+    record_event(v->host->dc->rec, t, v->id, what, value);
+}
+
+void vm_record_op(const vm_t *v, int64_t op, const char *kind, sim_time_t issued_ns, sim_time_t started_ns,
+                  sim_time_t finished_ns, int64_t asked_pages, int64_t moved_pages, const char *outcome)
+{
+    record_op(v->host->dc->rec, v->id, op, kind, issued_ns, started_ns, finished_ns, asked_pages, moved_pages,
+              outcome, v->record_series);
+}
+
+void vm_record_target(const vm_t *v, sim_time_t t, int64_t usable_pages)
+{
+    record_target(v->host->dc->rec, t, v->id, v->b.target_pages, usable_pages, v->record_series);
 }

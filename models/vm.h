@@ -101,4 +101,13 @@ void vm_refresh_rates(vm_t *v);
 void vm_boot(vm_t *v, sim_time_t now_ns);
 void vm_shutdown(vm_t *v, sim_time_t now_ns);
 
+/* The model's one way to the recorder for a VM (models/record.h, through the run's
+ * recorder): an event row, a finished balloon or hot-add operation, a changed balloon
+ * target (v->b.target_pages).  Operations and targets are written when v's series is
+ * recorded (output level) and always count in the fingerprint. */
+void vm_record_event(const vm_t *v, sim_time_t t, const char *what, double value);
+void vm_record_op(const vm_t *v, int64_t op, const char *kind, sim_time_t issued_ns, sim_time_t started_ns,
+                  sim_time_t finished_ns, int64_t asked_pages, int64_t moved_pages, const char *outcome);
+void vm_record_target(const vm_t *v, sim_time_t t, int64_t usable_pages);
+
 #endif

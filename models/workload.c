@@ -39,6 +39,7 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "sim/err.h"
 #include "models/trace.h"
 #include "models/workload.h"
 
@@ -152,18 +153,6 @@ struct workload_type {
     void (*at)(workload_t *w, sim_time_t t_ns, workload_sample_t *out);
     sim_time_t (*next)(const workload_t *w, sim_time_t t_ns);
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    if (!err || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static double bytes_to_pages_d(int64_t bytes) { return (double)bytes / (double)SIM_PAGE_BYTES; }
 
@@ -325,7 +314,7 @@ static int replay_bind(workload_t *w, const workload_params_t *p, const workload
 {
     sim_time_t shift;
     if (tr->n == 0) {
-        seterr(err, errlen, "%s: no valid memory row (every row is a missing sample)", tr->path);
+        sim_set_err(err, errlen, "%s: no valid memory row (every row is a missing sample)", tr->path);
         return SIM_EINPUT;
     }
     w->trace = tr;
@@ -354,7 +343,7 @@ static int replay_trace_init(workload_t *w, const workload_params_t *p, workload
     const workload_trace_t *tr;
     int rc;
     if (workload_path_is_dir(p->file)) {
-        seterr(err, errlen, "workload.file: %s is a directory: use workload = bitbrains for a directory "
+        sim_set_err(err, errlen, "workload.file: %s is a directory: use workload = bitbrains for a directory "
                "of Bitbrains files", p->file);
         return SIM_EINPUT;
     }
@@ -375,7 +364,7 @@ static int replay_bitbrains_init(workload_t *w, const workload_params_t *p, work
     if (rc)
         return rc;
     if (tr->format != WORKLOAD_TRACE_BITBRAINS) {
-        seterr(err, errlen, "%s: not a Bitbrains file (use workload = trace for the CSV format)", tr->path);
+        sim_set_err(err, errlen, "%s: not a Bitbrains file (use workload = trace for the CSV format)", tr->path);
         return SIM_EINPUT;
     }
     return replay_bind(w, p, tr, vm_index, err, errlen);
@@ -521,39 +510,39 @@ int workload_params_check(const workload_params_t *p, char *err, size_t errlen)
 {
     const workload_type_t *t = workload_type_find(p->type);
     if (!t) {
-        seterr(err, errlen, "workload: unknown type '%s' (constant|step|diurnal|ou|onoff|spikes|trace|bitbrains)",
+        sim_set_err(err, errlen, "workload: unknown type '%s' (constant|step|diurnal|ou|onoff|spikes|trace|bitbrains)",
                p->type);
         return SIM_EINPUT;
     }
     if (strcmp(p->interpolate, "step") != 0 && strcmp(p->interpolate, "linear") != 0) {
-        seterr(err, errlen, "workload.interpolate: '%s' is not step or linear", p->interpolate);
+        sim_set_err(err, errlen, "workload.interpolate: '%s' is not step or linear", p->interpolate);
         return SIM_EINPUT;
     }
     if ((strcmp(p->type, "trace") == 0 || strcmp(p->type, "bitbrains") == 0) && p->file[0] == '\0') {
-        seterr(err, errlen, "workload.file: required by workload = %s (the %s)", p->type,
+        sim_set_err(err, errlen, "workload.file: required by workload = %s (the %s)", p->type,
                strcmp(p->type, "trace") == 0 ? "trace file" : "Bitbrains directory or file");
         return SIM_EINPUT;
     }
     if (strcmp(p->type, "bitbrains") == 0 && !(p->active_fraction > 0)) {
-        seterr(err, errlen, "workload.active_fraction: must be > 0 for workload = bitbrains "
+        sim_set_err(err, errlen, "workload.active_fraction: must be > 0 for workload = bitbrains "
                "(anon demand = usage / active_fraction)");
         return SIM_EINPUT;
     }
     if (strcmp(p->type, "diurnal") == 0 && p->step_ns > p->period_ns / 2) {
-        seterr(err, errlen, "workload.step: %.6gs is more than half of workload.period (%.6gs): "
+        sim_set_err(err, errlen, "workload.step: %.6gs is more than half of workload.period (%.6gs): "
                "the sinusoid would alias", sim_time_to_s(p->step_ns), sim_time_to_s(p->period_ns));
         return SIM_EINPUT;
     }
     if ((strcmp(p->type, "diurnal") == 0 || strcmp(p->type, "ou") == 0) && p->step_ns <= 0) {
-        seterr(err, errlen, "workload.step: must be > 0");
+        sim_set_err(err, errlen, "workload.step: must be > 0");
         return SIM_EINPUT;
     }
     if (strcmp(p->type, "spikes") == 0 && !(p->spike_alpha > 1)) {
-        seterr(err, errlen, "workload.spike_alpha: must be > 1 (the mean spike height is infinite otherwise)");
+        sim_set_err(err, errlen, "workload.spike_alpha: must be > 1 (the mean spike height is infinite otherwise)");
         return SIM_EINPUT;
     }
     if (p->scale < 0 || p->active_fraction < 0 || p->active_fraction > 1 || p->access_rate_bytes_per_s < 0) {
-        seterr(err, errlen, "workload.%s: out of range",
+        sim_set_err(err, errlen, "workload.%s: out of range",
                p->scale < 0 ? "scale" : p->access_rate_bytes_per_s < 0 ? "access_rate" : "active_fraction");
         return SIM_EINPUT;
     }
@@ -570,12 +559,12 @@ int workload_create(workload_t **out, const workload_params_t *p, workload_libra
     if ((rc = workload_params_check(p, err, errlen)))
         return rc;
     if (vm_index < 0) {
-        seterr(err, errlen, "workload: negative VM index %lld", (long long)vm_index);
+        sim_set_err(err, errlen, "workload: negative VM index %lld", (long long)vm_index);
         return SIM_EINPUT;
     }
     w = calloc(1, sizeof *w);
     if (!w) {
-        seterr(err, errlen, "workload: out of memory");
+        sim_set_err(err, errlen, "workload: out of memory");
         return SIM_ENOMEM;
     }
     w->type = workload_type_find(p->type);

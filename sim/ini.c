@@ -70,6 +70,7 @@
  * Complexity: loading is O(n log n) in the number of entries (duplicate keys are
  * found by sorting); lookups are linear (scenarios hold tens of entries).
  */
+#include "sim/err.h"
 #include "sim/ini.h"
 
 #include <assert.h>
@@ -85,18 +86,6 @@
 #define SIM_INI_MAX_FILE (16 * 1024 * 1024)   /* bytes */
 
 /* ---------------------------------------------------------------- helpers */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int is_space(char c)
 {
@@ -529,7 +518,7 @@ static int load_text(const char *name, const char *text, size_t len, sim_ini_t *
         msg = inih_msg;
     }
     if (msg != NULL) {
-        set_err(err, errlen, "%s", msg);
+        sim_set_err(err, errlen, "%s", msg);
         sim_ini_destroy(ini);
         return SIM_EINPUT;
     }
@@ -538,7 +527,7 @@ static int load_text(const char *name, const char *text, size_t len, sim_ini_t *
 
 nomem:
     sim_ini_destroy(ini);
-    set_err(err, errlen, "%s: out of memory while reading the scenario", name);
+    sim_set_err(err, errlen, "%s: out of memory while reading the scenario", name);
     return SIM_ENOMEM;
 }
 
@@ -554,27 +543,27 @@ int sim_ini_load_file(const char *path, sim_ini_t **out, char *err, size_t errle
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        set_err(err, errlen, "cannot open scenario '%s': %s", path, strerror(errno));
+        sim_set_err(err, errlen, "cannot open scenario '%s': %s", path, strerror(errno));
         return SIM_EINPUT;
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
-        set_err(err, errlen, "cannot read scenario '%s': it is a directory", path);
+        sim_set_err(err, errlen, "cannot read scenario '%s': it is a directory", path);
         return SIM_EINPUT;
     }
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     if (buf == NULL) {
         fclose(f);
-        set_err(err, errlen, "%s: out of memory while reading the scenario", path);
+        sim_set_err(err, errlen, "%s: out of memory while reading the scenario", path);
         return SIM_ENOMEM;
     }
     for (;;) {
         if (len > SIM_INI_MAX_FILE) {
             free(buf);
             fclose(f);
-            set_err(err, errlen, "scenario '%s' is larger than %d MiB: is it really a scenario?",
+            sim_set_err(err, errlen, "scenario '%s' is larger than %d MiB: is it really a scenario?",
                     path, SIM_INI_MAX_FILE / (1024 * 1024));
             return SIM_EINPUT;
         }
@@ -583,7 +572,7 @@ int sim_ini_load_file(const char *path, sim_ini_t **out, char *err, size_t errle
             if (b == NULL) {
                 free(buf);
                 fclose(f);
-                set_err(err, errlen, "%s: out of memory while reading the scenario", path);
+                sim_set_err(err, errlen, "%s: out of memory while reading the scenario", path);
                 return SIM_ENOMEM;
             }
             buf = b;
@@ -598,7 +587,7 @@ int sim_ini_load_file(const char *path, sim_ini_t **out, char *err, size_t errle
         int e = errno;
         free(buf);
         fclose(f);
-        set_err(err, errlen, "cannot read scenario '%s': %s", path, strerror(e));
+        sim_set_err(err, errlen, "cannot read scenario '%s': %s", path, strerror(e));
         return SIM_EIO;
     }
     fclose(f);
@@ -680,7 +669,7 @@ int sim_ini_apply_override(sim_ini_t *ini, const char *assignment, char *err, si
     assert(ini != NULL && assignment != NULL);
     const char *eq = strchr(assignment, '=');
     if (eq == NULL) {
-        set_err(err, errlen, "--set '%s': expected section.key=value (no '=')", assignment);
+        sim_set_err(err, errlen, "--set '%s': expected section.key=value (no '=')", assignment);
         return SIM_EINPUT;
     }
     char *lhs = fold_space(assignment, (size_t)(eq - assignment));
@@ -698,7 +687,7 @@ int sim_ini_apply_override(sim_ini_t *ini, const char *assignment, char *err, si
     if (best == 0) {
         const char *dot = strchr(lhs, '.');
         if (dot == NULL) {
-            set_err(err, errlen, "--set '%s': expected section.key=value (no '.' between section and key)",
+            sim_set_err(err, errlen, "--set '%s': expected section.key=value (no '.' between section and key)",
                     assignment);
             free(lhs);
             return SIM_EINPUT;
@@ -722,10 +711,10 @@ int sim_ini_apply_override(sim_ini_t *ini, const char *assignment, char *err, si
     if (section == NULL || key == NULL || value == NULL) {
         rc = SIM_ENOMEM;
     } else if (section[0] == '\0') {
-        set_err(err, errlen, "--set '%s': empty section name before '.'", assignment);
+        sim_set_err(err, errlen, "--set '%s': empty section name before '.'", assignment);
         rc = SIM_EINPUT;
     } else if (key[0] == '\0') {
-        set_err(err, errlen, "--set '%s': empty key after '.'", assignment);
+        sim_set_err(err, errlen, "--set '%s': empty key after '.'", assignment);
         rc = SIM_EINPUT;
     } else {
         rc = sim_ini_set(ini, section, key, value, 0);
@@ -737,6 +726,6 @@ int sim_ini_apply_override(sim_ini_t *ini, const char *assignment, char *err, si
         goto nomem;
     return rc;
 nomem:
-    set_err(err, errlen, "--set '%s': out of memory", assignment);
+    sim_set_err(err, errlen, "--set '%s': out of memory", assignment);
     return SIM_ENOMEM;
 }

@@ -52,6 +52,7 @@
  * Ownership: a study keeps its own copy of the scenario; run scenarios are fresh
  * copies owned by the caller.  Memory is O(total axis values + template size).
  */
+#include "sim/err.h"
 #include "sim/study.h"
 
 #include <assert.h>
@@ -161,18 +162,6 @@ static char *dup_n(const char *s, size_t n)
     return d;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* "file:12" or "--set" for an entry, into buf. */
 static void where(const sim_study_t *s, size_t entry, char *buf, size_t len)
 {
@@ -206,7 +195,7 @@ static int entry_error(const sim_study_t *s, size_t entry, char *err, size_t err
 
 static int nomem(char *err, size_t errlen)
 {
-    set_err(err, errlen, "out of memory while expanding the parameter study");
+    sim_set_err(err, errlen, "out of memory while expanding the parameter study");
     return SIM_ENOMEM;
 }
 
@@ -666,7 +655,7 @@ static int resolve(sim_study_t *s, char *err, size_t errlen)
     }
     s->points = points;
     if ((uint64_t)s->repeat > SIZE_MAX / points) {
-        set_err(err, errlen, "%s: the study has too many runs to count (%zu points x %lld repetitions)",
+        sim_set_err(err, errlen, "%s: the study has too many runs to count (%zu points x %lld repetitions)",
                 s->ini->path, points, (long long)s->repeat);
         return SIM_EINPUT;
     }
@@ -681,7 +670,7 @@ int sim_study_expand(const sim_ini_t *ini, int64_t repeat, sim_study_t **out, ch
     assert(ini != NULL && out != NULL);
     *out = NULL;
     if (repeat < 1) {
-        set_err(err, errlen, "%s: repeat must be >= 1 (got %lld)", ini->path, (long long)repeat);
+        sim_set_err(err, errlen, "%s: repeat must be >= 1 (got %lld)", ini->path, (long long)repeat);
         return SIM_EINPUT;
     }
     sim_study_t *s = calloc(1, sizeof(*s));
@@ -765,7 +754,7 @@ int sim_study_run(const sim_study_t *s, size_t run, sim_ini_t **out, sim_study_r
     assert(s != NULL && out != NULL);
     *out = NULL;
     if (run >= s->runs) {
-        set_err(err, errlen, "%s: run %zu does not exist: the study has %zu runs (0..%zu)",
+        sim_set_err(err, errlen, "%s: run %zu does not exist: the study has %zu runs (0..%zu)",
                 s->ini->path, run, s->runs, s->runs - 1);
         return SIM_EINPUT;
     }

@@ -44,6 +44,9 @@ enum {
 #define SIM_ERR_MAX 1024   /* size of error buffers */
 #define SIM_STR_MAX 256    /* size of string-valued scenario keys */
 
+static inline int64_t sim_min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t sim_max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
 static inline double sim_time_to_s(sim_time_t t_ns) { return (double)t_ns / 1e9; }
 static inline int64_t sim_bytes_to_pages(int64_t bytes)
 {

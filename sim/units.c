@@ -636,3 +636,14 @@ void sim_units_format_fraction(double v, char *buf, size_t len)
     dec_text(&x, 2, pct, sizeof pct);
     snprintf(buf, len, "%s%%", pct);
 }
+
+void sim_units_format_human(double bytes, char *buf, size_t len)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    size_t u = 0;
+    while (bytes >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        bytes /= 1024.0;
+        u++;
+    }
+    snprintf(buf, len, u == 0 ? "%.0f%s" : "%.2f%s", bytes, units[u]);
+}

@@ -44,5 +44,7 @@ void sim_units_format_rate(double bytes_per_s, char *buf, size_t len);
 void sim_units_format_number(double v, char *buf, size_t len);
 /* A fraction as a percentage, shortest exact ("20%", "0.25%", "100%"). */
 void sim_units_format_fraction(double v, char *buf, size_t len);
+/* Bytes for people, not parsed back: "512B", "3.25GiB" (two decimals from KiB up to PiB). */
+void sim_units_format_human(double bytes, char *buf, size_t len);
 
 #endif

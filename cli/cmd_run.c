@@ -96,7 +96,7 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
             goto out;
         }
     }
-    uint64_t seed = sim_rng_derive_seed((uint64_t)base_seed, run);
+    uint64_t seed = cli_run_seed(ini, base_seed, run, info.repetition);
     db_run_info_t ri = {key, (int64_t)run, (int64_t)info.point, info.repetition, seed, ini->path, ini->text,
                         info.axes, s->policy->name};
     progress_ctx_t pc = {o->quiet, run, sim_study_runs(study), sim_wall_s()};

@@ -8,7 +8,8 @@
  *            [--seed N] [--set K=V]... [--quiet]
  *
  *   Run numbering, seeds and points come from sim/study.h (run = point * repeat + rep,
- *   seed = sim_rng_derive_seed(base seed, run)); a run's rows therefore depend on its
+ *   seed = cli_run_seed: sim_rng_derive_seed(base seed, rep), or of run with seeds =
+ *   per-run); a run's rows therefore depend on its
  *   number only, never on -j, --shard or the order in which workers take runs.
  *
  *   Selection: --runs "0-9,17,30-" (comma-separated items; "A", "A-B" inclusive,
@@ -649,8 +650,8 @@ static int validate_points(const sim_study_t *study, const unsigned char *sel, s
     return SIM_OK;
 }
 
-static void dry_run(const cli_opts_t *o, const sim_study_t *study, int64_t base_seed, const char *key,
-                    const unsigned char *sel, size_t runs)
+static void dry_run(const cli_opts_t *o, const sim_ini_t *study_ini, const sim_study_t *study, int64_t base_seed,
+                    const char *key, const unsigned char *sel, size_t runs)
 {
     size_t n = 0;
     for (size_t r = 0; r < runs; r++)
@@ -669,7 +670,8 @@ static void dry_run(const cli_opts_t *o, const sim_study_t *study, int64_t base_
             continue;                  /* validated before: cannot happen */
         sim_ini_destroy(ri);
         printf("  %-6zu %6zu %4lld %20llu  %s\n", r, info.point, (long long)info.repetition,
-               (unsigned long long)sim_rng_derive_seed((uint64_t)base_seed, r), info.axes[0] ? info.axes : "-");
+               (unsigned long long)cli_run_seed(study_ini, base_seed, r, info.repetition),
+               info.axes[0] ? info.axes : "-");
     }
 }
 
@@ -758,7 +760,7 @@ int cli_cmd_sweep(int argc, char **argv)
         goto fail;
     cli_study_key(ini, key, sizeof key);
     if (o.dry_run) {
-        dry_run(&o, study, base_seed, key, sel, runs);
+        dry_run(&o, ini, study, base_seed, key, sel, runs);
         status = 0;
         goto out;
     }

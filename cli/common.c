@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sim/units.h"
+#include "sim/rng.h"
 #include "cli/common.h"
 
 static int push(char ***arr, size_t *n, char *s)
@@ -139,6 +140,13 @@ void cli_study_key(const sim_ini_t *ini, char *buf, size_t len)
     snprintf(buf, len, "%016llx", (unsigned long long)h);
 }
 
+uint64_t cli_run_seed(const sim_ini_t *ini, int64_t base_seed, size_t run, int64_t repetition)
+{
+    const sim_ini_entry_t *e = sim_ini_find(ini, "simulation", "seeds");
+    uint64_t index = e && !strcmp(e->value, "per-run") ? (uint64_t)run : (uint64_t)repetition;
+    return sim_rng_derive_seed((uint64_t)base_seed, index);
+}
+
 int cli_load(const cli_opts_t *o, const char *file, sim_ini_t **ini, sim_study_t **study,
              int64_t *base_seed, char *err, size_t errlen)
 {
@@ -160,7 +168,7 @@ int cli_load(const cli_opts_t *o, const char *file, sim_ini_t **ini, sim_study_t
         if ((rc = sim_ini_set(*ini, "simulation", "seed", buf, 0)))
             goto fail;
     }
-    /* repeat and seed cannot be axes: read them raw */
+    /* repeat, seed and seeds cannot be axes: read them raw */
     int64_t repeat = 1, seed = 1;
     char msg[SIM_ERR_MAX];
     const sim_ini_entry_t *e = sim_ini_find(*ini, "simulation", "repeat");
@@ -173,6 +181,13 @@ int cli_load(const cli_opts_t *o, const char *file, sim_ini_t **ini, sim_study_t
     e = sim_ini_find(*ini, "simulation", "seed");
     if (e && (sim_units_parse_int(e->value, &seed, msg, sizeof msg) || seed < 0)) {
         snprintf(err, errlen, "%s:%d: [simulation] seed: '%s' must be a non-negative integer",
+                 (*ini)->path, e->line, e->value);
+        rc = SIM_EINPUT;
+        goto fail;
+    }
+    e = sim_ini_find(*ini, "simulation", "seeds");
+    if (e && strcmp(e->value, "per-repetition") && strcmp(e->value, "per-run")) {
+        snprintf(err, errlen, "%s:%d: [simulation] seeds: '%s' must be per-repetition or per-run (it cannot be an axis)",
                  (*ini)->path, e->line, e->value);
         rc = SIM_EINPUT;
         goto fail;

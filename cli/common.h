@@ -35,6 +35,12 @@ void cli_opts_free(cli_opts_t *o);
  * *ini and *study. */
 int cli_load(const cli_opts_t *o, const char *file, sim_ini_t **ini, sim_study_t **study,
              int64_t *base_seed, char *err, size_t errlen);
+/* The seed of run `run` (repetition `repetition`) of the study loaded into ini:
+ * sim_rng_derive_seed(base_seed, repetition) with [simulation] seeds = per-repetition
+ * (the default: common random numbers, every run of a repetition replays the same world),
+ * sim_rng_derive_seed(base_seed, run) with seeds = per-run (the behaviour before issue 17).
+ * cli_load has checked the key (it cannot be an axis). */
+uint64_t cli_run_seed(const sim_ini_t *ini, int64_t base_seed, size_t run, int64_t repetition);
 /* Study key: FNV-1a over the overridden scenario text and overrides (hex). */
 void cli_study_key(const sim_ini_t *ini, char *buf, size_t len);
 /* Default database for a scenario: results/NAME.db */

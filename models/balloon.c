@@ -217,7 +217,7 @@ static void on_start(void *ctx, int64_t arg, sim_time_t now)
         b->state = BALLOON_IDLE;
         return;
     }
-    if (p->refuse_probability > 0 && gsl_rng_uniform(b->rng) < p->refuse_probability) {
+    if (p->refuse_probability > 0 && gsl_rng_uniform(b->refuse_rng) < p->refuse_probability) {
         b->op_started_ns = now;
         finish_op(v, now, "refused");
         b->backoff_ns = b->backoff_ns ? sim_min64(2 * b->backoff_ns, p->retry_max_ns) : p->retry_ns;
@@ -292,11 +292,12 @@ static void on_fault(void *ctx, int64_t arg, sim_time_t now)
     }
 }
 
-void balloon_init(vm_t *v, gsl_rng *rng)
+void balloon_init(vm_t *v, gsl_rng *rng, gsl_rng *refuse_rng)
 {
     balloon_t *b = &v->b;
     memset(b, 0, sizeof *b);
     b->rng = rng;
+    b->refuse_rng = refuse_rng;
     const balloon_params_t *p = P(v);
     if (p->mtbf_ns > 0) {
         sim_time_t d = (sim_time_t)(gsl_ran_exponential(rng, sim_time_to_s(p->mtbf_ns)) * 1e9) + 1;

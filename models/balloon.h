@@ -100,11 +100,15 @@ typedef struct balloon {
     sim_event_t *hotadd_ev;
     int64_t hotadd_pages;
     sim_time_t hotadd_issued_ns;
-    gsl_rng *rng;
+    gsl_rng *rng;              /* outages (mtbf, unresponsive spells): a world stream,
+                                * "vm/NAME/balloon"; NULL when mtbf = 0 */
+    gsl_rng *refuse_rng;       /* refusals, drawn once per operation, so its position
+                                * depends on the policy: its own stream,
+                                * "vm/NAME/balloon/refuse"; NULL when never refused */
 } balloon_t;
 
 /* The driver of VM v (balloon.c).  Targets and sizes in pages, times in ns. */
-void balloon_init(vm_t *v, gsl_rng *rng);
+void balloon_init(vm_t *v, gsl_rng *rng, gsl_rng *refuse_rng);
 void balloon_set_target(vm_t *v, int64_t target_pages, sim_time_t now_ns);
 void balloon_hot_add(vm_t *v, int64_t pages, sim_time_t now_ns);
 void balloon_on_oom(vm_t *v, sim_time_t now_ns);

@@ -377,9 +377,16 @@ static int build(run_t *r, char *err, size_t errlen)
             v->record_series = dc->level >= 2 && fnmatch(s->sim.output_vms, name, 0) == 0;
             snprintf(stream, sizeof stream, "vm/%s/workload", name);
             v->wl_rng = sim_rng_stream(dc->seed, stream);
-            snprintf(stream, sizeof stream, "vm/%s/balloon", name);
-            v->b.rng = sim_rng_stream(dc->seed, stream);
-            if (!v->wl_rng || !v->b.rng) {
+            int oom = !v->wl_rng;
+            if (s->balloon.mtbf_ns > 0) {
+                snprintf(stream, sizeof stream, "vm/%s/balloon", name);
+                oom |= !(v->b.rng = sim_rng_stream(dc->seed, stream));
+            }
+            if (s->balloon.refuse_probability > 0) {
+                snprintf(stream, sizeof stream, "vm/%s/balloon/refuse", name);
+                oom |= !(v->b.refuse_rng = sim_rng_stream(dc->seed, stream));
+            }
+            if (oom) {
                 free(counts);
                 snprintf(err, errlen, "out of memory");
                 return SIM_ENOMEM;
@@ -405,8 +412,8 @@ static int build(run_t *r, char *err, size_t errlen)
     sim_time_t dt = s->policy->interval_ns(s->policy_params);
     for (int32_t i = 0; i < dc->nhosts; i++) {
         host_t *h = &dc->hosts[i];
-        char stream[64], msg[SIM_ERR_MAX];
-        snprintf(stream, sizeof stream, "host/%d/policy", (int)i);
+        char stream[SIM_STR_MAX + 64], msg[SIM_ERR_MAX];
+        snprintf(stream, sizeof stream, "policy/%s/host/%d", s->policy->name, (int)i);
         h->policy_rng = sim_rng_stream(dc->seed, stream);
         if (!h->policy_rng) {
             snprintf(err, errlen, "out of memory");
@@ -443,6 +450,8 @@ static void teardown(run_t *r)
                 gsl_rng_free(dc->vms[i].wl_rng);
             if (dc->vms[i].b.rng)
                 gsl_rng_free(dc->vms[i].b.rng);
+            if (dc->vms[i].b.refuse_rng)
+                gsl_rng_free(dc->vms[i].b.refuse_rng);
         }
     }
     if (dc->mrcs)

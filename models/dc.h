@@ -7,8 +7,19 @@
  *    50 policy tick (per host)           90 metric sample (all hosts)
  * The first policy tick is at one interval, samples at 0, sample_interval, ... and at
  * the end of the run.  VM j runs on host j mod hosts (round robin).  Every entity draws
- * from its own RNG stream named "vm/GROUP/INDEX/workload", "vm/GROUP/INDEX/balloon",
- * "host/H/policy", derived from the run seed (sim/rng.h).
+ * from its own RNG stream, derived from the run seed and the stream's name (sim/rng.h):
+ *     vm/GROUP/INDEX/workload         the workload generator, trace phase (world)
+ *     vm/GROUP/INDEX/balloon          driver outages: mtbf and unresponsive spells (world;
+ *                                     allocated only when balloon.mtbf > 0)
+ *     vm/GROUP/INDEX/balloon/refuse   refusals, one draw per operation (only when
+ *                                     balloon.refuse_probability > 0)
+ *     policy/POLICY/host/H            the policy's own draws (ESX active sampling)
+ * The run seed is, by default, the same for every run of one repetition (common random
+ * numbers, [simulation] seeds = per-repetition: cli.h), so the world streams of a VM are
+ * the same whatever the policy, its parameters or the host; a VM's name does not depend
+ * on its group's count, so web/3 draws the same with 4 or 8 web VMs.  Streams whose
+ * position depends on what a policy does (refusals, the policy's own) are kept apart
+ * from the world streams so that they never shift them.
  *
  * Summary metrics (run_summary, long format; bytes and seconds):
  *   host_swap_out_bytes, host_faults, guest_swap_out_bytes, guest_swap_in_bytes,

@@ -202,6 +202,21 @@ void guest_grow(guest_t *g, int64_t pages)
         g->usable_pages += pages;
 }
 
+void guest_settled_at(const guest_t *g, int64_t usable_pages, guest_t *out)
+{
+    *out = *g;
+    int64_t room = sim_max64(0, usable_pages - g->kernel_pages);
+    out->usable_pages = sim_max64(usable_pages, g->kernel_pages);
+    out->anon_pages = sim_min64(g->anon_demand_pages, room);
+    out->swapped_pages = g->anon_demand_pages - out->anon_pages;
+    out->cache_pages = sim_min64(g->file_pages, room - out->anon_pages);
+    out->touched_pages = sim_max64(out->touched_pages, used_pages(out));
+    if (out->touched_pages > out->usable_pages)
+        out->touched_pages = out->usable_pages;
+    out->in_oom = 0;
+    out->swapin_carry = out->fill_carry = 0;
+}
+
 int guest_check(const guest_t *g, char *err, size_t errlen)
 {
     int64_t used = used_pages(g);

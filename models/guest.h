@@ -108,6 +108,13 @@ int64_t guest_reclaimable_total(const guest_t *g);
 void guest_reclaim(guest_t *g, int64_t pages, guest_delta_t *d);
 /* The balloon gives back or hot-add adds `pages`: usable grows (untouched). */
 void guest_grow(guest_t *g, int64_t pages);
+/* The guest as it would settle with `usable_pages` (the oracle's cost curve, issue 17):
+ * a copy of g, same demand, file set and access rate, whose memory is filled in the
+ * model's own order -- kernel, then anonymous demand (what does not fit is in guest swap;
+ * swap is not capped here, so that a size below the OOM line still costs more the lower
+ * it is), then page cache up to the file set.  guest_rates() of the result gives the
+ * fault rates at that size once the transients (lazy swap-in, cache refill) are over. */
+void guest_settled_at(const guest_t *g, int64_t usable_pages, guest_t *out);
 /* Check G1/G2; returns 0 or SIM_EINTERNAL with a message. */
 int guest_check(const guest_t *g, char *err, size_t errlen);
 

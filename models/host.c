@@ -46,6 +46,7 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     guest_delta_t d = {0};
     double misses = v->rates.cache_miss_per_s * dt_s;
     double host_faults = v->host_fault_per_s * dt_s;
+    double stall_ns = vm_stall_ns(v, &v->rates, v->host_fault_per_s, dt_s);
     guest_advance(&v->g, &v->rates, dt_s, &d);
     /* Every swap-in fault stalls, whether or not the page could stay; one that could not
      * displaced another anonymous page to swap (thrashing: guest_advance counts it). */
@@ -67,8 +68,6 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     v->c.cache_misses += misses;
     v->c.guest_swapins += swapins;
     v->c.host_faults += host_faults;
-    double stall_ns = misses * (double)v->gp->disk_latency_ns + swapins * (double)v->gp->swap_latency_ns +
-                      host_faults * (double)h->swap_latency_ns;
     v->c.stall_ns += stall_ns;
     if (stall_ns >= 0.1 * (double)(dt_ns + stall_ns))
         v->c.short_ns += (double)dt_ns;
@@ -314,6 +313,23 @@ void policy_truth(policy_ctx_t *ctx, int32_t i, policy_vm_truth_t *out)
     out->file_pages = v->g.file_pages;
     out->need_pages = v->running ? v->g.kernel_pages + v->g.anon_demand_pages + v->g.file_pages : 0;
     out->active_fraction = v->g.active_fraction;
+    out->kernel_pages = v->g.kernel_pages;
+    out->swap_max_pages = v->g.swap_max_pages;
+    out->touched_pages = v->running ? v->g.touched_pages : 0;
+    out->resident_pages = v->running ? vm_resident(v) : 0;
+    out->usable_floor_pages = v->running ? v->assigned_pages - balloon_max_pages(v) : 0;
+}
+
+double policy_truth_stall(policy_ctx_t *ctx, int32_t i, int64_t usable_pages)
+{
+    const vm_t *v = HOST(ctx)->vms[i];
+    if (!v->running)
+        return 0;
+    guest_t g;
+    guest_rates_t r;
+    guest_settled_at(&v->g, usable_pages, &g);
+    guest_rates(&g, &r);
+    return vm_stall_ns(v, &r, 0, 1.0);
 }
 
 int64_t policy_sample_active(policy_ctx_t *ctx, int32_t i, int64_t n, gsl_rng *rng)

@@ -15,7 +15,7 @@
  *   - active memory only through policy_sample_active(): n random guest pages are
  *     checked for a touch during the last period, as ESX's sampler does; the result is
  *     a Binomial(n, f) draw on the policy's own RNG stream, so it carries sampling error.
- * The `oracle` policy alone calls policy_truth().
+ * The `oracle` policy alone calls policy_truth() and policy_truth_stall().
  *
  * Acting: policy_set_target(ctx, i, pages) asks for `pages` of guest-usable memory
  * (assigned - balloon).  Below the assigned size the balloon inflates; above it the
@@ -73,12 +73,23 @@ typedef struct policy_vm_truth {
     int64_t need_pages;            /* kernel + anon demand + file working set */
     int64_t anon_pages, file_pages;
     double active_fraction;
+    int64_t kernel_pages;          /* the guest kernel's reserve */
+    int64_t swap_max_pages;        /* guest swap device */
+    int64_t touched_pages;         /* guest pages the host backs, resident or host-swapped */
+    int64_t resident_pages;        /* host memory backing the guest now (touched less
+                                    * host-swapped); 0 when not running */
+    int64_t usable_floor_pages;    /* least usable the balloon driver allows (assigned less
+                                    * its largest balloon); 0 when not running */
 } policy_vm_truth_t;
 
 void policy_host(policy_ctx_t *ctx, policy_host_obs_t *out);
 int32_t policy_nvms(policy_ctx_t *ctx);
 void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *out);
 void policy_truth(policy_ctx_t *ctx, int32_t i, policy_vm_truth_t *out);
+/* The oracle's cost curve: memory stall (ns per second) VM i would suffer once settled
+ * at usable_pages with its present demand (guest_settled_at, guest_rates, vm_stall_ns:
+ * the model's own functions, so the curve follows the model); no host swapping. */
+double policy_truth_stall(policy_ctx_t *ctx, int32_t i, int64_t usable_pages);
 int64_t policy_sample_active(policy_ctx_t *ctx, int32_t i, int64_t n, gsl_rng *rng);
 void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int allow_hot_add);
 /* Record a decision or state change in the database (table policy_log). vm = -1: the host. */

@@ -15,8 +15,15 @@
 #define SO(f) offsetof(scn_sim_t, f)
 static const sim_key_t sim_keys[] = {
     {"duration", SIM_KEY_DURATION, SO(duration_ns), "1h", 1, 3.2e17, NULL, "simulated time of a run (duration)"},
-    {"seed", SIM_KEY_INT, SO(seed), "1", 0, 9.2e18, NULL, "base seed; each run derives its own from it and its number"},
+    {"seed", SIM_KEY_INT, SO(seed), "1", 0, 9.2e18, NULL,
+     "base seed; each run derives its own from it and its repetition (or its run number: seeds)"},
+    {"seeds", SIM_KEY_CHOICE, SO(seeds), "per-repetition", SIM_NO_RANGE, "per-repetition|per-run",
+     "per-repetition: every run of a repetition replays the same world (common random numbers: "
+     "workloads, trace phases, driver outages are the same whatever the policy or sweep point); "
+     "per-run: each run its own seed (independent runs)"},
     {"repeat", SIM_KEY_INT, SO(repeat), "1", 1, 1e6, NULL, "repetitions of each sweep point, each with its own seed"},
+    {"baseline", SIM_KEY_STRING, SO(baseline), "static", SIM_NO_RANGE, NULL,
+     "policy the paired differences of a study are taken against (table point_diff)"},
     {"sample_interval", SIM_KEY_DURATION, SO(sample_interval_ns), "10s", 1e6, 3.2e17, NULL,
      "time between recorded samples (duration)"},
     {"output", SIM_KEY_CHOICE, SO(output), "vm", SIM_NO_RANGE, "summary|host|vm",
@@ -380,6 +387,13 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
             rc = failf(err, errlen, ini, v->line, sec, "workload", msg);
             goto fail;
         }
+    }
+    if (!policy_find(s->sim.baseline)) {
+        const sim_ini_entry_t *e = sim_ini_find(ini, "simulation", "baseline");
+        snprintf(msg, sizeof msg, "unknown policy '%s' (the baseline is a policy name, e.g. static)",
+                 s->sim.baseline);
+        rc = failf(err, errlen, ini, e ? e->line : 0, "simulation", "baseline", msg);
+        goto fail;
     }
     /* output = vm with a pattern that names no VM would record no VM sample: a typo */
     int counted = 1;

@@ -3,7 +3,7 @@
  *
  * Sections (DESIGN.md 7; every key is in a declarative table, see scenario.c, and
  * `balloonsim keys` prints them):
- *   [simulation]  duration, seed, repeat, sample_interval, output, output.vms, check
+ *   [simulation]  duration, seed, seeds, repeat, baseline, sample_interval, output, output.vms, check
  *   [host]        count, memory, reserve, vm_overhead, swap_bandwidth, swap_latency,
  *                 high, soft, hard, low (free-memory thresholds, % of host memory)
  *   [vm NAME]     a group of identical VMs: count, memory, startup, min, shares, weight,
@@ -33,6 +33,8 @@ typedef struct scn_sim {
     char output[SIM_STR_MAX];        /* summary | host | vm */
     char output_vms[SIM_STR_MAX];    /* glob over VM names for vm-level output */
     int check;                       /* check invariants after every event */
+    char seeds[SIM_STR_MAX];         /* per-repetition (common random numbers) | per-run */
+    char baseline[SIM_STR_MAX];      /* policy the paired differences are taken against */
 } scn_sim_t;
 
 typedef struct scn_host {

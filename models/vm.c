@@ -18,6 +18,15 @@ void vm_name(const vm_t *v, char *buf, size_t len)
     snprintf(buf, len, "%s/%d", v->gp->name, (int)v->index);
 }
 
+double vm_stall_ns(const vm_t *v, const guest_rates_t *r, double host_faults_per_s, double dt_s)
+{
+    double misses = r->cache_miss_per_s * dt_s;
+    double swapins = r->swapin_faults_per_s * dt_s;
+    double host_faults = host_faults_per_s * dt_s;
+    return misses * (double)v->gp->disk_latency_ns + swapins * (double)v->gp->swap_latency_ns +
+           host_faults * (double)v->host->swap_latency_ns;
+}
+
 void vm_refresh_rates(vm_t *v)
 {
     if (!v->running) {
@@ -46,7 +55,7 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     v->assigned_pages = v->startup_pages;
     v->host_swapped_pages = 0;
     v->host_back_carry = 0;
-    balloon_init(v, v->b.rng);
+    balloon_init(v, v->b.rng, v->b.refuse_rng);
     guest_init(&v->g, v->assigned_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
                sim_bytes_to_pages(v->gp->swap_bytes), h->dc->mrcs[v->group]);
     h->free_pages -= h->overhead_pages + v->g.touched_pages;

@@ -97,6 +97,11 @@ void vm_name(const vm_t *v, char *buf, size_t len);
 /* Recompute v->rates and v->host_fault_per_s from the VM's state (RATES ARE FRESH,
  * models/host.c). */
 void vm_refresh_rates(vm_t *v);
+/* Memory stall (ns) of VM v over dt_s seconds at guest rates r and host_faults_per_s
+ * host swap faults per second: every cache miss waits the group's disk latency, every
+ * guest swap-in its swap latency, every host fault the host's swap latency (the slowdown
+ * formula above).  The simulation (host.c) and the oracle's cost curve both use it. */
+double vm_stall_ns(const vm_t *v, const guest_rates_t *r, double host_faults_per_s, double dt_s);
 /* Boot (startup memory, a fresh guest and driver) or shut down v on its host. */
 void vm_boot(vm_t *v, sim_time_t now_ns);
 void vm_shutdown(vm_t *v, sim_time_t now_ns);

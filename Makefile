@@ -7,7 +7,7 @@
 #   make profile    top of the profile of dc-large (perf, else callgrind)
 #   make sanitize   the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS each
-#   make figures    regenerate every figure the README shows
+#   make figures    regenerate every figure the README shows (docs/img/)
 #   make clean
 
 CC      ?= cc

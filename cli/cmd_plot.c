@@ -51,7 +51,7 @@
  * escaped for LaTeX in tex output.
  *
  * SOURCES AND CHOICES.  The thresholds drawn are the run's host.high/soft/hard/low
- * fractions of capacity (ESX free-memory states, REFERENCE.md 1).  The CI is Student's t
+ * fractions of capacity (ESX free-memory states, docs/policies.md).  The CI is Student's t
  * (known answer: t(0.975, 2) = 4.302653; tests/e2e/plot.sh recomputes one).  Sizes follow
  * measured gnuplot 5.4 behaviour: cairo terminals size fonts at 96 dpi (pdfcairo gets
  * fontscale 0.75 so that 8 means 8 pt), pdfcairo draws linewidth 1 as 0.5 pt, pngcairo one

@@ -2,7 +2,7 @@
  * cli/cmd_sweep.c -- `balloonsim sweep` (a parameter study on N worker processes,
  * resumable, shardable); the rules of `balloonsim merge` (cli/cmd_merge.c) and the
  * per-sweep-point statistics table `point_summary` (cli/stats.c) are described here too
- * (DESIGN.md 5 and 6, issue 6).
+ * (docs/design.md "Studies: sweeps and merges", docs/database.md).
  *
  * sweep FILE [-j N] [-o DB] [--runs LIST] [--shard i/N] [--dry-run] [--force]
  *            [--seed N] [--set K=V]... [--quiet]

@@ -6,7 +6,7 @@
  *   balloonsim run FILE [-o DB] [--seed N] [--set section.key=value]... [--quiet] [--check] [--force]
  *   balloonsim validate FILE [--set ...]      parse and check a scenario, run nothing
  *   balloonsim policies                       list policies with their keys and defaults
- *   balloonsim keys [--markdown]              every scenario key (the README reference)
+ *   balloonsim keys [--markdown]              every scenario key (the reference in docs/scenarios.md)
  *   balloonsim trace generate|check ...       workload traces (cli/cmd_trace.c)
  *   balloonsim help [COMMAND]
  * Exit status: 0 ok; 1 a check or expectation failed; 2 bad usage or bad input (the
@@ -41,7 +41,7 @@ static const char *usage_text =
     "  plot DB        draw a figure from a results database with gnuplot\n"
     "  merge OUT IN.. merge sweep shard databases\n"
     "  policies       list policies, their keys and defaults\n"
-    "  keys           list every scenario key (--markdown for the README table)\n"
+    "  keys           list every scenario key (--markdown for docs/scenarios.md)\n"
     "  trace          generate or check workload traces (balloonsim trace --help)\n"
     "  help [CMD]     this text, or a command's\n"
     "\n"

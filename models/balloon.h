@@ -19,12 +19,15 @@
  * COST: cpu_per_page of guest CPU per page moved (recorded as guest CPU seconds).
  * LIMITS: the balloon never exceeds max_fraction of configured memory (ESX
  * Mem.CtlMaxPercent = 65%), and never takes the guest below its floor
- * (floor = linux-hv: the Hyper-V Linux driver's piecewise-linear floor, REFERENCE.md 2).
+ * (floor = linux-hv: the Hyper-V Linux driver's piecewise-linear floor; docs/models.md
+ * "Balloon driver").
  * DEFLATE-ON-OOM: when enabled, a guest OOM deflates the balloon by 256 pages per OOM
- * retry until the demand fits or the balloon is empty (virtio, REFERENCE.md 5).
+ * retry until the demand fits or the balloon is empty (virtio; docs/models.md
+ * "Balloon driver").
  * HOT-ADD: memory grows in hotadd_chunk units after hotadd_latency (Hyper-V, 128 MB).
  *
- * PRESETS (REFERENCE.md 1, 2, 4, 5; [code] facts, the rest assumptions marked *):
+ * PRESETS (sources in docs/models.md "Balloon driver"; [code] facts, the rest
+ * assumptions marked *):
  *   vmware  1 s loop as latency, 16384 pages/s = 64 MiB/s both ways, 4 KiB grain,
  *           65% cap, cpu 1 us/page*
  *   virtio  5 ms* latency, 1.7 GB/s (7 GB in 4.1 s, LKML 2017), 1 MiB grain (256 pages),

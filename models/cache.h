@@ -1,7 +1,7 @@
 /*
  * models/cache.h -- guest page-cache hit ratio from a miss-ratio curve (cache_mrc_*).
  *
- * What it models (DESIGN.md 4 Guest OS, REFERENCE.md 7): the fraction of a guest's
+ * What it models (docs/models.md "Page cache: Che's approximation"): the fraction of a guest's
  * file-page references that hit its page cache when the cache holds C of the F pages of
  * the file working set, for an LRU cache under the independent reference model (IRM)
  * with Zipf(alpha) popularity: page of rank i = 1..F is referenced with probability

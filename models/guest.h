@@ -1,7 +1,7 @@
 /*
  * models/guest.h -- the guest operating system's memory (guest_*).
  *
- * MODEL (DESIGN.md 4 "Guest OS"; REFERENCE.md 1, 5, 7)
+ * MODEL (docs/models.md "Guest")
  * The guest sees `usable` pages: its assigned memory less the balloon.  They split into
  *
  *     usable = kernel + anon + cache + free                              (G1)
@@ -16,7 +16,7 @@
  *
  *     kernel + anon + cache <= touched <= usable                          (G2)
  *
- * Dynamics (hybrid time, DESIGN.md 3): demand changes are applied at once at the event
+ * Dynamics (hybrid time, docs/design.md "Engine"): demand changes are applied at once at the event
  * that brings them; between events the guest's rates are constant and integrated:
  *   - growing anon demand takes free pages (touched-free first, then untouched), then
  *     evicts clean page cache, then pushes anon pages to guest swap; beyond swap the
@@ -25,7 +25,7 @@
  *   - a shrinking anon demand frees pages (the swapped share first in proportion);
  *     they stay touched: the host cannot know they are free -- ballooning's raison d'etre;
  *   - reclaim by the balloon (guest_reclaim) takes free pages, then clean page cache,
- *     then anonymous pages to guest swap, in that order (DESIGN.md 4);
+ *     then anonymous pages to guest swap, in that order (docs/models.md "Guest");
  *   - faults: the workload makes R page references per second to its working set
  *     (anon demand A plus file set F), split in proportion A : F.  A reference to a
  *     swapped anon page is a swap-in fault (rate R_a * swapped / A); a file reference

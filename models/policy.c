@@ -1,7 +1,7 @@
 /*
  * models/policy.c -- the registry of policies.  A new policy is one file in
- * models/policies/ and one line here (STYLE.md rule 10); a policy listed here whose
- * file is missing is a link error.
+ * models/policies/ and one line here (docs/design.md "Conventions", rule 10); a policy
+ * listed here whose file is missing is a link error.
  */
 #include <string.h>
 #include "models/policy.h"

@@ -6,7 +6,7 @@
  * (models/policy.c), chosen by `[policy] name = ...`.  One instance runs per host; it is
  * ticked every interval_ns and acts only through balloon targets and hot-add.
  *
- * What a policy may observe (DESIGN.md 4: never the ground truth):
+ * What a policy may observe (docs/policies.md: never the ground truth):
  *   - the host: capacity, free pages, the free-memory thresholds;
  *   - per VM: configuration (configured/assigned/min/startup sizes, shares, weight,
  *     buffer), balloon size and target, and the statistics a guest agent reports

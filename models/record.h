@@ -74,7 +74,7 @@ void record_event(record_t *r, sim_time_t t, int32_t vm_id, const char *what, do
 /* Decision rows (targets, policy_log, balloon_ops) are hashed into the fingerprint and
  * written only when `write` is set: the output level decides (models/dc.c).  Decision
  * rows left out still count in the fingerprint; samples count only when written, so
- * which samples a run writes does change it (README, Expectations). */
+ * which samples a run writes does change it (docs/database.md, output levels). */
 void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_target_pages, int64_t usable_pages,
                    int write);
 void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value,

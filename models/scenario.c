@@ -1,8 +1,8 @@
 /*
  * models/scenario.c -- the declarative key tables of a scenario and their binding.
- * See scenario.h for sections and rules.  Defaults follow REFERENCE.md where it has a
- * fact (ESX thresholds 6/4/2/1 %, 32 MB per-VM overhead) and are marked as assumptions
- * in the help text otherwise.
+ * See scenario.h for sections and rules.  Defaults follow the sources in docs/models.md
+ * and docs/policies.md where they have a fact (ESX thresholds 6/4/2/1 %, 32 MB per-VM
+ * overhead) and are marked as assumptions in the help text otherwise.
  */
 #include <fnmatch.h>
 #include <stddef.h>

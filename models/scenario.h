@@ -1,7 +1,7 @@
 /*
  * models/scenario.h -- a scenario file bound to typed parameters (scenario_*).
  *
- * Sections (DESIGN.md 7; every key is in a declarative table, see scenario.c, and
+ * Sections (docs/scenarios.md; every key is in a declarative table, see scenario.c, and
  * `balloonsim keys` prints them):
  *   [simulation]  duration, seed, seeds, repeat, baseline, sample_interval, output, output.vms, check
  *   [host]        count, memory, reserve, vm_overhead, swap_bandwidth, swap_latency,

@@ -5,8 +5,8 @@
  *
  * Not part of the policy interface: policies see VMs only through models/policy.h.
  *
- * PAGE CONSERVATION (DESIGN.md 2; asserted after every event with --check / check=yes,
- * and in the tests).  For every VM v and host h:
+ * PAGE CONSERVATION (docs/design.md "Units and numbers"; asserted after every event with
+ * --check / check=yes, and in the tests).  For every VM v and host h:
  *
  *   (C1) assigned_v = balloon_v + usable_v                      (guest-physical memory)
  *   (C2) touched_v  = resident_v + host_swapped_v                (what the host backs)
@@ -15,7 +15,7 @@
  * with every term >= 0 except free_h, which the host keeps above its swap threshold by
  * swapping (host.c).  A VM that is not running holds no pages (touched = 0).
  *
- * HOST SWAPPING (DESIGN.md 4; Waldspurger 2002 section 3.5): when host free memory falls
+ * HOST SWAPPING (docs/models.md "Host"; Waldspurger 2002 section 3.5): when host free memory falls
  * below the `hard` threshold, the hypervisor swaps guest pages out, choosing victims at
  * random without the guest's knowledge.  We model random choice by its expectation: every
  * running VM loses pages in proportion to its resident pages.  A guest reference to a

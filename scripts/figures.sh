@@ -16,7 +16,7 @@
 #   overcommit-stall       the same policies at host memory 10..16 GiB (3 repetitions, 1 h):
 #                          memory stall time against host memory, one line per policy
 # Policies still being written by others join the comparison as soon as they are listed
-# (all but `example`, the README's how-to-write-a-policy sample).
+# (all but `example`, the how-to-write-a-policy sample of docs/policies.md).
 set -euo pipefail
 B="${1:-./balloonsim}"
 OUT=results/figures

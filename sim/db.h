@@ -8,7 +8,7 @@
  * can be plotted against any parameter).  The models add their tables through
  * db_exec (models/record.c); every table carries run_id.
  *
- * Durability and consistency (DESIGN.md 5):
+ * Durability and consistency (docs/database.md):
  *   - journal_mode=WAL, synchronous=NORMAL, busy_timeout 10 s (a database held by
  *     another writer waits, then fails with a clear message).
  *   - a run is inserted with status 'running' in its own transaction before any

@@ -12,7 +12,7 @@
  * in main) every event and returns SIM_EINTR, leaving the model in a consistent
  * state at an event boundary.
  *
- * The engine knows nothing about memory or ballooning (DESIGN.md 1).
+ * The engine knows nothing about memory or ballooning (docs/design.md "Layers").
  */
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H

@@ -1,11 +1,11 @@
 /*
  * sim/keys.h -- declarative tables of scenario keys (sim_keys_*).
  *
- * One table per kind of section (STYLE.md rule 11).  Each row names a key, its
- * type and unit, where it is stored in a public parameter struct (offsetof), its
- * default (as scenario text, NULL = required), its range, and a help line.  The
- * same rows drive parsing, validation, `balloonsim keys` (--help and the README
- * reference) and the resolved parameters stored with each run.
+ * One table per kind of section (docs/design.md "Conventions", rule 11).  Each row
+ * names a key, its type and unit, where it is stored in a public parameter struct
+ * (offsetof), its default (as scenario text, NULL = required), its range, and a help
+ * line.  The same rows drive parsing, validation, `balloonsim keys` (--help and the key
+ * reference in docs/scenarios.md) and the resolved parameters stored with each run.
  *
  * Storage by type (the field at `offset` must have this C type):
  *   SIM_KEY_INT       int64_t     plain integer             range in the same unit

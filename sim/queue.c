@@ -5,7 +5,7 @@
  * What it is.  The engine's future-event list (sim/queue.h is the contract).  Keys are
  * (time_ns, priority, seq), compared lexicographically; seq is a per-queue uint64
  * counter taken on every schedule and reschedule, so no two pending keys are equal and
- * the order of pops is a pure function of the calls made (DESIGN.md 3: byte-identical
+ * the order of pops is a pure function of the calls made (docs/design.md "Engine": byte-identical
  * runs).  Units: time in int64 ns (sim_time_t); priority is a plain int32, lower first.
  *
  * Data layout (chosen by measurement with bench/bench_queue.c, hold model):

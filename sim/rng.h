@@ -7,7 +7,7 @@
  * does not change the draws of the others, and the same (seed, name) always
  * yields the same sequence.  The generator is gsl_rng_taus2 (L'Ecuyer 1996,
  * period 2^88, 24 bytes of state): small enough to keep one per VM at datacenter
- * scale (DESIGN.md 3, performance issue: <= 2 KiB per VM).
+ * scale (docs/design.md "Engine"; docs/performance.md: <= 2 KiB per VM).
  *
  * Run seeds of a study: sim_rng_derive_seed(base_seed, run_index) gives each run
  * (repetition, sweep point) its own seed, deterministically.

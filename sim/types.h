@@ -1,14 +1,14 @@
 /*
  * sim/types.h -- basic types and unit constants shared by the engine and the models.
  *
- * Units (DESIGN.md section 2):
+ * Units (docs/design.md "Units and numbers"):
  *   - simulated time is sim_time_t, int64_t nanoseconds since the start of a run;
  *     never double seconds in state.  INT64_MAX ns is about 292 years, so
  *     overflow is impossible for any sane scenario; SIM_TIME_NEVER marks "no time".
  *   - memory in state is int64_t pages of SIM_PAGE_BYTES (4 KiB); bytes appear
  *     only at the edges (scenario files, database columns named *_bytes).
  *
- * Error convention (STYLE.md rule 8): functions return int, 0 on success and
+ * Error convention (docs/design.md "Conventions", rule 8): functions return int, 0 on success and
  * SIM_EINPUT / SIM_ENOMEM / SIM_EIO / SIM_EINTERNAL on failure, with a message
  * written into a caller-provided buffer (char *err, size_t errlen).
  * The exit status of the binary maps SIM_EINPUT to 2.

@@ -5,7 +5,7 @@
  *
  * Source: C. Waldspurger, "Memory Resource Management in VMware ESX Server", OSDI 2002
  * (sections 3.2, 5, 6); ESX resource-management guides (Mem.BalancePeriod = 15 s,
- * Mem.CtlMaxPercent = 65 %, thresholds 6/4/2/1 %) -- REFERENCE.md 1.
+ * Mem.CtlMaxPercent = 65 %, thresholds 6/4/2/1 %) -- docs/policies.md.
  *
  * WHAT IT DOES, every `interval` (15 s):
  *   1. SAMPLE.  Each running VM is sampled with policy_sample_active(): `sample_pages`

@@ -3,7 +3,7 @@
  * known-answer and reference-model tests (tests/unit/test_policy_esx.c).
  *
  * Source: C. Waldspurger, "Memory Resource Management in VMware ESX Server", OSDI 2002,
- * sections 5.2 (idle memory tax), 5.3 (active memory sampling) -- REFERENCE.md 1.
+ * sections 5.2 (idle memory tax), 5.3 (active memory sampling) -- docs/policies.md.
  *
  *   rho = S / (P (f + k (1 - f))),   k = 1 / (1 - tau)
  *

@@ -1,5 +1,5 @@
 /*
- * models/policies/example.c -- a small complete policy, the README's "write your own
+ * models/policies/example.c -- a small complete policy, docs/policies.md's "write your own
  * policy" example (policy `example`): memory in proportion to committed memory.
  *
  * Every `interval` each running VM wants its guest-reported committed memory (kernel +
@@ -76,7 +76,7 @@ static void example_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
 
 const policy_type_t policy_example = {
     .name = "example",
-    .summary = "README example: memory in proportion to guest-reported committed memory (+20%)",
+    .summary = "docs/policies.md example: memory in proportion to guest-reported committed memory (+20%)",
     .keys = &example_table,
     .params_size = sizeof(example_params_t),
     .interval_ns = example_interval,

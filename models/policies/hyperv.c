@@ -4,7 +4,7 @@
  * Sources: Microsoft docs (Set-VMMemory, Dynamic Memory overview, BPA rules: startup,
  * minimum, maximum RAM, buffer 20 %, weight 5000, Smart Paging); Linux drivers/hv/hv_balloon.c
  * (2 MB balloon units, 128 MB hot-add, the guest floor, 1 s reports, the first one 45 s
- * after the driver loads) -- REFERENCE.md 2.
+ * after the driver loads) -- docs/policies.md.
  *
  * Per VM (scenario keys): startup = `startup` (boot size), minimum = `min`, maximum =
  * `memory`, buffer and weight from the VM's group.  Demand is the guest-reported

@@ -3,7 +3,7 @@
  * memory available to VMs is divided, exposed for tests (tests/unit/test_policy_hyperv.c).
  *
  * Source: Microsoft Hyper-V Dynamic Memory documentation (Set-VMMemory, the Dynamic
- * Memory overview) -- REFERENCE.md 2.  Per VM: committed memory C, buffer b (0.2 = 20 %),
+ * Memory overview) -- docs/policies.md.  Per VM: committed memory C, buffer b (0.2 = 20 %),
  * weight w (0..10000), bounds lo (minimum RAM, guest floor) and hi (maximum RAM).
  *
  *   want_i = clamp(C_i (1 + b_i), lo_i, hi_i)      need_i = clamp(C_i, lo_i, hi_i)

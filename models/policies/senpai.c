@@ -2,7 +2,7 @@
  * models/policies/senpai.c -- Meta's Senpai (TMO), a feedback loop on memory pressure stall
  * (policy `senpai`).
  *
- * SOURCE (REFERENCE.md 6, [code]/[paper]): facebookincubator/senpai senpai.py; Weiner et
+ * SOURCE (docs/policies.md; [code]/[paper]): facebookincubator/senpai senpai.py; Weiner et
  * al., "TMO: Transparent Memory Offloading in Datacenters", ASPLOS 2022.
  *
  * MODEL.  Senpai drives one memory limit per cgroup from the PSI "some" stall time; here
@@ -26,11 +26,12 @@
  * target; it grows by up to max_backoff (100%), reached at coeff_backoff (20) times the
  * target, 1% at twice the target.  The back-off is checked every tick, before the grace
  * countdown, and the integral restarts at 0: while the stall exceeds pressure per second
- * (1%) the limit grows every second, compounding (the README's log shows back-offs in
+ * (1%) the limit grows every second, compounding (senpai's README log shows back-offs in
  * consecutive seconds).  In this model that makes the limit saw-tooth on a workload whose
  * hot page cache refills slowly: a probe past the knee stalls on refaults for tens of
- * seconds and senpai grows the limit meanwhile, then probes down at 1% per 6 s.  ("Scaled by the square of the error", REFERENCE.md 6;
- * this is the ratio form of senpai.py, not (target - stall) / target.)
+ * seconds and senpai grows the limit meanwhile, then probes down at 1% per 6 s.  (The
+ * adjustment is scaled by the square of the error in senpai.py's ratio form, not by
+ * (target - stall) / target.)
  * The limit is clamped to [max(min_size, VM min), configured memory] and page-aligned
  * (senpai's import_limit); it starts at the VM's usable memory when first seen.  When the
  * driver's target differs from the limit by more than `slack` (the driver clamped it to

@@ -2,7 +2,7 @@
  * models/policies/squeezed.c -- Xen: XenServer's memory ballooning daemon squeezed
  * (policy `squeezed`).
  *
- * SOURCE (REFERENCE.md 4, [code]): xapi-project/squeezed lib/squeeze.ml (module
+ * SOURCE (docs/policies.md; [code]): xapi-project/squeezed lib/squeeze.ml (module
  * Proportional, Squeezer.one_iteration, Stuckness_monitor, change_host_free_memory).
  *
  * MODEL.  Every domain d has dynamic-min <= target <= dynamic-max and a current

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end: crash safety of the results database (issue 10; DESIGN.md 5, sim/db.h).
+# End-to-end: crash safety of the results database (issue 10; docs/database.md, sim/db.h).
 #
 #   1. SIGKILL at random moments during a `run` of a 4-run study, six times on the same
 #      database (a kill comes within two runs' time, so most attempts die before the study

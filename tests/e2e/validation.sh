@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Validation against published results (docs/validation.md; REFERENCE.md sections 1-6).
+# Validation against published results (docs/validation.md).
 # Runs every scenario of scenarios/validation/ with `balloonsim check` (their [expect]
 # lines) into one database, then makes the comparisons that span two runs or need the
 # time series: the throughput gain of the idle memory tax (Waldspurger 2002, Fig. 7), the

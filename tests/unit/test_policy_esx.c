@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_policy_esx.c -- Criterion suite "policy_esx": the esx-share policy
- * (models/policies/esx.c), after Waldspurger, OSDI 2002 (REFERENCE.md 1).
+ * (models/policies/esx.c), after Waldspurger, OSDI 2002 (docs/policies.md).
  *
  * Pure parts: rho on hand-computed cases; the allocator against the literal
  * chunk-by-chunk min-funding revocation (reference model); the active-memory sampler

@@ -1,7 +1,7 @@
 /*
  * tests/unit/test_policy_hyperv.c -- Criterion suite "policy_hyperv": the hyperv-dm policy
  * (models/policies/hyperv.c), after the Hyper-V Dynamic Memory documentation and
- * drivers/hv/hv_balloon.c (REFERENCE.md 2).
+ * drivers/hv/hv_balloon.c (docs/policies.md).
  *
  * Pure part: the division rule (hyperv.h) on hand-computed cases of each phase.
  * Whole runs (scenario text -> dc_run -> SQLite under /tmp -> sqlite3 queries):

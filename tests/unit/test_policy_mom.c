@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_policy_mom.c -- Criterion suite "policy_mom": the oVirt MOM balloon rules
- * (models/policies/mom.c, REFERENCE.md 3).
+ * (models/policies/mom.c, docs/policies.md).
  *
  * Each test runs a small scenario through the whole model (scenario_load + dc_run) into a
  * temporary SQLite database under /tmp and checks what the simulator itself recorded:

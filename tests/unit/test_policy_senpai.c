@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_policy_senpai.c -- Criterion suite "policy_senpai": Meta's Senpai / TMO
- * feedback loop on memory stall (models/policies/senpai.c, REFERENCE.md 6).
+ * feedback loop on memory stall (models/policies/senpai.c, docs/policies.md).
  *
  * Each test runs a small scenario through the whole model (scenario_load + dc_run) into a
  * temporary SQLite database under /tmp and checks what the simulator recorded (VM

@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_policy_squeezed.c -- Criterion suite "policy_squeezed": XenServer's
- * squeezed (models/policies/squeezed.c, REFERENCE.md 4).
+ * squeezed (models/policies/squeezed.c, docs/policies.md).
  *
  * Each test runs a small scenario through the whole model (scenario_load + dc_run) into a
  * temporary SQLite database under /tmp and checks what the simulator recorded: VM

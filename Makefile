@@ -105,27 +105,38 @@ sanitize:
 # Fuzzing (not part of `make test`): the libFuzzer harnesses fuzz/fuzz_NAME.c, built with
 # clang, ASan and UBSan into build-fuzz/.  Each runs FUZZ_SECONDS from its seeds
 # fuzz/corpus/NAME/ (kept in git) and a working corpus build-fuzz/corpus/NAME/ (not kept),
-# with fuzz/NAME.dict when there is one; a crash or hang stops make and is saved as
-# build-fuzz/crashes/NAME-*: replay it with ./build-fuzz/fuzz_NAME FILE and turn it
-# into a case in tests/bad/ or tests/unit/test_fuzz_regressions.c.
+# with fuzz/NAME.dict when there is one, in libFuzzer's fork mode (FUZZ_JOBS workers) with
+# crashes, timeouts and OOMs ignored, so that a finding neither stops its harness nor the
+# next ones.  Findings are saved as build-fuzz/crashes/NAME-*; after the last harness make
+# lists this run's findings and fails if there is any: replay one with
+# ./build-fuzz/fuzz_NAME FILE and turn it into a case in tests/bad/ or
+# tests/unit/test_fuzz_regressions.c.
 # `make fuzz FUZZ=scenario FUZZ_SECONDS=60` runs one harness for a minute.
 FUZZ_SECONDS ?= 600
+FUZZ_JOBS ?= 1
 FUZZ ?= $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 fuzz:
 	$(MAKE) CC=clang BUILD=build-fuzz BIN=build-fuzz/balloonsim OPT=-O1 \
 	  EXTRA_CPPFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" build-fuzz/libballoonsim.a
-	@set -e; for h in $(FUZZ); do \
+	@mkdir -p build-fuzz/crashes; stamp=build-fuzz/.fuzz-start; touch $$stamp; failed=; \
+	for h in $(FUZZ); do \
 	  echo "== fuzz $$h: $(FUZZ_SECONDS) s"; \
 	  clang $(CPPFLAGS_ALL) -D_GNU_SOURCE $(WARN) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) \
 	    -o build-fuzz/fuzz_$$h fuzz/fuzz_$$h.c \
-	    build-fuzz/libballoonsim.a $(LDLIBS_ALL); \
-	  mkdir -p build-fuzz/corpus/$$h build-fuzz/crashes; \
+	    build-fuzz/libballoonsim.a $(LDLIBS_ALL) || { failed="$$failed $$h(build)"; continue; }; \
+	  mkdir -p build-fuzz/corpus/$$h; \
 	  dict=; [ -f fuzz/$$h.dict ] && dict=-dict=fuzz/$$h.dict; \
-	  ./build-fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
+	  ./build-fuzz/fuzz_$$h -fork=$(FUZZ_JOBS) -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2048 \
 	    -print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$h- $$dict \
-	    build-fuzz/corpus/$$h fuzz/corpus/$$h; \
-	done
+	    build-fuzz/corpus/$$h fuzz/corpus/$$h || failed="$$failed $$h(exit $$?)"; \
+	done; \
+	found=$$(find build-fuzz/crashes -type f -newer $$stamp | sort); \
+	echo "== fuzz: findings of this run: $$(echo "$$found" | grep -c . || true)"; \
+	[ -z "$$found" ] || echo "$$found" | sed 's/^/   /'; \
+	[ -z "$$failed" ] || echo "== fuzz: harnesses that did not finish cleanly:$$failed"; \
+	[ -z "$$found" ] && [ -z "$$failed" ]
 
 # The default scenario under valgrind: no errors, no leaks.
 valgrind: $(BIN)

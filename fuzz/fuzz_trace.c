@@ -11,7 +11,8 @@
  * the loaded trace; then a workload replaying the same file (through the library, as a
  * run does), stepped through up to 2,000 change points with workload_next_change and
  * workload_at: times must strictly increase and samples must be non-negative with
- * 0 <= active_fraction <= 1.
+ * 0 <= active_fraction <= 1; values within the bounds of their scenario keys; error
+ * messages free of raw control bytes.
  * Seeds: fuzz/corpus/trace/ (the shipped traces, cut short, and Bitbrains rows).
  */
 #include <math.h>
@@ -20,6 +21,18 @@
 #include "fuzz/fuzz_common.h"
 #include "models/trace.h"
 #include "models/workload.h"
+
+#define PIB_PAGES (1125899906842624LL / SIM_PAGE_BYTES)
+
+/* A message never holds a raw control byte (a trace field may hold ESC sequences). */
+static void check_message(const char *err)
+{
+    for (const char *p = err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            fprintf(stderr, "raw control byte 0x%02x in the message: %s\n", (unsigned char)*p, err);
+            abort();
+        }
+}
 
 static int same(const workload_trace_t *tr, size_t i, size_t j)
 {
@@ -42,6 +55,12 @@ static void check_trace(const workload_trace_t *tr)
             (tr->active_fraction && !(tr->active_fraction[i] >= 0 && tr->active_fraction[i] <= 1)) ||
             (tr->access_pages_per_s && !(tr->access_pages_per_s[i] >= 0)))
             bad = "T2: a value out of range";
+    /* the bounds of the scenario keys the columns stand for (issue 15): memory at most
+     * 1 PiB, an access rate at most 1e15 B/s */
+    for (size_t i = 0; !bad && i < tr->n; i++)
+        if (tr->mem_pages[i] > PIB_PAGES || (tr->file_pages && tr->file_pages[i] > PIB_PAGES) ||
+            (tr->access_pages_per_s && !(tr->access_pages_per_s[i] <= 1e15 / SIM_PAGE_BYTES)))
+            bad = "T2: a value beyond its scenario key's bound";
     if (!bad && tr->n == 1 && tr->cycle_ns != 0)
         bad = "T3: one point with a cycle";
     if (!bad && tr->n >= 2 && tr->cycle_ns <= tr->t_ns[tr->n - 1])
@@ -123,6 +142,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         replay(path, data[0]);
     } else if (tr != NULL) {
         abort();                               /* *out must be NULL on failure */
+    } else {
+        check_message(err);
     }
     close(fd);
     return 0;

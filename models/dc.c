@@ -214,8 +214,10 @@ static void sample(run_t *r, sim_time_t now)
         record_flush(dc->rec);
         r->flushed_wall_s = wall;
     }
-    if (record_error(dc->rec))
-        dc->failed = 1;
+    if (record_error(dc->rec)) {
+        dc->failed = 1;             /* the first failed write stops the run (issue 15) */
+        sim_engine_halt(dc->engine);
+    }
 }
 
 static void on_sample(void *ctx, int64_t arg, sim_time_t now)

@@ -27,10 +27,18 @@
 
 #include "sim/err.h"
 #include "models/trace.h"
+#include "sim/file.h"
 #include "models/workload.h"
 
 #define MAX_FIELDS 64
-#define MAX_BYTES  4.0e18                  /* memory values beyond this are an error */
+/* Every numeric column has the bounds of the scenario key it stands for (issue 15): a
+ * memory column (anon, file, Bitbrains usage and provisioned) at most 1 PiB, as
+ * workload.mean, workload.max and workload.file_set; an access rate at most 1e15 B/s, as
+ * workload.access_rate (1e19 pages/s overflowed int64 in the guest model; 1e300 gave an
+ * infinite slowdown). */
+#define MAX_BYTES  1125899906842624.0      /* 1 PiB */
+#define MAX_ACCESS_BYTES_PER_S 1e15
+#define ECHO_MAX 64                        /* bytes of a field quoted in a message */
 #define MS_THRESHOLD 1.0e11                /* Q1: a first timestamp >= this is in ms */
 /* Longest span of a trace, first to last row: 4e18 ns (about 126 years), so that the
  * loop cycle t[n-1] + (t[n-1] - t[n-2]) <= 2 t[n-1] fits in int64 ns (found by
@@ -40,6 +48,34 @@
 /* ------------------------------------------------------------------------------------ */
 /* small helpers                                                                        */
 /* ------------------------------------------------------------------------------------ */
+
+/* s for a message: control bytes as \xNN (a trace line may hold ESC sequences that
+ * would drive the terminal), at most ECHO_MAX bytes, then "...".  Returns buf. */
+static const char *esc(const char *s, char *buf, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t w = 0, i;
+    for (i = 0; s[i] && w + 8 < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (i == ECHO_MAX) {
+            memcpy(buf + w, "...", 3);
+            w += 3;
+            break;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            buf[w++] = '\\'; buf[w++] = 'x'; buf[w++] = hex[c >> 4]; buf[w++] = hex[c & 15];
+        } else {
+            buf[w++] = (char)c;
+        }
+    }
+    buf[w] = '\0';
+    return buf;
+}
+#define ESC(s) esc((s), (char[4 * ECHO_MAX + 16]){0}, 4 * ECHO_MAX + 16)
+
+/* A NUL byte inside a line is an error (getline reads it, string functions would stop
+ * there: "2\0001" was read as 2). */
+static int nul_in_line(const char *path, long lineno, const char *line, ssize_t len, char *err, size_t errlen);
 
 static char *trim(char *s)
 {
@@ -98,6 +134,15 @@ static int skippable(const char *line)
 static int64_t bytes_to_pages_ceil(double bytes)
 {
     return (int64_t)ceil(bytes / (double)SIM_PAGE_BYTES);
+}
+
+static int nul_in_line(const char *path, long lineno, const char *line, ssize_t len, char *err, size_t errlen)
+{
+    size_t n = strlen(line);
+    if ((ssize_t)n == len)
+        return 0;
+    sim_set_err(err, errlen, "%s:%ld: NUL byte at column %zu (a trace is text)", path, lineno, n + 1);
+    return 1;
 }
 
 int workload_path_is_dir(const char *path)
@@ -303,12 +348,12 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
                 break;
         if (k == sizeof csv_columns / sizeof csv_columns[0]) {
             sim_set_err(err, errlen, "%s:%ld: unknown column '%s' (columns: " CSV_COLUMN_LIST ")",
-                   path, lineno, fields[i]);
+                   path, lineno, ESC(fields[i]));
             return SIM_EINPUT;
         }
         if (seen[csv_columns[k].kind]) {
             sim_set_err(err, errlen, "%s:%ld: column '%s' repeats the %s column", path, lineno,
-                   fields[i], csv_columns[k].kind == COL_TIME ? "time" :
+                   ESC(fields[i]), csv_columns[k].kind == COL_TIME ? "time" :
                    csv_columns[k].kind == COL_ANON ? "anon" : csv_columns[k].kind == COL_FILE ? "file" :
                    csv_columns[k].kind == COL_AF ? "active_fraction" : "access");
             return SIM_EINPUT;
@@ -334,6 +379,8 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
         sim_time_t t_ns;
         lineno++;
         line = *linebuf;
+        if (nul_in_line(path, lineno, line, len, err, errlen))
+            goto fail;
         if (skippable(line))
             continue;
         nf = split(line, ',', fields, MAX_FIELDS);
@@ -345,7 +392,7 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
         for (i = 0; i < ncol; i++) {
             double x;
             if (parse_number(fields[i], &x)) {
-                sim_set_err(err, errlen, "%s:%ld: column %s: '%s' is not a number", path, lineno, colnm[i], fields[i]);
+                sim_set_err(err, errlen, "%s:%ld: column %s: '%s' is not a number", path, lineno, colnm[i], ESC(fields[i]));
                 goto fail;
             }
             switch (colkind[i]) {
@@ -354,25 +401,32 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
                 break;
             case COL_ANON: case COL_FILE:
                 if (x < 0) {
-                    sim_set_err(err, errlen, "%s:%ld: column %s: negative memory %s", path, lineno, colnm[i], fields[i]);
+                    sim_set_err(err, errlen, "%s:%ld: column %s: negative memory %s", path, lineno, colnm[i], ESC(fields[i]));
                     goto fail;
                 }
                 if (x * colunit[i] > MAX_BYTES) {
-                    sim_set_err(err, errlen, "%s:%ld: column %s: %s is too large", path, lineno, colnm[i], fields[i]);
+                    sim_set_err(err, errlen, "%s:%ld: column %s: %s is too large (at most 1 PiB, as "
+                           "workload.max and workload.file_set)", path, lineno, colnm[i], ESC(fields[i]));
                     goto fail;
                 }
                 v[colkind[i]] = x * colunit[i];
                 break;
             case COL_AF:
                 if (x < 0 || x > 1) {
-                    sim_set_err(err, errlen, "%s:%ld: column active_fraction: %s is outside 0..1", path, lineno, fields[i]);
+                    sim_set_err(err, errlen, "%s:%ld: column active_fraction: %s is outside 0..1", path, lineno, ESC(fields[i]));
                     goto fail;
                 }
                 v[COL_AF] = x;
                 break;
             default:
                 if (x < 0) {
-                    sim_set_err(err, errlen, "%s:%ld: column %s: negative rate %s", path, lineno, colnm[i], fields[i]);
+                    sim_set_err(err, errlen, "%s:%ld: column %s: negative rate %s", path, lineno, colnm[i], ESC(fields[i]));
+                    goto fail;
+                }
+                if (x * colunit[i] > MAX_ACCESS_BYTES_PER_S / SIM_PAGE_BYTES) {
+                    sim_set_err(err, errlen, "%s:%ld: column %s: %s is too large (at most 1e15 B/s = %.0f "
+                           "pages/s, as workload.access_rate)", path, lineno, colnm[i], ESC(fields[i]),
+                           MAX_ACCESS_BYTES_PER_S / SIM_PAGE_BYTES);
                     goto fail;
                 }
                 v[COL_ACC] = x * colunit[i];
@@ -387,7 +441,7 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
             have_first = 1;
         }
         if (tv < t_prev) {
-            sim_set_err(err, errlen, "%s:%ld: time goes backwards (%s after %.17g)", path, lineno, fields[i], t_prev);
+            sim_set_err(err, errlen, "%s:%ld: time goes backwards (%s after %.17g)", path, lineno, ESC(fields[i]), t_prev);
             goto fail;
         }
         if (tv == t_prev && tr->stats.rows > 1)
@@ -395,7 +449,7 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
         t_prev = tv;
         if ((tv - t_first) * colunit[i] > MAX_SPAN_NS) {
             sim_set_err(err, errlen, "%s:%ld: time %s is too far from the first row (a trace spans at most "
-                   "126 years)", path, lineno, fields[i]);
+                   "126 years)", path, lineno, ESC(fields[i]));
             goto fail;
         }
         t_ns = (sim_time_t)llround((tv - t_first) * colunit[i]);
@@ -472,6 +526,8 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
         double t, prov, use;
         line = *linebuf;
         lineno++;
+        if (nul_in_line(path, lineno, line, len, err, errlen))
+            goto fail;
         if (skippable(line))
             continue;
         nf = split(line, ';', fields, MAX_FIELDS);
@@ -481,24 +537,26 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
         }
         tr->stats.rows++;
         if (parse_number(fields[ct], &t)) {
-            sim_set_err(err, errlen, "%s:%ld: Timestamp: '%s' is not a number", path, lineno, fields[ct]);
+            sim_set_err(err, errlen, "%s:%ld: Timestamp: '%s' is not a number", path, lineno, ESC(fields[ct]));
             goto fail;
         }
         if (parse_number(fields[cp], &prov)) {
-            sim_set_err(err, errlen, "%s:%ld: %s: '%s' is not a number", path, lineno, prov_name, fields[cp]);
+            sim_set_err(err, errlen, "%s:%ld: %s: '%s' is not a number", path, lineno, prov_name, ESC(fields[cp]));
             goto fail;
         }
         if (parse_number(fields[cu], &use)) {
-            sim_set_err(err, errlen, "%s:%ld: %s: '%s' is not a number", path, lineno, use_name, fields[cu]);
+            sim_set_err(err, errlen, "%s:%ld: %s: '%s' is not a number", path, lineno, use_name, ESC(fields[cu]));
             goto fail;
         }
         if (prov < 0 || use < 0) {
             sim_set_err(err, errlen, "%s:%ld: %s: negative memory %s", path, lineno,
-                   prov < 0 ? prov_name : use_name, prov < 0 ? fields[cp] : fields[cu]);
+                   prov < 0 ? prov_name : use_name, prov < 0 ? ESC(fields[cp]) : ESC(fields[cu]));
             goto fail;
         }
         if (prov * 1024.0 > MAX_BYTES || use * 1024.0 > MAX_BYTES) {
-            sim_set_err(err, errlen, "%s:%ld: memory value too large", path, lineno);
+            sim_set_err(err, errlen, "%s:%ld: %s: %s is too large (at most 1 PiB = 1099511627776 KB, as "
+                   "vm memory)", path, lineno, prov * 1024.0 > MAX_BYTES ? prov_name : use_name,
+                   ESC(prov * 1024.0 > MAX_BYTES ? fields[cp] : fields[cu]));
             goto fail;
         }
         if (!have_row) {
@@ -511,7 +569,7 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
             have_row = 1;
         }
         if (t < t_prev) {
-            sim_set_err(err, errlen, "%s:%ld: time goes backwards (%s after %.17g)", path, lineno, fields[ct], t_prev);
+            sim_set_err(err, errlen, "%s:%ld: time goes backwards (%s after %.17g)", path, lineno, ESC(fields[ct]), t_prev);
             goto fail;
         }
         if (t == t_prev && tr->stats.rows > 1)
@@ -532,7 +590,7 @@ static int load_bitbrains(workload_trace_t *tr, FILE *f, char *line, long lineno
         }
         if ((t - t_first_valid) * t_scale_ns > MAX_SPAN_NS) {
             sim_set_err(err, errlen, "%s:%ld: Timestamp %s is too far from the first row (a trace spans at "
-                   "most 126 years)", path, lineno, fields[ct]);
+                   "most 126 years)", path, lineno, ESC(fields[ct]));
             goto fail;
         }
         if (builder_push(&b, (sim_time_t)llround((t - t_first_valid) * t_scale_ns),
@@ -592,23 +650,13 @@ int workload_trace_load(const char *path, workload_trace_t **out, char *err, siz
         sim_set_err(err, errlen, "%s: is a directory (a directory of Bitbrains files needs workload = bitbrains)", path);
         return SIM_EINPUT;
     }
-    f = fopen(path, "r");
-    if (!f) {
-        sim_set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    /* A trace is a regular file: a device such as /dev/zero would be read as one endless
+     * line until memory runs out (tests/bad/046), and a FIFO would wait for a writer
+     * (tests/bad/083) -- and `validate` and every sweep point read the trace again.  The
+     * file is opened without blocking so that a FIFO is refused, not waited on. */
+    f = sim_open_regular(path, "a trace", err, errlen);
+    if (!f)
         return SIM_EINPUT;
-    }
-    /* A trace is a file (or a pipe): a device such as /dev/zero or /dev/urandom would be
-     * read as one endless line until memory runs out (found by tests/bad/046). */
-    {
-        struct stat st;
-        if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-            sim_set_err(err, errlen, "%s: not a regular file (a %s): a trace must be a file", path,
-                   S_ISCHR(st.st_mode) ? "character device" : S_ISBLK(st.st_mode) ? "block device" :
-                   S_ISSOCK(st.st_mode) ? "socket" : "special file");
-            fclose(f);
-            return SIM_EINPUT;
-        }
-    }
     tr = calloc(1, sizeof *tr);
     if (!tr || !(tr->path = strdup(path))) {
         free(tr);
@@ -619,6 +667,16 @@ int workload_trace_load(const char *path, workload_trace_t **out, char *err, siz
     /* the header: the first line that is neither blank nor a comment */
     while ((len = getline(&linebuf, &linecap, f)) >= 0) {
         lineno++;
+        if (lineno == 1 && len >= 3 && memcmp(linebuf, "\xEF\xBB\xBF", 3) == 0) {
+            memmove(linebuf, linebuf + 3, (size_t)len - 2);      /* a UTF-8 BOM, as in scenarios */
+            len -= 3;
+        }
+        if (nul_in_line(path, lineno, linebuf, len, err, errlen)) {
+            free(linebuf);
+            fclose(f);
+            workload_trace_destroy(tr);
+            return SIM_EINPUT;
+        }
         if (!skippable(linebuf))
             break;
     }

@@ -67,7 +67,10 @@
  * memory is rounded up to whole 4 KiB pages.  Errors (SIM_EINPUT, "FILE:LINE: ..."): an
  * empty file or no data row, an unknown, repeated or missing column, a row with the wrong
  * number of fields, a non-numeric or non-finite field, decreasing time, negative memory
- * or access rate, an active_fraction outside 0..1.
+ * or access rate, an active_fraction outside 0..1, a value beyond the bound of the
+ * scenario key its column stands for (memory 1 PiB as workload.max, access 1e15 B/s as
+ * workload.access_rate), a NUL byte, a file that is not regular (FIFO, device).  A UTF-8
+ * BOM before the header is skipped; fields quoted in messages have control bytes escaped.
  *
  * BITBRAINS GWA-T-12 (one file per VM; detected by a header row starting "Timestamp")
  *   Fields are separated by ';' (and a tab).  Columns are found by header name:

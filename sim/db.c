@@ -48,16 +48,19 @@ static int fail(db_t *db, int rc, const char *what, char *err, size_t errlen)
     return SIM_EIO;
 }
 
+/* The columns of runs, shared by the schema and the version-1 migration. */
+#define RUNS_COLUMNS \
+    "(run_id INTEGER PRIMARY KEY AUTOINCREMENT," \
+    " study_key TEXT NOT NULL, run_index INTEGER NOT NULL, point_index INTEGER NOT NULL," \
+    " repetition INTEGER NOT NULL, seed INTEGER NOT NULL, policy TEXT, axes TEXT," \
+    " scenario_path TEXT, scenario_text TEXT, version TEXT NOT NULL," \
+    " status TEXT NOT NULL CHECK (status IN ('running','complete','interrupted','failed'))," \
+    " message TEXT, started_utc TEXT NOT NULL, wall_time_s REAL, events INTEGER," \
+    " fingerprint TEXT, UNIQUE(study_key, run_index))"
+
 static const char *generic_schema =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS runs("
-    " run_id INTEGER PRIMARY KEY,"
-    " study_key TEXT NOT NULL, run_index INTEGER NOT NULL, point_index INTEGER NOT NULL,"
-    " repetition INTEGER NOT NULL, seed INTEGER NOT NULL, policy TEXT, axes TEXT,"
-    " scenario_path TEXT, scenario_text TEXT, version TEXT NOT NULL,"
-    " status TEXT NOT NULL CHECK (status IN ('running','complete','interrupted','failed')),"
-    " message TEXT, started_utc TEXT NOT NULL, wall_time_s REAL, events INTEGER,"
-    " fingerprint TEXT, UNIQUE(study_key, run_index));"
+    "CREATE TABLE IF NOT EXISTS runs" RUNS_COLUMNS ";"
     "CREATE TABLE IF NOT EXISTS run_params("
     " run_id INTEGER NOT NULL REFERENCES runs(run_id), section TEXT NOT NULL,"
     " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run_id, section, key));";
@@ -150,6 +153,44 @@ int db_open_readonly(const char *path, db_t **out, char *err, size_t errlen)
     return open_checked(path, 1, out, err, errlen);
 }
 
+/* Schema version 1 -> 2: runs.run_id becomes AUTOINCREMENT, so that the id of a deleted
+ * run (sweep and run delete incomplete runs before redoing them) is never given to
+ * another run: a process still holding the old id would otherwise finish or fill a
+ * stranger's run.  The table is rebuilt with the same columns and rows in one
+ * transaction (SQLite cannot add AUTOINCREMENT in place); copying the ids seeds
+ * sqlite_sequence with the largest.  Nothing else changed, so a version-1 file is
+ * still read as it is. */
+static int migrate_v1(db_t *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t version = 0, autoinc = 0;
+    if (sqlite3_prepare_v2(db->h, "SELECT (SELECT value FROM meta WHERE key='schema_version'),"
+                           " (SELECT count(*) FROM sqlite_master WHERE name='runs' AND sql LIKE '%AUTOINCREMENT%')",
+                           -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        version = sqlite3_column_int64(st, 0);
+        autoinc = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (version >= DB_SCHEMA_VERSION)
+        return SIM_OK;
+    int r = db_begin(db, err, errlen);
+    if (r)
+        return r;
+    if (!autoinc)
+        r = db_exec(db, "CREATE TABLE runs_v2" RUNS_COLUMNS "; INSERT INTO runs_v2 SELECT * FROM runs;"
+                    " DROP TABLE runs; ALTER TABLE runs_v2 RENAME TO runs;", err, errlen);
+    if (!r) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "UPDATE meta SET value='%d' WHERE key='schema_version'", DB_SCHEMA_VERSION);
+        r = db_exec(db, sql, err, errlen);
+    }
+    if (!r)
+        r = db_commit(db, err, errlen);
+    if (r)
+        db_rollback(db);
+    return r;
+}
+
 int db_open(const char *path, db_t **out, char *err, size_t errlen)
 {
     db_t *db;
@@ -159,6 +200,8 @@ int db_open(const char *path, db_t **out, char *err, size_t errlen)
     r = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err, errlen);
     if (!r)
         r = db_exec(db, generic_schema, err, errlen);
+    if (!r)
+        r = migrate_v1(db, err, errlen);
     if (!r) {
         char sql[256];
         snprintf(sql, sizeof sql,
@@ -276,7 +319,8 @@ int db_run_finish(db_t *db, int64_t run_id, const char *status, double wall_s, u
 {
     sqlite3_stmt *st;
     int r = db_prepare(db,
-        "UPDATE runs SET status=?, wall_time_s=?, events=?, fingerprint=?, message=? WHERE run_id=?",
+        "UPDATE runs SET status=?, wall_time_s=?, events=?, fingerprint=?, message=?"
+        " WHERE run_id=? AND status='running'",
         &st, err, errlen);
     if (r)
         return r;
@@ -294,6 +338,13 @@ int db_run_finish(db_t *db, int64_t run_id, const char *status, double wall_s, u
     sqlite3_bind_int64(st, 6, run_id);
     r = db_step_done(db, st, err, errlen);
     sqlite3_finalize(st);
+    /* Exactly this run's row, still 'running', must have changed: otherwise another
+     * process deleted or finished it meanwhile, and this run's rows are not to be trusted. */
+    if (!r && sqlite3_changes(db->h) != 1) {
+        snprintf(err, errlen, "%s: run %lld is no longer in the database as 'running' (another process "
+                 "deleted or finished it while this one ran; one writer at a time)", db->path, (long long)run_id);
+        r = SIM_EIO;
+    }
     return r;
 }
 

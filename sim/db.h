@@ -11,6 +11,8 @@
  * Durability and consistency (docs/database.md):
  *   - journal_mode=WAL, synchronous=NORMAL, busy_timeout 10 s (a database held by
  *     another writer waits, then fails with a clear message).
+ *   - run_id is AUTOINCREMENT (schema version 2): a deleted run's id is never reused,
+ *     and db_run_finish changes exactly its own 'running' row or fails.
  *   - a run is inserted with status 'running' in its own transaction before any
  *     sample; samples are written in batched transactions; db_run_finish sets
  *     'complete' | 'interrupted' | 'failed'.  A process killed at any moment leaves
@@ -29,7 +31,10 @@
 #include <sqlite3.h>
 #include "sim/types.h"
 
-#define DB_SCHEMA_VERSION 1
+/* 2: runs.run_id AUTOINCREMENT (ids of deleted runs never reused); db_open migrates a
+ * version-1 file, which readers still accept as it is. */
+#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_OLDEST_READ 1
 
 typedef struct db db_t;
 
@@ -68,6 +73,8 @@ int db_rollback(db_t *db);
 int db_run_begin(db_t *db, const db_run_info_t *info, int64_t *out_run_id, char *err, size_t errlen);
 int db_run_param(db_t *db, int64_t run_id, const char *section, const char *key,
                  const char *value, char *err, size_t errlen);
+/* Mark a 'running' run finished.  SIM_EIO when no row changed: the run was deleted or
+ * finished by another process meanwhile (the caller must not report it complete). */
 int db_run_finish(db_t *db, int64_t run_id, const char *status, double wall_s, uint64_t events,
                   const char *fingerprint, const char *message, char *err, size_t errlen);
 /* Status of (study_key, run_index): 1 and *status filled if a row exists, 0 if none. */

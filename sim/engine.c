@@ -14,6 +14,7 @@ struct sim_engine {
     sim_check_fn check;
     void *check_ctx;
     volatile sig_atomic_t *stop_flag;
+    int halted;                 /* sim_engine_halt: leave run after the current event */
     sim_progress_fn progress;
     void *progress_ctx;
     uint64_t progress_every;
@@ -78,6 +79,7 @@ void sim_engine_set_check(sim_engine_t *e, sim_check_fn fn, void *ctx)
 }
 
 void sim_engine_set_stop_flag(sim_engine_t *e, volatile sig_atomic_t *flag) { e->stop_flag = flag; }
+void sim_engine_halt(sim_engine_t *e) { e->halted = 1; }
 
 void sim_engine_set_progress(sim_engine_t *e, sim_progress_fn fn, void *ctx, uint64_t every_events)
 {
@@ -99,6 +101,8 @@ int sim_engine_run(sim_engine_t *e, sim_time_t end_ns, char *err, size_t errlen)
         e->now_ns = ev.time_ns;
         ev.fn(ev.ctx, ev.arg, ev.time_ns);
         e->events++;
+        if (e->halted)
+            return SIM_OK;          /* the handler that halted knows why */
         if (e->check) {
             int rc = e->check(e->check_ctx, e->now_ns, err, errlen);
             if (rc)

@@ -43,6 +43,9 @@ int sim_engine_reschedule(sim_engine_t *e, sim_event_t *ev, sim_time_t t_ns);
 
 void sim_engine_set_check(sim_engine_t *e, sim_check_fn fn, void *ctx);
 void sim_engine_set_stop_flag(sim_engine_t *e, volatile sig_atomic_t *flag);
+/* From an event handler: sim_engine_run returns SIM_OK after this event, the clock left
+ * at it (a model stops at its first failed database write this way). */
+void sim_engine_halt(sim_engine_t *e);
 /* Called every `every_events` events (for progress lines). */
 typedef void (*sim_progress_fn)(void *ctx, sim_time_t now_ns, uint64_t events);
 void sim_engine_set_progress(sim_engine_t *e, sim_progress_fn fn, void *ctx, uint64_t every_events);

@@ -11,9 +11,9 @@
 #             databases with sqlite3, so the catalogue holds text, not binary files)
 #   ...       the input files the command names (scenarios, traces, ...)
 # Every case must also: finish within 20 s, print its message on stderr when the status
-# is 2, write nothing
-# that looks like a crash (sanitizer report, assertion, "internal error"), and exit with
-# the status given.  BALLOONSIM names the binary (make test and make sanitize set it).
+# is 2, write nothing that looks like a crash (sanitizer report, assertion, "internal
+# error") nor a raw control byte (a message escapes them as \xNN), and exit with the
+# status given.  BALLOONSIM names the binary (make test and make sanitize set it).
 # Prints one line per case and exits non-zero when any case fails.
 set -u
 cd "$(dirname "$0")/../.."
@@ -21,6 +21,7 @@ B=${BALLOONSIM:-./balloonsim}
 case $B in /*) ;; *) B=$PWD/$B ;; esac
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 pass=0; fail=0
+CTRL=$(printf '[\001-\010\013-\037\177]')   # control bytes but tab and newline
 for dir in tests/bad/[0-9]*/; do
   name=$(basename "$dir")
   for f in cmd status message; do
@@ -42,6 +43,8 @@ for dir in tests/bad/[0-9]*/; do
   elif [ "$want" = 2 ] && [ ! -s "$T/err" ]; then why="nothing on stderr"
   elif grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:|Assertion|internal error' "$T/err"; then
     why="crash report on stderr"
+  elif LC_ALL=C grep -q "$CTRL" "$T/err"; then
+    why="raw control byte on stderr (escape it as \\xNN)"
   fi
   if [ -z "$why" ]; then
     echo "ok   $name: exit $got: $(cat "$T/err" "$T/out" | head -n1 | cut -c1-150)"; pass=$((pass+1))

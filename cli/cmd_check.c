@@ -17,8 +17,10 @@
 #include "cli/expect.h"
 #include "cli/cmd_check.h"
 
-static int check_file(const cli_opts_t *o, const char *file, int *failed, char *err, size_t errlen)
+static int check_file(const cli_opts_t *o, const char *file, volatile sig_atomic_t *stop, int *failed,
+                      char *err, size_t errlen)
 {
+    int lock_fd = -1;
     sim_ini_t *ini;
     sim_study_t *study;
     int64_t seed;
@@ -56,8 +58,14 @@ static int check_file(const cli_opts_t *o, const char *file, int *failed, char *
             fp_lines[nfp++] = e->line;
         n++;
     }
+    if ((rc = cli_check_points(study, NULL, err, errlen)))
+        goto out;
     if (o->db_path) {
+        /* -o: never an input, and the writer lock for the whole check (issue 15) */
         snprintf(dbp, sizeof dbp, "%s", o->db_path);
+        if ((rc = cli_check_output(dbp, study, err, errlen)) || (rc = cli_mkdir_parents(dbp, err, errlen)) ||
+            (rc = cli_lock_db(dbp, 1, "check", stop, &lock_fd, err, errlen)))
+            goto out;
     } else {
         snprintf(dbp, sizeof dbp, "%s/balloonsim-check-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
         int fd = mkstemp(dbp);
@@ -76,7 +84,7 @@ static int check_file(const cli_opts_t *o, const char *file, int *failed, char *
     char first_fp[32] = "";
     for (size_t run = 0; run < runs; run++) {
         int skipped;
-        if ((rc = cli_run_one(&ro, ini, study, seed, run, dbp, NULL, &skipped, err, errlen)))
+        if ((rc = cli_run_one(&ro, ini, study, seed, run, dbp, stop, &skipped, err, errlen)))
             goto out;
     }
     if ((rc = db_open(dbp, &db, err, errlen)))
@@ -139,8 +147,9 @@ static int check_file(const cli_opts_t *o, const char *file, int *failed, char *
     }
 out:
     db_close(db);
+    cli_unlock_db(lock_fd);
     if (!o->db_path && dbp[0])
-        db_remove_files(dbp);
+        db_remove_files(dbp);          /* also after SIGINT/SIGTERM: the run stops, we get here */
     free(ex);
     free(fp_lines);
     sim_study_destroy(study);
@@ -165,9 +174,15 @@ int cli_cmd_check(int argc, char **argv)
         return 2;
     }
     int failed = 0, status = 0;
-    for (size_t i = 0; i < o.nfiles; i++) {
+    volatile sig_atomic_t *stop = cli_install_signals(0);
+    for (size_t i = 0; i < o.nfiles && !*stop; i++) {
         int before = failed;
-        rc = check_file(&o, o.files[i], &failed, err, sizeof err);
+        rc = check_file(&o, o.files[i], stop, &failed, err, sizeof err);
+        if (rc == SIM_EINTR || *stop) {
+            fprintf(stderr, "balloonsim check: interrupted\n");
+            status = cli_exit_status(SIM_EINTR, *stop);
+            break;
+        }
         if (rc) {
             fprintf(stderr, "balloonsim check: %s\n", err);
             status = 2;

@@ -106,7 +106,7 @@ static int merge_check_input(const char *path, keyset_t *ks, char *err, size_t e
         snprintf(err, errlen, "%s: not a balloonsim database (meta.application is '%s')", path, app);
         goto out;
     }
-    if (atoll(ver) != DB_SCHEMA_VERSION) {
+    if (atoll(ver) < DB_SCHEMA_OLDEST_READ || atoll(ver) > DB_SCHEMA_VERSION) {   /* 1 and 2 share runs' columns */
         snprintf(err, errlen, "%s: schema version %s differs from this build's %d; merge needs equal versions",
                  path, ver[0] ? ver : "(none)", DB_SCHEMA_VERSION);
         goto out;
@@ -343,6 +343,14 @@ int cli_cmd_merge(int argc, char **argv)
     int rc = SIM_OK;
     struct stat so;
     int out_exists = stat(out, &so) == 0;
+    int *lock_fd = malloc((nin + 1) * sizeof *lock_fd);
+    if (!lock_fd) {
+        free(in);
+        fprintf(stderr, "balloonsim merge: out of memory\n");
+        return 2;
+    }
+    for (size_t i = 0; i <= nin; i++)
+        lock_fd[i] = -1;
     for (size_t i = 0; i < nin && !rc; i++) {
         struct stat si;
         if (out_exists && stat(in[i], &si) == 0 && si.st_dev == so.st_dev && si.st_ino == so.st_ino) {
@@ -354,7 +362,17 @@ int cli_cmd_merge(int argc, char **argv)
     }
     if (rc)
         goto fail;
-    if ((rc = cli_mkdir_parents(out, err, sizeof err)) || (rc = db_open(out, &db, err, sizeof err)) ||
+    /* The writer lock of OUT, and a reader's lock of every input, so that no run, sweep
+     * or check writes them meanwhile; a refusal names the file that is held (issue 15). */
+    volatile sig_atomic_t *stop = cli_install_signals(0);
+    if ((rc = cli_mkdir_parents(out, err, sizeof err)) ||
+        (rc = cli_lock_db(out, 1, "merge", stop, &lock_fd[0], err, sizeof err)))
+        goto fail;
+    for (size_t i = 0; i < nin && !rc; i++)
+        rc = cli_lock_db(in[i], 0, "merge", stop, &lock_fd[1 + i], err, sizeof err);
+    if (rc)
+        goto fail;
+    if ((rc = db_open(out, &db, err, sizeof err)) ||
         (rc = record_schema(db, err, sizeof err)) ||
         (rc = stats_schema(db, err, sizeof err)))
         goto fail;
@@ -411,8 +429,16 @@ int cli_cmd_merge(int argc, char **argv)
 fail:
     fprintf(stderr, "balloonsim merge: %s\n", err);
     status = rc ? cli_exit_status(rc, 0) : 2;
+    if (!out_exists && lock_fd[0] >= 0) {   /* a refused merge leaves no new file behind */
+        db_close(db);
+        db = NULL;
+        db_remove_files(out);
+    }
 out:
     db_close(db);
+    for (size_t i = 0; i <= nin; i++)
+        cli_unlock_db(lock_fd[i]);
+    free(lock_fd);
     keyset_free(&ks);
     free(in);
     return status;

@@ -77,24 +77,24 @@ int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *st
         (rc = record_schema(db, err, errlen)))
         goto out;
     cli_study_key(ini, key, sizeof key);
+    /* Look up and delete a previous attempt in one transaction (BEGIN IMMEDIATE): under
+     * the writer lock (cli_lock_db) a run still 'running' is one whose process died. */
     int64_t old_id;
     char status[32];
-    int found = db_run_lookup(db, key, (int64_t)run, &old_id, status, sizeof status, err, errlen);
-    if (found < 0) {
-        rc = -found;
+    if ((rc = db_begin(db, err, errlen)))
         goto out;
-    }
-    if (found) {
-        if (!strcmp(status, "complete") && !o->force) {
-            *skipped = 1;
-            goto out;
-        }
-        if ((rc = db_begin(db, err, errlen)) ||
-            (rc = db_run_delete(db, old_id, (const char *const *)record_tables, record_ntables, err, errlen)) ||
-            (rc = db_commit(db, err, errlen))) {
-            db_rollback(db);
-            goto out;
-        }
+    int found = db_run_lookup(db, key, (int64_t)run, &old_id, status, sizeof status, err, errlen);
+    if (found < 0)
+        rc = -found;
+    else if (found && !strcmp(status, "complete") && !o->force)
+        *skipped = 1;
+    else if (found)
+        rc = db_run_delete(db, old_id, (const char *const *)record_tables, record_ntables, err, errlen);
+    if (!rc)
+        rc = db_commit(db, err, errlen);
+    if (rc || *skipped) {
+        db_rollback(db);
+        goto out;
     }
     uint64_t seed = cli_run_seed(ini, base_seed, run, info.repetition);
     db_run_info_t ri = {key, (int64_t)run, (int64_t)info.point, info.repetition, seed, ini->path, ini->text,
@@ -133,11 +133,19 @@ int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *
     else
         cli_default_db(file, dbp, sizeof dbp);
     size_t runs = sim_study_runs(study), skipped = 0;
+    /* Every point checked before the first run; then the writer lock, held to the end. */
+    int lock_fd = -1;
+    rc = cli_check_points(study, NULL, err, errlen);
+    if (!rc)
+        rc = cli_check_output(dbp, study, err, errlen);
+    if (!rc && !(rc = cli_mkdir_parents(dbp, err, errlen)))
+        rc = cli_lock_db(dbp, 1, "run", stop, &lock_fd, err, errlen);
     for (size_t run = 0; run < runs && !rc; run++) {
         int sk;
         rc = cli_run_one(o, ini, study, seed, run, dbp, stop, &sk, err, errlen);
         skipped += (size_t)sk;
     }
+    cli_unlock_db(lock_fd);
     if (!rc && !o->quiet) {
         if (skipped)
             printf("%zu run%s already complete in %s (use --force to redo)\n", skipped, skipped == 1 ? "" : "s", dbp);

@@ -46,8 +46,9 @@
  *   no run is lost or duplicated.  Two guards make that hold for the whole sweep:
  *     - workers ask the kernel to SIGKILL them when the parent dies (Linux
  *       PR_SET_PDEATHSIG), so no orphan keeps writing into a run a rerun redoes;
- *     - the parent takes flock(LOCK_EX) on the database file, inherited by the workers;
- *       a second sweep on the same database waits up to 10 s for it, then exits 2.
+ *     - the parent takes the writer lock of the database (flock(LOCK_EX) on the file,
+ *       cli_lock_db, the same as run, check -o and merge), inherited by the workers; a
+ *       second writer on the same database waits up to 10 s for it, then exits 2.
  *       (flock is independent of SQLite's fcntl locks on local file systems; SQLite's
  *       WAL needs a local file system anyway: on a cluster, give each shard a local or
  *       node-exclusive path and merge afterwards.)
@@ -591,64 +592,6 @@ static const char *sweep_usage =
     "  --quiet      no progress and no summary table\n"
     "exit status: 0 all runs complete, 1 some run failed, 2 bad input, 130/143 interrupted\n";
 
-/* Take the sweep lock on the database file (see the header); waits up to 10 s. */
-static int take_lock(const char *path, volatile sig_atomic_t *stop, int *fd_out, char *err, size_t errlen)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        snprintf(err, errlen, "%.900s: cannot open: %s", path, strerror(errno));
-        return SIM_EIO;
-    }
-    for (int tries = 0;; tries++) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            break;
-        if (errno != EWOULDBLOCK && errno != EINTR) {
-            break;                     /* a file system without flock: go on unguarded */
-        }
-        if (tries == 0)
-            fprintf(stderr, "balloonsim sweep: %s is in use by another sweep; waiting up to 10 s\n", path);
-        if (*stop) {
-            close(fd);
-            snprintf(err, errlen, "interrupted while waiting for %.900s", path);
-            return SIM_EINTR;
-        }
-        if (tries >= 100) {
-            close(fd);
-            snprintf(err, errlen, "%.900s: another 'balloonsim sweep' is writing this database "
-                     "(wait for it, or stop it, then rerun)", path);
-            return SIM_EINPUT;
-        }
-        usleep(100000);
-    }
-    *fd_out = fd;
-    return SIM_OK;
-}
-
-/* Check that every selected sweep point binds to a valid scenario. */
-static int validate_points(const sim_study_t *study, const unsigned char *sel, size_t runs, char *err, size_t errlen)
-{
-    size_t points = sim_study_points(study);
-    size_t reps = points ? runs / points : 1;
-    for (size_t pt = 0; pt < points; pt++) {
-        int any = 0;
-        for (size_t r = pt * reps; r < (pt + 1) * reps && r < runs; r++)
-            any |= sel[r];
-        if (!any)
-            continue;
-        sim_ini_t *ri = NULL;
-        sim_study_run_info_t info;
-        int rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen);
-        if (rc)
-            return rc;
-        scenario_t *s = NULL;
-        rc = scenario_load(ri, &s, err, errlen);
-        scenario_destroy(s);
-        sim_ini_destroy(ri);
-        if (rc)
-            return rc;
-    }
-    return SIM_OK;
-}
 
 static void dry_run(const cli_opts_t *o, const sim_ini_t *study_ini, const sim_study_t *study, int64_t base_seed,
                     const char *key, const unsigned char *sel, size_t runs)
@@ -756,7 +699,7 @@ int cli_cmd_sweep(int argc, char **argv)
         for (size_t r = 0; r < runs; r++)
             if (r % (size_t)o.shard_n != (size_t)o.shard_i)
                 sel[r] = 0;
-    if ((rc = validate_points(study, sel, runs, err, sizeof err)))
+    if ((rc = cli_check_points(study, sel, err, sizeof err)))
         goto fail;
     cli_study_key(ini, key, sizeof key);
     if (o.dry_run) {
@@ -768,11 +711,12 @@ int cli_cmd_sweep(int argc, char **argv)
         snprintf(dbp, sizeof dbp, "%s", o.db_path);
     else
         cli_default_db(o.files[0], dbp, sizeof dbp);
-    if ((rc = cli_mkdir_parents(dbp, err, sizeof err)))   /* results/ may not exist yet */
+    if ((rc = cli_check_output(dbp, study, err, sizeof err)) ||
+        (rc = cli_mkdir_parents(dbp, err, sizeof err)))   /* results/ may not exist yet */
         goto fail;
     sw.stop = cli_install_signals(1);
-    if ((rc = prepare_db(dbp, key, runs, complete, err, sizeof err)) ||
-        (rc = take_lock(dbp, sw.stop, &sw.lock_fd, err, sizeof err)))
+    /* The writer lock first (cli_lock_db): nothing is written before it is held. */
+    if ((rc = cli_lock_db(dbp, 1, "sweep", sw.stop, &sw.lock_fd, err, sizeof err)))
         goto fail;
     /* Scratch databases left by a killed sweep (any -j up to the maximum). */
     for (int i = 0; i < CLI_MAX_JOBS; i++) {
@@ -780,7 +724,6 @@ int cli_cmd_sweep(int argc, char **argv)
         scratch_name(dbp, i, scratch, sizeof scratch);
         db_remove_files(scratch);
     }
-    /* Read the complete runs again under the lock: another sweep may have finished some. */
     memset(complete, 0, runs);
     if ((rc = prepare_db(dbp, key, runs, complete, err, sizeof err)))
         goto fail;
@@ -823,8 +766,7 @@ fail:
     status = rc ? cli_exit_status(rc, sw.stop ? *sw.stop : 0) : 2;
 fail_printed:
 out:
-    if (sw.lock_fd >= 0)
-        close(sw.lock_fd);
+    cli_unlock_db(sw.lock_fd);
     free(sw.pending);
     free(sel);
     free(complete);

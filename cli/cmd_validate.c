@@ -19,18 +19,8 @@ int cli_validate(const cli_opts_t *o, const char *file, size_t *runs, char *err,
     if (rc)
         return rc;
     *runs = sim_study_runs(study);
-    /* Bind every sweep point (repetitions share the scenario). */
-    size_t reps = sim_study_points(study) ? sim_study_runs(study) / sim_study_points(study) : 1;
-    for (size_t run = 0; run < *runs && !rc; run += reps) {
-        sim_ini_t *r;
-        sim_study_run_info_t info;
-        if ((rc = sim_study_run(study, run, &r, &info, err, errlen)))
-            break;
-        scenario_t *s;
-        rc = scenario_load(r, &s, err, errlen);
-        scenario_destroy(s);
-        sim_ini_destroy(r);
-    }
+    /* Every sweep point bound, every trace loaded with the run's loader (issue 15). */
+    rc = cli_check_points(study, NULL, err, errlen);
     sim_study_destroy(study);
     sim_ini_destroy(ini);
     return rc;

@@ -4,14 +4,18 @@
  * cli/common.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sim/units.h"
 #include "sim/rng.h"
+#include "sim/file.h"
+#include "models/dc.h"
 #include "cli/common.h"
 
 static int push(char ***arr, size_t *n, char *s)
@@ -257,4 +261,120 @@ volatile sig_atomic_t *cli_install_signals(int ignore_sigpipe)
     if (ignore_sigpipe)
         signal(SIGPIPE, SIG_IGN);
     return &stop_signal;
+}
+
+int cli_lock_db(const char *path, int exclusive, const char *who, volatile sig_atomic_t *stop, int *fd_out,
+                char *err, size_t errlen)
+{
+    *fd_out = -1;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {      /* as db_open words it */
+        snprintf(err, errlen, "%.900s: not a database file: it is %s", path,
+                 S_ISDIR(st.st_mode) ? "a directory" : S_ISCHR(st.st_mode) ? "a character device" :
+                 S_ISBLK(st.st_mode) ? "a block device" : S_ISFIFO(st.st_mode) ? "a pipe" : "not a regular file");
+        return SIM_EINPUT;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (exclusive ? O_CREAT : 0), 0666);
+    if (fd < 0) {
+        snprintf(err, errlen, "%.900s: cannot open: %s", path, strerror(errno));
+        return SIM_EIO;
+    }
+    for (int tries = 0;; tries++) {
+        if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+            break;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            break;                     /* a file system without flock: go on unguarded */
+        if (tries == 0)
+            fprintf(stderr, "balloonsim %s: %s is being written by another balloonsim command; "
+                    "waiting up to %d s\n", who, path, CLI_LOCK_WAIT_S);
+        if (stop && *stop) {
+            close(fd);
+            snprintf(err, errlen, "interrupted while waiting for %.900s", path);
+            return SIM_EINTR;
+        }
+        if (tries >= CLI_LOCK_WAIT_S * 10) {
+            close(fd);
+            snprintf(err, errlen, "%.900s: another balloonsim command (run, sweep, check -o or merge) is "
+                     "writing this database (wait for it, or stop it, then rerun)", path);
+            return SIM_EINPUT;
+        }
+        usleep(100000);                /* a signal ends the sleep early: Ctrl-C is seen at once */
+    }
+    *fd_out = fd;
+    return SIM_OK;
+}
+
+void cli_unlock_db(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+int cli_check_points(const sim_study_t *study, const unsigned char *sel, char *err, size_t errlen)
+{
+    size_t runs = sim_study_runs(study), points = sim_study_points(study);
+    size_t reps = points ? runs / points : 1;
+    workload_library_t *lib = NULL;
+    int rc = workload_library_create(&lib);
+    if (rc) {
+        snprintf(err, errlen, "out of memory");
+        return rc;
+    }
+    for (size_t pt = 0; pt < points && !rc; pt++) {
+        int any = !sel;
+        for (size_t r = pt * reps; !any && r < (pt + 1) * reps && r < runs; r++)
+            any = sel[r];
+        if (!any)
+            continue;
+        sim_ini_t *ri = NULL;
+        sim_study_run_info_t info;
+        if ((rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen)))
+            break;
+        scenario_t *s = NULL;
+        rc = scenario_load(ri, &s, err, errlen);
+        if (!rc)
+            rc = dc_check_workloads(s, lib, err, errlen);
+        scenario_destroy(s);
+        sim_ini_destroy(ri);
+    }
+    workload_library_destroy(lib);
+    return rc;
+}
+
+int cli_check_output_vs(const char *out, const char *in, const char *what, char *err, size_t errlen)
+{
+    static const char *const beside[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+        char p[4200];
+        if (snprintf(p, sizeof p, "%s%s", out, beside[i]) >= (int)sizeof p)
+            continue;
+        if (sim_same_file(p, in)) {
+            snprintf(err, errlen, "%.900s: is the same file as the %s %.900s: an output never overwrites "
+                     "an input (choose another -o)", p, what, in);
+            return SIM_EINPUT;
+        }
+    }
+    return SIM_OK;
+}
+
+int cli_check_output(const char *out, const sim_study_t *study, char *err, size_t errlen)
+{
+    size_t runs = sim_study_runs(study), points = sim_study_points(study);
+    size_t reps = points ? runs / points : 1;
+    int rc = SIM_OK;
+    for (size_t pt = 0; pt < points && !rc; pt++) {
+        sim_ini_t *ri = NULL;
+        sim_study_run_info_t info;
+        if ((rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen)))
+            break;
+        if (pt == 0)
+            rc = cli_check_output_vs(out, ri->path, "scenario", err, errlen);
+        for (size_t i = 0; i < ri->count && !rc; i++) {
+            const sim_ini_entry_t *e = &ri->entries[i];
+            if (!strncmp(e->section, "vm ", 3) && !strcmp(e->key, "workload.file"))
+                rc = cli_check_output_vs(out, e->value, "trace", err, errlen);
+        }
+        sim_ini_destroy(ri);
+    }
+    return rc;
 }

@@ -61,4 +61,32 @@ volatile sig_atomic_t *cli_install_signals(int ignore_sigpipe);
  * when a component is not a directory, SIM_EIO when one cannot be created. */
 int cli_mkdir_parents(const char *path, char *err, size_t errlen);
 
+/* Check every point of a study as its runs would meet it, before the first run (issue
+ * 15): bind the point's scenario and load every trace with the run's own loaders
+ * (dc_check_workloads; each file once).  sel (NULL = all) selects runs; a point is
+ * checked when any of its repetitions is selected.  The first error, as a run would
+ * report it. */
+int cli_check_points(const sim_study_t *study, const unsigned char *sel, char *err, size_t errlen);
+/* Outputs never clobber inputs (issue 15): SIM_EINPUT when the output `out`, or one of
+ * the files SQLite writes beside it (-wal, -shm, -journal), is the same file (st_dev and
+ * st_ino: same path, another name, a hard link, a symlink) as the scenario or a trace
+ * file of any point of the study.  Call it before anything is created. */
+int cli_check_output(const char *out, const sim_study_t *study, char *err, size_t errlen);
+/* The same for one input file: SIM_EINPUT naming both when out is in (or beside it). */
+int cli_check_output_vs(const char *out, const char *in, const char *what, char *err, size_t errlen);
+
+/* The writer lock of a database (issue 15): every command that writes a database (run,
+ * sweep, check -o, merge) holds flock(LOCK_EX) on the database file for its whole
+ * duration, taken before the first write and released after the database is closed;
+ * merge holds LOCK_SH on its inputs.  A second writer waits up to CLI_LOCK_WAIT_S,
+ * polling every 100 ms and returning SIM_EINTR at once when *stop becomes non-zero
+ * (Ctrl-C), then gives up with SIM_EINPUT and a message naming the file.  The file is
+ * created (empty) when missing and exclusive is set.  *fd_out is the descriptor to
+ * close with cli_unlock_db after db_close (closing it earlier would drop SQLite's own
+ * POSIX locks on the file).  who names the command in the waiting message. */
+#define CLI_LOCK_WAIT_S 10
+int cli_lock_db(const char *path, int exclusive, const char *who, volatile sig_atomic_t *stop, int *fd_out,
+                char *err, size_t errlen);
+void cli_unlock_db(int fd);                  /* accepts -1 */
+
 #endif

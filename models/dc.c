@@ -635,6 +635,37 @@ static int store_param(void *ctx, const char *section, const char *key, const ch
     return db_run_param(a[0], *(int64_t *)a[1], section, key, value, err, SIM_ERR_MAX);
 }
 
+int dc_check_workloads(const scenario_t *s, workload_library_t *lib, char *err, size_t errlen)
+{
+    char msg[SIM_ERR_MAX];
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        const scn_vm_t *gp = &s->vms[g];
+        int64_t n = 1;
+        int rc = SIM_OK;
+        if (!strcmp(gp->wl.type, "bitbrains") &&
+            (rc = workload_bitbrains_dir_count(lib, gp->wl.file, &n, msg, sizeof msg))) {
+            snprintf(err, errlen, "%s: [vm %s] workload.file: %s", s->path, gp->name, msg);
+            return rc;
+        }
+        if (gp->count == 0 && n == 0)
+            continue;
+        gsl_rng *rng = sim_rng_stream(1, "check");
+        workload_t *w = NULL;
+        if (!rng) {
+            snprintf(err, errlen, "out of memory");
+            return SIM_ENOMEM;
+        }
+        rc = workload_create(&w, &gp->wl, lib, 0, rng, msg, sizeof msg);
+        workload_destroy(w);
+        gsl_rng_free(rng);
+        if (rc) {
+            snprintf(err, errlen, "%s: [vm %s] workload: %s", s->path, gp->name, msg);
+            return rc;
+        }
+    }
+    return SIM_OK;
+}
+
 int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_options_t *opt,
            dc_result_t *res, char *err, size_t errlen)
 {

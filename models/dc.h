@@ -65,6 +65,13 @@ typedef struct dc_result {
     const char *status;                  /* complete | interrupted | failed */
 } dc_result_t;
 
+/* Load every workload source a run of s would (trace files, Bitbrains files and
+ * directories) through lib, with the run's own loaders, and report the first error as a
+ * run would ("FILE: [vm NAME] workload: ...").  Nothing is simulated.  `validate`, `sweep`
+ * and `run` call it for every point before the first run (issue 15); a shared lib loads
+ * each file once. */
+int dc_check_workloads(const scenario_t *s, workload_library_t *lib, char *err, size_t errlen);
+
 /* Run scenario s once and record it in db as a new run described by info.  Returns 0
  * (complete), SIM_EINTR (stopped by the flag: run marked interrupted), SIM_EINPUT (a bad
  * trace, etc.: run marked failed), SIM_EIO (database), SIM_EINTERNAL (an invariant). */

@@ -84,6 +84,20 @@ static int cmd_help(int argc, char **argv)
     return 0;
 }
 
+/* A command whose output could not be written did not do its job: `keys > /dev/full`,
+ * `sweep --dry-run` into a full disk, `trace check | closed pipe` exit 2 with the reason,
+ * not 0 (issue 15).  The status of a command that failed already is kept. */
+static int stdout_checked(const char *cmd, int status)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "balloonsim %s: cannot write to standard output: %s\n", cmd,
+                errno ? strerror(errno) : "write error");
+        return status ? status : 2;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -98,7 +112,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(commands[i].name, argv[1]))
-            return commands[i].fn(argc - 1, argv + 1);
+            return stdout_checked(argv[1], commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "balloonsim: unknown command '%s' (try 'balloonsim help')\n", argv[1]);
     return 2;
 }

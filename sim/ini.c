@@ -728,6 +728,14 @@ int sim_ini_set(sim_ini_t *ini, const char *section, const char *key, const char
     return 0;
 }
 
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if (((unsigned char)*s < 0x20 && !is_space(*s)) || *s == 0x7f)
+            return 1;
+    return 0;
+}
+
 int sim_ini_apply_override(sim_ini_t *ini, const char *assignment, char *err, size_t errlen)
 {
     assert(ini != NULL && assignment != NULL);
@@ -779,6 +787,12 @@ int sim_ini_apply_override(sim_ini_t *ini, const char *assignment, char *err, si
         rc = SIM_EINPUT;
     } else if (key[0] == '\0') {
         sim_set_err(err, errlen, "--set '%s': empty key after '.'", assignment);
+        rc = SIM_EINPUT;
+    } else if (section[strcspn(section, "[];=${}")] != '\0' || has_control(section)) {
+        /* the same rule as a section header in a file (rule 4): `[vm a;b]` is refused */
+        unsigned char c = (unsigned char)section[strcspn(section, "[];=${}")];
+        sim_set_err(err, errlen, "--set '%s': character '%c' is not allowed in a section name", assignment,
+                    c >= 0x20 && c != 0x7f ? c : '?');
         rc = SIM_EINPUT;
     } else {
         rc = sim_ini_set(ini, section, key, value, 0);

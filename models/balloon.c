@@ -60,6 +60,18 @@ static const sim_key_t balloon_keys[] = {
      "delay of one hot-add (duration)"},
     {"stuck_after", SIM_KEY_DURATION, OFF(stuck_after_ns), "5s", 1e6, 3600e9, NULL,
      "a pending target with no progress for this long is reported stuck (squeezed: 5 s)"},
+    {"rate", SIM_KEY_RATE, OFF(rate_bytes_per_s), "0B/s", 0, 1e13, NULL,
+     "one speed for inflation and deflation, overriding both; 0 = use inflate_rate and deflate_rate (size/s)"},
+    {"lower_limit", SIM_KEY_BYTES, OFF(lower_limit_bytes), "0B", 0, 1e15, NULL,
+     "hidden floor: the driver never shrinks usable memory below this, targets are not clamped; 0 = none (size)"},
+    {"upper_limit", SIM_KEY_BYTES, OFF(upper_limit_bytes), "0B", 0, 1e15, NULL,
+     "hidden ceiling: the driver never grows usable memory above this by deflating; 0 = none (size)"},
+    {"stuck", SIM_KEY_BOOL, OFF(stuck), "no", SIM_NO_RANGE, NULL,
+     "the driver is permanently stuck: it never starts an operation"},
+    {"stuck_interval", SIM_KEY_DURATION, OFF(stuck_interval_ns), "0s", 0, 3.2e17, NULL,
+     "intermittently stuck: free for this long from boot, then stuck as long, and so on; 0 = never (duration)"},
+    {"inaccuracy", SIM_KEY_BYTES, OFF(inaccuracy_bytes), "0B", 0, 1e12, NULL,
+     "the driver stops this far short of its target, and declares it (squeezed's inaccuracy; size)"},
 };
 const sim_key_table_t balloon_key_table = SIM_KEY_TABLE("balloon", balloon_keys);
 
@@ -82,12 +94,24 @@ const char *balloon_preset(const char *name)
     return NULL;
 }
 
-int balloon_params_check(const balloon_params_t *p, char *err, size_t errlen)
+int balloon_params_check(const balloon_params_t *p, const char **key, char *err, size_t errlen)
 {
-    if (p->retry_max_ns < p->retry_ns) {
-        snprintf(err, errlen, "retry_max must be >= retry");
-        return SIM_EINPUT;
-    }
+    const struct { int bad; const char *key, *msg; } rules[] = {
+        {p->retry_max_ns < p->retry_ns, "retry_max", "retry_max must be >= retry"},
+        {p->rate_bytes_per_s > 0 && p->rate_bytes_per_s < SIM_PAGE_BYTES, "rate",
+         "rate must be 0 (unset) or at least 4KiB/s"},
+        {p->upper_limit_bytes > 0 && p->upper_limit_bytes < p->lower_limit_bytes, "upper_limit",
+         "upper_limit must be 0 (none) or >= lower_limit"},
+        {p->stuck_interval_ns > 0 && p->stuck_interval_ns < 1000000, "stuck_interval",
+         "stuck_interval must be 0 (never) or at least 1ms"},
+    };
+    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
+        if (rules[i].bad) {
+            *key = rules[i].key;
+            snprintf(err, errlen, "%s", rules[i].msg);
+            return SIM_EINPUT;
+        }
+    *key = NULL;
     return SIM_OK;
 }
 
@@ -119,7 +143,7 @@ int64_t balloon_linux_hv_floor_pages(int64_t ram_pages)
 
 /* ------------------------------------------------------------------ driver */
 
-static const balloon_params_t *P(const vm_t *v) { return &v->host->dc->scn->balloon; }
+static const balloon_params_t *P(const vm_t *v) { return &v->gp->balloon; }
 static sim_engine_t *E(const vm_t *v) { return v->host->dc->engine; }
 
 enum { PRIO_BALLOON = 20 };
@@ -133,6 +157,44 @@ int64_t balloon_max_pages(const vm_t *v)
         floor_pages = balloon_linux_hv_floor_pages(v->assigned_pages);
     floor_pages = sim_max64(floor_pages, v->g.kernel_pages);
     return sim_max64(0, sim_min64(cap, v->assigned_pages - floor_pages));
+}
+
+static double inflate_pages_per_s(const balloon_params_t *p)
+{
+    return (p->rate_bytes_per_s > 0 ? p->rate_bytes_per_s : p->inflate_bytes_per_s) / (double)SIM_PAGE_BYTES;
+}
+
+static double deflate_pages_per_s(const balloon_params_t *p)
+{
+    return (p->rate_bytes_per_s > 0 ? p->rate_bytes_per_s : p->deflate_bytes_per_s) / (double)SIM_PAGE_BYTES;
+}
+
+/* The driver makes no progress: unresponsive (mtbf) or in a stuck half-period. */
+static int halted(const balloon_t *b) { return b->unresponsive || b->stuck_phase; }
+
+/* What is left to move towards the target after the driver's inaccuracy: the signed
+ * distance shortened by inaccuracy pages, 0 when within it (test/squeeze_test.ml). */
+static int64_t distance_pages(const vm_t *v)
+{
+    int64_t want = v->b.target_pages - v->b.size_pages;
+    int64_t x = sim_bytes_to_pages(P(v)->inaccuracy_bytes);
+    if (llabs(want) <= x)
+        return 0;
+    return want > 0 ? want - x : want + x;
+}
+
+/* Balloon pages the hidden limits allow: at most assigned - lower_limit (inflating), at
+ * least assigned - upper_limit (deflating). */
+static int64_t hidden_max_pages(const vm_t *v)
+{
+    int64_t lo = sim_bytes_to_pages(P(v)->lower_limit_bytes);
+    return lo > 0 ? v->assigned_pages - lo : INT64_MAX;
+}
+
+static int64_t hidden_min_pages(const vm_t *v)
+{
+    int64_t hi = sim_bytes_to_pages(P(v)->upper_limit_bytes);
+    return hi > 0 ? sim_max64(0, v->assigned_pages - hi) : 0;
 }
 
 static void finish_op(vm_t *v, sim_time_t now, const char *outcome)
@@ -158,7 +220,7 @@ static void issue(vm_t *v, sim_time_t now, sim_time_t delay)
     b->op_started_ns = -1;
     b->op_asked_pages = llabs(b->target_pages - b->size_pages);
     b->op_moved_pages = 0;
-    if (!b->unresponsive)
+    if (!halted(b) && !P(v)->stuck)      /* a stuck driver never starts: WAITING for ever */
         b->ev = sim_engine_at(E(v), now + delay, PRIO_BALLOON, on_start, v, 0);
 }
 
@@ -167,7 +229,7 @@ static void next_chunk(vm_t *v, sim_time_t now)
 {
     balloon_t *b = &v->b;
     const balloon_params_t *p = P(v);
-    int64_t want = b->target_pages - b->size_pages;
+    int64_t want = distance_pages(v);
     int inflate = b->op_kind == BALLOON_OP_INFLATE;
     if (want == 0 || (want > 0) != inflate) {
         finish_op(v, now, want == 0 ? "ok" : "retargeted");
@@ -182,20 +244,25 @@ static void next_chunk(vm_t *v, sim_time_t now)
     double secs;
     if (inflate) {
         int64_t can = sim_min64(guest_reclaimable_total(&v->g), balloon_max_pages(v) - b->size_pages);
-        n = sim_min64(n, can);
+        n = sim_min64(n, sim_min64(can, hidden_max_pages(v) - b->size_pages));
         if (n <= 0) {
             finish_op(v, now, "limited");
             b->state = BALLOON_IDLE;
             return;
         }
         int64_t cheap = sim_min64(n, guest_reclaimable_cheap(&v->g));
-        double rate = p->inflate_bytes_per_s / (double)SIM_PAGE_BYTES;
+        double rate = inflate_pages_per_s(p);
         double anon_rate = fmin(rate, v->gp->swap_bytes_per_s / (double)SIM_PAGE_BYTES);
         secs = (double)cheap / rate + (double)(n - cheap) / anon_rate;
         b->state = BALLOON_INFLATING;
     } else {
-        n = sim_min64(n, b->size_pages);
-        secs = (double)n / (p->deflate_bytes_per_s / (double)SIM_PAGE_BYTES);
+        n = sim_min64(n, b->size_pages - hidden_min_pages(v));
+        if (n <= 0) {
+            finish_op(v, now, "limited");
+            b->state = BALLOON_IDLE;
+            return;
+        }
+        secs = (double)n / deflate_pages_per_s(p);
         b->state = BALLOON_DEFLATING;
     }
     b->chunk_pages = n;
@@ -211,7 +278,7 @@ static void on_start(void *ctx, int64_t arg, sim_time_t now)
     b->ev = NULL;
     if (!v->running)
         return;
-    if (b->target_pages == b->size_pages) {
+    if (distance_pages(v) == 0) {
         b->op_started_ns = now;
         finish_op(v, now, "ok");
         b->state = BALLOON_IDLE;
@@ -261,6 +328,46 @@ static void on_chunk(void *ctx, int64_t arg, sim_time_t now)
     next_chunk(v, now);
 }
 
+/* The driver stops: abandon the pending step (it is redone when the driver resumes). */
+static void pause_driver(vm_t *v)
+{
+    balloon_t *b = &v->b;
+    if (b->ev) {
+        sim_engine_cancel(E(v), b->ev);
+        b->ev = NULL;
+        b->chunk_pages = 0;
+    }
+}
+
+/* The driver runs again, unless another cause still halts it. */
+static void resume_driver(vm_t *v, sim_time_t now)
+{
+    balloon_t *b = &v->b;
+    if (halted(b) || b->ev)
+        return;
+    if (b->state == BALLOON_WAITING && !P(v)->stuck)
+        b->ev = sim_engine_at(E(v), now, PRIO_BALLOON, on_start, v, 0);
+    else if (b->state == BALLOON_INFLATING || b->state == BALLOON_DEFLATING)
+        next_chunk(v, now);
+}
+
+/* stuck_interval: free for T from boot, stuck for T, free for T, ... */
+static void on_sticky(void *ctx, int64_t arg, sim_time_t now)
+{
+    vm_t *v = ctx;
+    balloon_t *b = &v->b;
+    b->sticky_ev = NULL;
+    if (!v->running)
+        return;
+    b->stuck_phase = !b->stuck_phase;
+    vm_record_event(v, now, "balloon_stuck", b->stuck_phase);
+    if (b->stuck_phase)
+        pause_driver(v);
+    else
+        resume_driver(v, now);
+    b->sticky_ev = sim_engine_at(E(v), now + P(v)->stuck_interval_ns, PRIO_BALLOON, on_sticky, v, 0);
+}
+
 static void on_fault(void *ctx, int64_t arg, sim_time_t now)
 {
     vm_t *v = ctx;
@@ -272,21 +379,14 @@ static void on_fault(void *ctx, int64_t arg, sim_time_t now)
     if (!b->unresponsive) {
         b->unresponsive = 1;
         vm_record_event(v, now, "balloon_unresponsive", 1);
-        if (b->ev) {                      /* abandon the pending step; redo it on recovery */
-            sim_engine_cancel(E(v), b->ev);
-            b->ev = NULL;
-            b->chunk_pages = 0;
-        }
+        pause_driver(v);
         double mean_s = sim_time_to_s(p->unresponsive_mean_ns);
         sim_time_t d = (sim_time_t)(gsl_ran_exponential(b->rng, mean_s > 0 ? mean_s : 1e-9) * 1e9) + 1;
         b->fault_ev = sim_engine_at(E(v), now + d, PRIO_BALLOON, on_fault, v, 0);
     } else {
         b->unresponsive = 0;
         vm_record_event(v, now, "balloon_unresponsive", 0);
-        if (b->state == BALLOON_WAITING)
-            b->ev = sim_engine_at(E(v), now, PRIO_BALLOON, on_start, v, 0);
-        else if (b->state != BALLOON_IDLE)
-            next_chunk(v, now);
+        resume_driver(v, now);
         sim_time_t d = (sim_time_t)(gsl_ran_exponential(b->rng, sim_time_to_s(p->mtbf_ns)) * 1e9) + 1;
         b->fault_ev = sim_engine_at(E(v), now + d, PRIO_BALLOON, on_fault, v, 0);
     }
@@ -303,6 +403,9 @@ void balloon_init(vm_t *v, gsl_rng *rng, gsl_rng *refuse_rng)
         sim_time_t d = (sim_time_t)(gsl_ran_exponential(rng, sim_time_to_s(p->mtbf_ns)) * 1e9) + 1;
         b->fault_ev = sim_engine_at(E(v), sim_engine_now(E(v)) + d, PRIO_BALLOON, on_fault, v, 0);
     }
+    if (p->stuck_interval_ns > 0)
+        b->sticky_ev = sim_engine_at(E(v), sim_engine_now(E(v)) + p->stuck_interval_ns, PRIO_BALLOON,
+                                     on_sticky, v, 0);
 }
 
 /* The target the driver will actually pursue: rounded down to the granularity and
@@ -326,7 +429,7 @@ void balloon_set_target(vm_t *v, int64_t target, sim_time_t now)
         b->progress_ns = b->state == BALLOON_IDLE ? now : b->progress_ns;
     switch (b->state) {
     case BALLOON_IDLE:
-        if (target != b->size_pages)
+        if (distance_pages(v) != 0)
             issue(v, now, p->latency_ns);
         else
             b->progress_ns = now;
@@ -404,8 +507,10 @@ void balloon_stop(vm_t *v)
         sim_engine_cancel(E(v), b->hotadd_ev);
     if (b->fault_ev)
         sim_engine_cancel(E(v), b->fault_ev);
-    b->ev = b->hotadd_ev = b->fault_ev = NULL;
-    b->unresponsive = 0;
+    if (b->sticky_ev)
+        sim_engine_cancel(E(v), b->sticky_ev);
+    b->ev = b->hotadd_ev = b->fault_ev = b->sticky_ev = NULL;
+    b->unresponsive = b->stuck_phase = 0;
     b->state = BALLOON_IDLE;
     b->size_pages = b->target_pages = 0;
     b->chunk_pages = 0;
@@ -414,5 +519,5 @@ void balloon_stop(vm_t *v)
 int balloon_is_stuck(const vm_t *v, sim_time_t now)
 {
     const balloon_t *b = &v->b;
-    return b->target_pages != b->size_pages && now - b->progress_ns >= P(v)->stuck_after_ns;
+    return distance_pages(v) != 0 && now - b->progress_ns >= P(v)->stuck_after_ns;
 }

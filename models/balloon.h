@@ -25,6 +25,17 @@
  * retry until the demand fits or the balloon is empty (virtio; docs/models.md
  * "Balloon driver").
  * HOT-ADD: memory grows in hotadd_chunk units after hotadd_latency (Hyper-V, 128 MB).
+ * FAULTY DRIVERS (the drivers of squeezed's test/squeeze_test.ml; docs/scenarios.md):
+ *   rate            one speed both ways (overrides inflate_rate and deflate_rate);
+ *   lower_limit     a hidden floor: the balloon stops when usable memory reaches it, but
+ *                   the target is not clamped (the policy sees a target not reached);
+ *   upper_limit     a hidden ceiling on usable memory for deflation, likewise;
+ *   stuck           the driver never starts an operation (WAITING for ever);
+ *   stuck_interval  T > 0: from boot the driver is free for T, stuck for T, free ...;
+ *                   stuck as UNRESPONSIVE is (a chunk in flight is abandoned, so keep
+ *                   chunk * 1/rate well below T);
+ *   inaccuracy x    the driver stops x short of its target (|target - size| <= x is
+ *                   met: 'ok', and not stuck).
  *
  * PRESETS (sources in docs/models.md "Balloon driver"; [code] facts, the rest
  * assumptions marked *):
@@ -64,12 +75,23 @@ typedef struct balloon_params {
     int64_t hotadd_chunk_bytes;
     sim_time_t hotadd_latency_ns;
     sim_time_t stuck_after_ns;
+    /* per-driver behaviours (docs/scenarios.md "Per-VM driver keys"; squeezed's
+     * test/squeeze_test.ml drivers).  Every key may also be set per VM group as
+     * [vm NAME] balloon.KEY, which overrides [balloon] for that group. */
+    double rate_bytes_per_s;            /* > 0: inflate and deflate rate both (size/s) */
+    int64_t lower_limit_bytes;          /* hidden: never shrinks usable below it; 0 none */
+    int64_t upper_limit_bytes;          /* hidden: never grows usable above it; 0 none */
+    int stuck;                          /* never moves at all */
+    sim_time_t stuck_interval_ns;       /* free, stuck, free, ... this long each; 0 never */
+    int64_t inaccuracy_bytes;           /* stops this far short of its target */
 } balloon_params_t;
 
 extern const sim_key_table_t balloon_key_table;
 /* "key=value;key=value" text of a preset, or NULL for an unknown preset. */
 const char *balloon_preset(const char *name);
-int balloon_params_check(const balloon_params_t *p, char *err, size_t errlen);
+/* Cross-key checks: SIM_OK, or SIM_EINPUT with the message in err and the key at fault
+ * in *key (NULL when p passes). */
+int balloon_params_check(const balloon_params_t *p, const char **key, char *err, size_t errlen);
 
 typedef enum {
     BALLOON_IDLE, BALLOON_WAITING, BALLOON_INFLATING, BALLOON_DEFLATING
@@ -91,6 +113,8 @@ typedef struct balloon {
     int64_t target_pages;      /* as asked by the policy, clamped (balloon_set_target) */
     sim_event_t *ev;           /* WAITING timer or chunk completion */
     sim_event_t *fault_ev;     /* next change of responsiveness */
+    int stuck_phase;           /* stuck_interval: in a stuck half-period */
+    sim_event_t *sticky_ev;    /* next change of stuck_phase */
     /* the operation in progress */
     int64_t op_seq;
     balloon_op_kind_t op_kind;

@@ -64,7 +64,7 @@ static void on_workload(void *ctx, int64_t arg, sim_time_t now)
     workload_at(v->wl, now, &s);
     guest_delta_t d = {0};
     guest_set_demand(&v->g, &s, &d);
-    if (v->g.in_oom && v->b.size_pages > 0 && v->host->dc->scn->balloon.deflate_on_oom) {
+    if (v->g.in_oom && v->b.size_pages > 0 && v->gp->balloon.deflate_on_oom) {
         /* virtio DEFLATE_ON_OOM: the OOM notifier releases 256 pages per call and the
          * allocation is retried; repeat while OOM and the balloon holds pages.  The OOM
          * kill counts only if the balloon could not cover the demand. */

@@ -149,6 +149,44 @@ static int apply_preset(scenario_t *s, const char *preset, char *err, size_t err
     return SIM_OK;
 }
 
+/* Per-group driver keys: each group starts from [balloon] (preset and keys applied) and
+ * its `balloon.KEY` entries override it.  A preset applies to every VM, so balloon.preset
+ * is refused. */
+static int bind_vm_balloon(scenario_t *s, const sim_ini_t *ini, char *err, size_t errlen)
+{
+    for (size_t g = 0; g < s->nvm_groups; g++)
+        s->vms[g].balloon = s->balloon;
+    for (size_t i = 0; i < ini->count; i++) {
+        const sim_ini_entry_t *e = &ini->entries[i];
+        const char *name;
+        if (section_kind(e->section, &name) != K_VM || strncmp(e->key, "balloon.", 8))
+            continue;
+        size_t g = 0;
+        while (g < s->nvm_groups && strcmp(s->vms[g].name, name))
+            g++;
+        if (g == s->nvm_groups)
+            continue;                     /* not reached: pass 2 made every group */
+        const char *key = e->key + 8;
+        char msg[SIM_ERR_MAX];
+        if (!strcmp(key, "preset"))
+            return failf(err, errlen, ini, e->line, e->section, e->key,
+                         "a preset applies to every VM: set it in [balloon], and override single keys here");
+        const sim_key_t *k = sim_keys_find(&balloon_key_table, key);
+        if (!k) {
+            const sim_key_table_t *tabs[] = {&balloon_key_table};
+            const char *near = sim_keys_nearest(tabs, 1, key);
+            if (near)
+                snprintf(msg, sizeof msg, "unknown key (did you mean 'balloon.%s'?)", near);
+            else
+                snprintf(msg, sizeof msg, "unknown key: balloon.KEY takes a [balloon] key (see `balloonsim keys`)");
+            return failf(err, errlen, ini, e->line, e->section, e->key, msg);
+        }
+        if (sim_keys_parse(k, &s->vms[g].balloon, e->value, msg, sizeof msg))
+            return failf(err, errlen, ini, e->line, e->section, e->key, msg);
+    }
+    return SIM_OK;
+}
+
 int64_t scenario_sampled_vms(const scenario_t *s)
 {
     int64_t n = 0;
@@ -345,6 +383,8 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
             s->expect[s->nexpect++] = e->value;
             continue;
         case K_VM: {
+            if (!strncmp(e->key, "balloon.", 8))
+                continue;                 /* bound once [balloon] is (bind_vm_balloon) */
             size_t g = group_of[i];          /* numbered in order of first appearance */
             if (g == s->nvm_groups) {
                 s->nvm_groups++;
@@ -375,6 +415,9 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
             goto fail;
     }
 
+    if ((rc = bind_vm_balloon(s, ini, err, errlen)))
+        goto fail;
+
     /* Required keys and cross-key checks. */
     char msg[SIM_ERR_MAX];
     if (!sim_ini_find(ini, "host", "memory")) {
@@ -389,8 +432,10 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
         rc = failf(err, errlen, ini, 0, "host", "reserve", "the reserve must be smaller than the host memory");
         goto fail;
     }
-    if (balloon_params_check(&s->balloon, msg, sizeof msg)) {
-        rc = failf(err, errlen, ini, 0, "balloon", "retry_max", msg);
+    const char *key;
+    if (balloon_params_check(&s->balloon, &key, msg, sizeof msg)) {
+        const sim_ini_entry_t *at = sim_ini_find(ini, "balloon", key);
+        rc = failf(err, errlen, ini, at ? at->line : 0, "balloon", key, msg);
         goto fail;
     }
     if (s->policy->check && s->policy->check(s->policy_params, msg, sizeof msg)) {
@@ -439,6 +484,13 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
             rc = failf(err, errlen, ini, v->line, sec, "kernel", "the kernel reserve must be smaller than memory");
             goto fail;
         }
+        if (balloon_params_check(&v->balloon, &key, msg, sizeof msg)) {
+            char full[SIM_STR_MAX];
+            snprintf(full, sizeof full, "balloon.%s", key);
+            const sim_ini_entry_t *at = sim_ini_find(ini, sec, full);
+            rc = failf(err, errlen, ini, at ? at->line : v->line, sec, at ? full : "balloon", msg);
+            goto fail;
+        }
         if (workload_params_check(&v->wl, msg, sizeof msg)) {
             rc = failf(err, errlen, ini, v->line, sec, "workload", msg);
             goto fail;
@@ -482,17 +534,27 @@ void scenario_destroy(scenario_t *s)
     free(s);
 }
 
-static int each_table(const sim_key_table_t *t, const char *section, const void *params,
-                      scenario_param_fn fn, void *ctx)
+/* Every key of table t with prefix before its name ("" for none). */
+static int each_key(const sim_key_table_t *t, const char *section, const char *prefix, const void *params,
+                    scenario_param_fn fn, void *ctx)
 {
-    char buf[SIM_STR_MAX + 64];
+    char buf[SIM_STR_MAX + 64], name[128];
     for (size_t i = 0; i < t->count; i++) {
+        if (*prefix && !strcmp(t->keys[i].name, "preset"))
+            continue;
         sim_keys_format(&t->keys[i], params, buf, sizeof buf);
-        int rc = fn(ctx, section, t->keys[i].name, buf);
+        snprintf(name, sizeof name, "%s%s", prefix, t->keys[i].name);
+        int rc = fn(ctx, section, name, buf);
         if (rc)
             return rc;
     }
     return 0;
+}
+
+static int each_table(const sim_key_table_t *t, const char *section, const void *params,
+                      scenario_param_fn fn, void *ctx)
+{
+    return each_key(t, section, "", params, fn, ctx);
 }
 
 int scenario_foreach_param(const scenario_t *s, scenario_param_fn fn, void *ctx)
@@ -509,7 +571,8 @@ int scenario_foreach_param(const scenario_t *s, scenario_param_fn fn, void *ctx)
         char sec[SIM_STR_MAX + 8];
         snprintf(sec, sizeof sec, "vm %s", s->vms[g].name);
         if ((rc = each_table(&scn_vm_key_table, sec, &s->vms[g], fn, ctx)) ||
-            (rc = each_table(&workload_key_table, sec, &s->vms[g].wl, fn, ctx)))
+            (rc = each_table(&workload_key_table, sec, &s->vms[g].wl, fn, ctx)) ||
+            (rc = each_key(&balloon_key_table, sec, "balloon.", &s->vms[g].balloon, fn, ctx)))
             return rc;
     }
     return 0;

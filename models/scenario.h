@@ -9,7 +9,8 @@
  *   [vm NAME]     a group of identical VMs: count, memory, startup, min, shares, weight,
  *                 buffer, kernel, swap, swap_bandwidth, disk_latency, swap_latency,
  *                 zipf_alpha, start, stop, restart, and workload.* (models/workload.h)
- *   [balloon]     preset and driver keys (models/balloon.h), for every VM
+ *   [balloon]     preset and driver keys (models/balloon.h), for every VM; a group's
+ *                 balloon.KEY (any key but preset) overrides one for that group
  *   [policy]      name and the chosen policy's own keys (models/policies/)
  *   [expect]      assertions checked by `balloonsim check` (cli/expect.h)
  * Unknown sections and keys are errors naming file, line, section and key, with the
@@ -67,6 +68,7 @@ typedef struct scn_vm {
     sim_time_t stop_ns;              /* 0 = runs to the end */
     sim_time_t restart_ns;           /* 0 = no restart; else stopped and booted again then */
     workload_params_t wl;
+    balloon_params_t balloon;        /* [balloon], overridden by this group's balloon.KEY */
 } scn_vm_t;
 
 typedef struct scenario {

@@ -72,6 +72,10 @@ static const sim_key_t balloon_keys[] = {
      "intermittently stuck: free for this long from boot, then stuck as long, and so on; 0 = never (duration)"},
     {"inaccuracy", SIM_KEY_BYTES, OFF(inaccuracy_bytes), "0B", 0, 1e12, NULL,
      "the driver stops this far short of its target, and declares it (squeezed's inaccuracy; size)"},
+    {"boot_ballooned", SIM_KEY_BOOL, OFF(boot_ballooned), "no", SIM_NO_RANGE, NULL,
+     "a VM boots with all of memory and its balloon holding memory - startup (Xen), not at startup size"},
+    {"grow_needs_free", SIM_KEY_BOOL, OFF(grow_needs_free), "no", SIM_NO_RANGE, NULL,
+     "deflating takes host memory no domain holds; with none the driver backs off and retries (Xen)"},
 };
 const sim_key_table_t balloon_key_table = SIM_KEY_TABLE("balloon", balloon_keys);
 
@@ -88,7 +92,8 @@ const char *balloon_preset(const char *name)
                "cpu_per_page=1us;deflate_on_oom=no;floor=linux-hv;hotadd_chunk=128MiB;hotadd_latency=1s";
     if (!strcmp(name, "xen"))
         return "latency=10ms;inflate_rate=1GiB/s;deflate_rate=1GiB/s;granularity=2MiB;max_fraction=100%;"
-               "cpu_per_page=1us;deflate_on_oom=no;floor=none;retry=1s;retry_max=32s";
+               "cpu_per_page=1us;deflate_on_oom=no;floor=none;retry=1s;retry_max=32s;boot_ballooned=yes;"
+               "grow_needs_free=yes";
     if (!strcmp(name, "custom"))
         return "";
     return NULL;
@@ -261,6 +266,15 @@ static void next_chunk(vm_t *v, sim_time_t now)
             finish_op(v, now, "limited");
             b->state = BALLOON_IDLE;
             return;
+        }
+        if (p->grow_needs_free) {
+            n = sim_min64(n, host_unallocated_pages(v->host));
+            if (n <= 0) {                 /* Xen: no free page for the guest; back off */
+                finish_op(v, now, "nomem");
+                b->backoff_ns = b->backoff_ns ? sim_min64(2 * b->backoff_ns, p->retry_max_ns) : p->retry_ns;
+                issue(v, now, b->backoff_ns);
+                return;
+            }
         }
         secs = (double)n / deflate_pages_per_s(p);
         b->state = BALLOON_DEFLATING;

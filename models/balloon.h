@@ -46,7 +46,10 @@
  *   hyperv  1 s balancer period as latency, 2 MiB grain, 1 GiB/s*, hot-add 128 MiB,
  *           linux-hv floor
  *   xen     10 ms* latency, 2 MiB (512 pages per hypercall), 1 GiB/s*, backoff 1 s doubling
- *           to 32 s
+ *           to 32 s; boots ballooned (a domain is built with its static-max of guest
+ *           memory and target = startup, so it may grow to `memory` without hot-add) and
+ *           grows only into memory no domain holds (populate_physmap fails otherwise and
+ *           the driver backs off: outcome 'nomem', retried like a refusal)
  * Units: pages and ns in state; the keys take human units.
  */
 #ifndef MODELS_BALLOON_H
@@ -84,6 +87,8 @@ typedef struct balloon_params {
     int stuck;                          /* never moves at all */
     sim_time_t stuck_interval_ns;       /* free, stuck, free, ... this long each; 0 never */
     int64_t inaccuracy_bytes;           /* stops this far short of its target */
+    int boot_ballooned;                 /* boots at memory with a balloon of memory - startup */
+    int grow_needs_free;                /* deflating takes unallocated host memory */
 } balloon_params_t;
 
 extern const sim_key_table_t balloon_key_table;

@@ -85,7 +85,7 @@ static void on_workload(void *ctx, int64_t arg, sim_time_t now)
         v->wl_ev = sim_engine_at(v->host->dc->engine, next, PRIO_WORKLOAD, on_workload, v, 0);
 }
 
-static void boot(vm_t *v, sim_time_t now)
+void dc_boot_vm(vm_t *v, sim_time_t now)
 {
     vm_boot(v, now);
     if (v->wl_ev)
@@ -98,20 +98,29 @@ static void on_life(void *ctx, int64_t what, sim_time_t now)
 {
     vm_t *v = ctx;
     if (what == 0) {
-        boot(v, now);
+        request_start(v, 0, now);
     } else if (what == 1) {
         if (v->wl_ev)
             sim_engine_cancel(v->host->dc->engine, v->wl_ev);
         v->wl_ev = NULL;
         vm_shutdown(v, now);
+        request_host_poll(v->host, now);
     } else {
         if (v->wl_ev)
             sim_engine_cancel(v->host->dc->engine, v->wl_ev);
         v->wl_ev = NULL;
         vm_shutdown(v, now);
-        boot(v, now);
+        request_start(v, 1, now);     /* boots at once unless the policy admits starts */
         vm_record_event(v, now, "restart", 0);
     }
+}
+
+static void on_request(void *ctx, int64_t k, sim_time_t now)
+{
+    dc_t *dc = ctx;
+    const scn_request_t *q = &dc->scn->requests[k];
+    request_explicit(&dc->hosts[q->host], (int32_t)k, sim_bytes_to_pages(q->size_bytes), now + q->deadline_ns,
+                     q->hold_ns, now);
 }
 
 static void on_policy(void *ctx, int64_t arg, sim_time_t now)
@@ -120,6 +129,7 @@ static void on_policy(void *ctx, int64_t arg, sim_time_t now)
     dc_t *dc = h->dc;
     host_advance_all(h, now);
     dc->scn->policy->tick(h->policy_state, (policy_ctx_t *)(void *)h, now);
+    request_host_poll(h, now);
     sim_time_t dt = dc->scn->policy->interval_ns(dc->scn->policy_params);
     if (dt > 0 && now + dt <= dc->scn->sim.duration_ns)
         sim_engine_at(dc->engine, now + dt, PRIO_POLICY, on_policy, h, 0);
@@ -224,6 +234,8 @@ static void on_sample(void *ctx, int64_t arg, sim_time_t now)
 {
     run_t *r = ctx;
     sample(r, now);
+    for (int32_t hi = 0; hi < r->dc.nhosts; hi++)
+        request_host_poll(&r->dc.hosts[hi], now);
     sim_time_t next = now + r->dc.scn->sim.sample_interval_ns;
     if (next > r->end_ns && now < r->end_ns)
         next = r->end_ns;
@@ -429,6 +441,10 @@ static int build(run_t *r, char *err, size_t errlen)
         if (dt > 0 && dt <= s->sim.duration_ns)
             sim_engine_at(dc->engine, dt, PRIO_POLICY, on_policy, h, 0);
     }
+    /* Explicit memory requests ([request NAME]), after the policies exist. */
+    for (size_t k = 0; k < s->nrequests; k++)
+        if (s->requests[k].at_ns <= s->sim.duration_ns)
+            sim_engine_at(dc->engine, s->requests[k].at_ns, PRIO_LIFE + 2, on_request, dc, (int64_t)k);
     sim_engine_at(dc->engine, 0, PRIO_SAMPLE, on_sample, r, 0);
     return SIM_OK;
 }
@@ -443,6 +459,7 @@ static void teardown(run_t *r)
                 dc->scn->policy->destroy(h->policy_state);
             gsl_rng_free(h->policy_rng);
             free(h->vms);
+            request_host_destroy(h);
         }
     }
     if (dc->vms) {
@@ -470,6 +487,16 @@ static void teardown(run_t *r)
 }
 
 /* ------------------------------------------------------------------ summary */
+
+static double pending_requests(const dc_t *dc)
+{
+    double n = 0;
+    for (int32_t i = 0; i < dc->nhosts; i++)
+        n += dc->hosts[i].nreqs;
+    return n;
+}
+
+static void summarise_requests(dc_t *dc);
 
 static void summarise(run_t *r)
 {
@@ -529,6 +556,25 @@ static void summarise(run_t *r)
         {"mean_slowdown", dc->nvms ? slow_sum / dc->nvms : 1}, {"max_slowdown", slow_max},
         {"vms_short", vms_short}, {"vms", (double)dc->nvms}, {"hosts", (double)dc->nhosts},
         {"events", (double)sim_engine_events(dc->engine)}, {"vm_ticks", (double)dc->vm_ticks},
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+        record_run_summary(dc->rec, rows[k].m, rows[k].val);
+    summarise_requests(dc);
+}
+
+/* Memory requests (request.h): counts by outcome and the time to grant. */
+static void summarise_requests(dc_t *dc)
+{
+    const request_stats_t *q = &dc->req;
+    double ok = q->by_outcome[REQUEST_OK];
+    struct { const char *m; double val; } rows[] = {
+        {"requests", q->issued}, {"requests_ok", ok}, {"requests_refused", q->issued - ok - pending_requests(dc)},
+        {"requests_cannot_free", q->by_outcome[REQUEST_CANNOT_FREE]},
+        {"requests_domains_refused", q->by_outcome[REQUEST_DOMAINS_REFUSED]},
+        {"requests_not_enough_memory", q->by_outcome[REQUEST_NOT_ENOUGH_MEMORY]},
+        {"requests_deadline", q->by_outcome[REQUEST_DEADLINE]},
+        {"requests_pending", pending_requests(dc)},
+        {"request_wait_mean_s", ok > 0 ? q->wait_ok_sum_s / ok : 0}, {"request_wait_max_s", q->wait_ok_max_s},
     };
     for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
         record_run_summary(dc->rec, rows[k].m, rows[k].val);

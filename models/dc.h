@@ -26,7 +26,10 @@
  *   cache_misses, major_faults, oom_kills, balloon_inflated_bytes, balloon_deflated_bytes,
  *   hotadd_bytes, balloon_cpu_s, balloon_ops, stall_s, mean_slowdown, max_slowdown,
  *   vms_short (VMs short of memory -- stall >= 10% -- for >= 25% of their running time),
- *   events, vm_ticks.
+ *   events, vm_ticks; memory requests (request.h, docs/database.md): requests,
+ *   requests_ok, requests_refused, requests_cannot_free, requests_domains_refused,
+ *   requests_not_enough_memory, requests_deadline, requests_pending, request_wait_mean_s,
+ *   request_wait_max_s.
  * Per VM (vm_summary): the same counters plus usable/assigned/balloon mean, max, final
  * (bytes), slowdown mean and max, short_fraction.
  */
@@ -38,6 +41,7 @@
 #include "sim/db.h"
 #include "models/cache.h"
 #include "models/host.h"
+#include "models/request.h"
 #include "models/scenario.h"
 #include "models/vm.h"
 #include "models/workload.h"
@@ -98,9 +102,13 @@ struct dc {
     void *scratch;             /* policy_scratch: one buffer for every host's policy tick */
     size_t scratch_bytes;
     uint64_t fingerprint;      /* FNV-1a over the deterministic event/record stream */
+    request_stats_t req;       /* memory requests of the run (request.h) */
+    int64_t next_request_id;
 };
 
 /* Add data to the run's fingerprint (FNV-1a). */
 void dc_fingerprint_add(dc_t *dc, const void *data, size_t len);
+/* Boot v now and start its workload (models/dc.c). */
+void dc_boot_vm(vm_t *v, sim_time_t now_ns);
 
 #endif

@@ -191,6 +191,15 @@ void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now
         host_advance_all(h, now_ns);
 }
 
+int64_t host_unallocated_pages(const host_t *h)
+{
+    int64_t held = 0;
+    for (int32_t i = 0; i < h->nvms; i++)
+        if (h->vms[i]->running)
+            held += h->vms[i]->g.usable_pages + h->overhead_pages;
+    return h->capacity_pages - h->reserve_pages - held;
+}
+
 int host_check(const host_t *h, char *err, size_t errlen)
 {
     int64_t sum = h->free_pages + h->reserve_pages;
@@ -231,6 +240,7 @@ void policy_host(policy_ctx_t *ctx, policy_host_obs_t *out)
     host_t *h = HOST(ctx);
     out->capacity_pages = h->capacity_pages - h->reserve_pages;
     out->free_pages = h->free_pages;
+    out->unallocated_pages = host_unallocated_pages(h);
     out->high_pages = h->high_pages;
     out->soft_pages = h->soft_pages;
     out->hard_pages = h->hard_pages;
@@ -278,6 +288,7 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
         o->assigned_pages = 0;
         o->balloon_pages = o->balloon_target_pages = o->usable_pages = 0;
         o->balloon_stuck = 0;
+        o->balloon_inaccuracy_pages = 0;
         o->guest_free_pages = o->guest_cache_pages = o->guest_available_pages = o->committed_pages = 0;
         o->swap_in_pages_per_s = o->major_faults_per_s = o->stall_fraction = 0;
         return;
@@ -289,6 +300,7 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
     o->usable_pages = v->g.usable_pages;
     /* balloon_is_stuck is false whenever the target is met: skip the call then */
     o->balloon_stuck = v->b.target_pages != v->b.size_pages && balloon_is_stuck(v, sim_engine_now(h->dc->engine));
+    o->balloon_inaccuracy_pages = sim_bytes_to_pages(v->gp->balloon.inaccuracy_bytes);
     o->guest_free_pages = guest_free_pages(&v->g);
     o->guest_cache_pages = v->g.cache_pages;
     o->guest_available_pages = o->guest_free_pages + o->guest_cache_pages;

@@ -9,6 +9,7 @@
 #include <gsl/gsl_rng.h>
 #include "sim/engine.h"
 #include "models/guest.h"
+#include "models/request.h"
 #include "models/vm.h"
 
 typedef struct dc dc_t;        /* models/dc.h: the run a host belongs to */
@@ -27,7 +28,13 @@ struct host {
     int32_t nvms;
     void *policy_state;
     gsl_rng *policy_rng;
+    request_t *reqs;           /* pending memory requests, oldest first (request.h) */
+    int32_t nreqs, reqs_cap;
 };
+
+/* Pages no running domain holds: capacity - reserve - sum (usable + overhead) -- free
+ * memory as Xen counts it (a domain holds all of its guest memory). */
+int64_t host_unallocated_pages(const host_t *h);
 
 /* Integrate v to now_ns; if the host must swap, every VM of the host first. */
 void host_advance_vm(vm_t *v, sim_time_t now_ns);

@@ -36,6 +36,9 @@ typedef struct policy_ctx policy_ctx_t;        /* the host, as a policy sees it 
 typedef struct policy_host_obs {
     int64_t capacity_pages;        /* host memory less hypervisor reserve */
     int64_t free_pages;            /* host free pages now */
+    int64_t unallocated_pages;     /* capacity less what running VMs hold (usable +
+                                    * overhead): free memory for a hypervisor that backs
+                                    * all of a VM's memory (Xen, Hyper-V starts) */
     int64_t high_pages, soft_pages, hard_pages, low_pages;   /* free-memory thresholds */
     int32_t nvms;                  /* VMs on the host, running or not */
 } policy_host_obs_t;
@@ -55,6 +58,7 @@ typedef struct policy_vm_obs {
     int64_t balloon_target_pages;
     int64_t usable_pages;          /* assigned - balloon */
     int balloon_stuck;             /* no progress on a pending target for 5 s (driver report) */
+    int64_t balloon_inaccuracy_pages; /* the driver's declared inaccuracy (squeezed reads it) */
     /* guest-reported statistics */
     int64_t guest_free_pages;
     int64_t guest_cache_pages;
@@ -115,6 +119,32 @@ static inline int policy_vm_new_guest(int running, sim_time_t boot_ns, sim_time_
 int policy_scratch_reserve(policy_ctx_t *ctx, size_t bytes);
 void *policy_scratch(policy_ctx_t *ctx);
 
+/* ---- host memory requests (models/request.h) ----
+ * A VM start (under a policy with `admit`) or a [request] section asks the host for
+ * `pages` by deadline_ns.  admit() is asked first, at issue: it grants at once or lets the
+ * request wait; a waiting request is the policy's to end in a later tick, with
+ * policy_request_grant or policy_request_refuse (the host refuses it at its deadline). */
+typedef enum {
+    REQUEST_OK, REQUEST_CANNOT_FREE, REQUEST_DOMAINS_REFUSED, REQUEST_NOT_ENOUGH_MEMORY, REQUEST_DEADLINE,
+    REQUEST_NOUTCOMES
+} request_outcome_t;
+
+typedef struct policy_request {
+    int64_t id;
+    int32_t vm;                    /* a start: the VM's index on the host; -1: explicit */
+    int restart;                   /* a start that is a reboot (the VM ran before) */
+    int64_t pages;                 /* asked for: a start's startup memory + VM overhead */
+    sim_time_t issued_ns, deadline_ns;
+} policy_request_t;
+
+typedef enum { POLICY_REQUEST_WAIT, POLICY_REQUEST_GRANT } policy_admit_t;
+
+/* The oldest pending request of the host: 1 and *out filled, or 0 when none. */
+int policy_request_next(policy_ctx_t *ctx, policy_request_t *out);
+/* End pending request id: granted (a start boots now), or refused with outcome why. */
+void policy_request_grant(policy_ctx_t *ctx, int64_t id);
+void policy_request_refuse(policy_ctx_t *ctx, int64_t id, request_outcome_t why);
+
 typedef struct policy_type {
     const char *name;
     const char *summary;                    /* one line for `balloonsim policies` */
@@ -128,6 +158,10 @@ typedef struct policy_type {
                   char *err, size_t errlen);
     void (*destroy)(void *state);
     void (*tick)(void *state, policy_ctx_t *ctx, sim_time_t now_ns);
+    /* Memory requests: NULL = VM starts boot at once and the host itself waits for free
+     * memory for explicit requests (request.h).  Else VM starts are requests too, and
+     * admit() answers each at issue; one that waits is ended by a later tick. */
+    policy_admit_t (*admit)(void *state, policy_ctx_t *ctx, const policy_request_t *r);
 } policy_type_t;
 
 const policy_type_t *policy_find(const char *name);

@@ -51,6 +51,9 @@ static const sim_key_t host_keys[] = {
     {"soft", SIM_KEY_FRACTION, HO(soft), "4%", 0, 1, NULL, "soft state below this: balloon (ESX 4%)"},
     {"hard", SIM_KEY_FRACTION, HO(hard), "2%", 0, 1, NULL, "hard state below this: the host swaps (ESX 2%)"},
     {"low", SIM_KEY_FRACTION, HO(low), "1%", 0, 1, NULL, "low state below this: block VMs above target (ESX 1%)"},
+    {"start_deadline", SIM_KEY_DURATION, HO(start_deadline_ns), "60s", 0, 3.2e17, NULL,
+     "a VM start's memory request not granted by then is refused, under policies that admit starts "
+     "(squeezed, hyperv-dm; duration, assumption)"},
 };
 const sim_key_table_t scn_host_key_table = SIM_KEY_TABLE("host", host_keys);
 
@@ -83,6 +86,18 @@ static const sim_key_t vm_keys[] = {
      "reboot time (shutdown and boot at startup size); 0 = never (duration)"},
 };
 const sim_key_table_t scn_vm_key_table = SIM_KEY_TABLE("vm", vm_keys);
+
+#define RO(f) offsetof(scn_request_t, f)
+static const sim_key_t request_keys[] = {
+    {"at", SIM_KEY_DURATION, RO(at_ns), "0s", 0, 3.2e17, NULL, "time the request is made (duration from the run start)"},
+    {"size", SIM_KEY_BYTES, RO(size_bytes), NULL, 0, 1e15, NULL, "memory asked for (size; required)"},
+    {"deadline", SIM_KEY_DURATION, RO(deadline_ns), "60s", 0, 3.2e17, NULL,
+     "refused if not granted within this time (duration)"},
+    {"hold", SIM_KEY_DURATION, RO(hold_ns), "0s", 0, 3.2e17, NULL,
+     "a granted request keeps its memory this long; 0 = to the end of the run (duration)"},
+    {"host", SIM_KEY_INT, RO(host), "0", 0, 1e6, NULL, "index of the host asked (0 .. [host] count - 1)"},
+};
+const sim_key_table_t scn_request_key_table = SIM_KEY_TABLE("request", request_keys);
 
 static int failf(char *err, size_t errlen, const sim_ini_t *ini, int line, const char *section,
                  const char *key, const char *msg)
@@ -119,16 +134,16 @@ static int bind(const sim_ini_t *ini, const sim_ini_entry_t *e, const sim_key_ta
 
 static int section_kind(const char *sec, const char **name)
 {
-    static const char *kinds[] = {"simulation", "host", "vm", "balloon", "policy", "expect"};
+    static const char *kinds[] = {"simulation", "host", "vm", "balloon", "policy", "expect", "request"};
     size_t len = strcspn(sec, " ");
     *name = sec[len] ? sec + len + 1 : NULL;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < 7; i++)
         if (strlen(kinds[i]) == len && !strncmp(sec, kinds[i], len))
             return i;
     return -1;
 }
 
-enum { K_SIM, K_HOST, K_VM, K_BALLOON, K_POLICY, K_EXPECT };
+enum { K_SIM, K_HOST, K_VM, K_BALLOON, K_POLICY, K_EXPECT, K_REQUEST };
 
 static int apply_preset(scenario_t *s, const char *preset, char *err, size_t errlen)
 {
@@ -272,7 +287,7 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
     sim_keys_defaults(&balloon_key_table, &s->balloon, err, errlen);
 
     /* Pass 1: sections, VM groups, the policy name and the balloon preset. */
-    size_t ngroups = 0, nexpect = 0, *group_of = NULL;
+    size_t ngroups = 0, nexpect = 0, nrequests = 0, *group_of = NULL;
     const char *policy_name = "static";
     int policy_line = 0, have_host = 0;
     for (size_t i = 0; i < ini->count; i++) {
@@ -281,15 +296,18 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
         int kind = section_kind(e->section, &name);
         if (kind < 0) {
             rc = failf(err, errlen, ini, e->line, e->section, e->key,
-                       "unknown section (sections: simulation, host, vm NAME, balloon, policy, expect)");
+                       "unknown section (sections: simulation, host, vm NAME, balloon, policy, expect, request NAME)");
             goto fail;
         }
-        if (kind == K_VM && !name) {
-            rc = failf(err, errlen, ini, e->line, e->section, e->key, "a [vm] section needs a name: [vm NAME]");
+        if ((kind == K_VM || kind == K_REQUEST) && !name) {
+            rc = failf(err, errlen, ini, e->line, e->section, e->key,
+                       kind == K_VM ? "a [vm] section needs a name: [vm NAME]"
+                                    : "a [request] section needs a name: [request NAME]");
             goto fail;
         }
-        if (kind != K_VM && name) {
-            rc = failf(err, errlen, ini, e->line, e->section, e->key, "only [vm NAME] sections take a name");
+        if (kind != K_VM && kind != K_REQUEST && name) {
+            rc = failf(err, errlen, ini, e->line, e->section, e->key,
+                       "only [vm NAME] and [request NAME] sections take a name");
             goto fail;
         }
         if (kind == K_HOST)
@@ -307,6 +325,13 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
                 rc = failf(err, errlen, ini, e->line, e->section, e->key, msg);
                 goto fail;
             }
+        }
+        if (kind == K_REQUEST) {        /* few: a linear search is enough */
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = !strcmp(ini->entries[j].section, e->section);
+            if (!seen)
+                nrequests++;
         }
     }
     group_of = malloc((ini->count ? ini->count : 1) * sizeof *group_of);
@@ -335,7 +360,8 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
     s->vms = calloc(ngroups ? ngroups : 1, sizeof *s->vms);
     s->expect = calloc(nexpect ? nexpect : 1, sizeof *s->expect);
     s->expect_lines = calloc(nexpect ? nexpect : 1, sizeof *s->expect_lines);
-    if (!s->policy_params || !s->vms || !s->expect || !s->expect_lines) {
+    s->requests = calloc(nrequests ? nrequests : 1, sizeof *s->requests);
+    if (!s->policy_params || !s->vms || !s->expect || !s->expect_lines || !s->requests) {
         snprintf(err, errlen, "out of memory");
         rc = SIM_ENOMEM;
         goto fail;
@@ -406,6 +432,19 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
             tabs[0] = &scn_vm_key_table, targets[0] = &s->vms[g];
             tabs[1] = &workload_key_table, targets[1] = &s->vms[g].wl;
             n = 2;
+            break;
+        }
+        case K_REQUEST: {
+            size_t k = 0;
+            while (k < s->nrequests && strcmp(s->requests[k].name, name))
+                k++;
+            if (k == s->nrequests) {
+                s->nrequests++;
+                snprintf(s->requests[k].name, SIM_STR_MAX, "%s", name);
+                s->requests[k].line = e->line;
+                sim_keys_defaults(&scn_request_key_table, &s->requests[k], err, errlen);
+            }
+            tabs[0] = &scn_request_key_table, targets[0] = &s->requests[k], n = 1;
             break;
         }
         default:
@@ -503,6 +542,28 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
         rc = failf(err, errlen, ini, e ? e->line : 0, "simulation", "baseline", msg);
         goto fail;
     }
+    for (size_t k = 0; k < s->nrequests; k++) {
+        const scn_request_t *q = &s->requests[k];
+        char sec[SIM_STR_MAX + 16];
+        snprintf(sec, sizeof sec, "request %s", q->name);
+        const sim_ini_entry_t *at = sim_ini_find(ini, sec, "host");
+        if (!sim_ini_find(ini, sec, "size")) {
+            rc = failf(err, errlen, ini, q->line, sec, "size", "missing required key (e.g. size = 1GiB)");
+            goto fail;
+        }
+        if (q->host >= s->host.count) {
+            snprintf(msg, sizeof msg, "no host %lld: hosts are 0 .. %lld ([host] count)", (long long)q->host,
+                     (long long)s->host.count - 1);
+            rc = failf(err, errlen, ini, at ? at->line : q->line, sec, "host", msg);
+            goto fail;
+        }
+        if (q->size_bytes > s->host.memory_bytes - s->host.reserve_bytes) {
+            at = sim_ini_find(ini, sec, "size");
+            rc = failf(err, errlen, ini, at ? at->line : q->line, sec, "size",
+                       "larger than a host's memory less its reserve: it could never be granted");
+            goto fail;
+        }
+    }
     /* output = vm with a pattern that names no VM would record no VM sample: a typo */
     int counted = 1;
     for (size_t g = 0; g < s->nvm_groups; g++)
@@ -531,6 +592,7 @@ void scenario_destroy(scenario_t *s)
     free(s->vms);
     free(s->expect);
     free(s->expect_lines);
+    free(s->requests);
     free(s);
 }
 
@@ -575,17 +637,28 @@ int scenario_foreach_param(const scenario_t *s, scenario_param_fn fn, void *ctx)
             (rc = each_key(&balloon_key_table, sec, "balloon.", &s->vms[g].balloon, fn, ctx)))
             return rc;
     }
+    for (size_t k = 0; k < s->nrequests; k++) {
+        char sec[SIM_STR_MAX + 16];
+        snprintf(sec, sizeof sec, "request %s", s->requests[k].name);
+        if ((rc = each_table(&scn_request_key_table, sec, &s->requests[k], fn, ctx)))
+            return rc;
+    }
     return 0;
 }
 
 void scenario_print_keys(FILE *out, int md)
 {
-    const sim_key_table_t *tabs[] = {&scn_sim_key_table, &scn_host_key_table, &scn_vm_key_table,
-                                     &workload_key_table, &balloon_key_table};
-    const char *titles[] = {"[simulation]", "[host]", "[vm NAME]", "[vm NAME] workload keys", "[balloon]"};
-    for (size_t i = 0; i < 5; i++) {
-        fprintf(out, md ? "\n#### %s\n\n" : "\n%s\n", titles[i]);
-        sim_keys_print(out, tabs[i], md);
+    const struct { const char *title; const sim_key_table_t *keys; } sections[] = {
+        {"[simulation]", &scn_sim_key_table},
+        {"[host]", &scn_host_key_table},
+        {"[vm NAME]", &scn_vm_key_table},
+        {"[vm NAME] workload keys", &workload_key_table},
+        {"[balloon] (each also as [vm NAME] balloon.KEY, preset excepted)", &balloon_key_table},
+        {"[request NAME]", &scn_request_key_table},
+    };
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        fprintf(out, md ? "\n#### %s\n\n" : "\n%s\n", sections[i].title);
+        sim_keys_print(out, sections[i].keys, md);
     }
     for (size_t i = 0; i < policy_count(); i++) {
         const policy_type_t *p = policy_at(i);

@@ -12,6 +12,7 @@
  *   [balloon]     preset and driver keys (models/balloon.h), for every VM; a group's
  *                 balloon.KEY (any key but preset) overrides one for that group
  *   [policy]      name and the chosen policy's own keys (models/policies/)
+ *   [request NAME] a host memory request: at, size, deadline, hold, host (request.h)
  *   [expect]      assertions checked by `balloonsim check` (cli/expect.h)
  * Unknown sections and keys are errors naming file, line, section and key, with the
  * nearest valid key suggested.  Placement: VM j (counting over groups in file order)
@@ -46,6 +47,7 @@ typedef struct scn_host {
     double swap_bytes_per_s;
     sim_time_t swap_latency_ns;
     double high, soft, hard, low;    /* fractions of host memory */
+    sim_time_t start_deadline_ns;    /* a VM start's memory request is refused after this */
 } scn_host_t;
 
 typedef struct scn_vm {
@@ -71,6 +73,16 @@ typedef struct scn_vm {
     balloon_params_t balloon;        /* [balloon], overridden by this group's balloon.KEY */
 } scn_vm_t;
 
+typedef struct scn_request {        /* [request NAME]: a host memory request (request.h) */
+    char name[SIM_STR_MAX];
+    int line;
+    sim_time_t at_ns;
+    int64_t size_bytes;
+    sim_time_t deadline_ns;          /* after at */
+    sim_time_t hold_ns;              /* 0 = to the end of the run */
+    int64_t host;
+} scn_request_t;
+
 typedef struct scenario {
     char path[SIM_STR_MAX];
     const sim_ini_t *ini;            /* not owned */
@@ -81,12 +93,14 @@ typedef struct scenario {
     void *policy_params;             /* owned, policy->params_size bytes */
     scn_vm_t *vms;
     size_t nvm_groups;
+    scn_request_t *requests;
+    size_t nrequests;
     const char **expect;             /* the [expect] lines (pointers into ini) */
     int *expect_lines;
     size_t nexpect;
 } scenario_t;
 
-extern const sim_key_table_t scn_sim_key_table, scn_host_key_table, scn_vm_key_table;
+extern const sim_key_table_t scn_sim_key_table, scn_host_key_table, scn_vm_key_table, scn_request_key_table;
 
 /* Bind and validate.  Errors: SIM_EINPUT with "file:line: [section] key: message". */
 int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errlen);

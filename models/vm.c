@@ -56,8 +56,13 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     v->host_swapped_pages = 0;
     v->host_back_carry = 0;
     balloon_init(v, v->b.rng, v->b.refuse_rng);
-    guest_init(&v->g, v->assigned_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
+    guest_init(&v->g, v->startup_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
                sim_bytes_to_pages(v->gp->swap_bytes), h->dc->mrcs[v->group]);
+    if (v->gp->balloon.boot_ballooned) {
+        /* Xen: built at its static-max with the balloon holding what startup leaves out */
+        v->assigned_pages = v->configured_pages;
+        v->b.size_pages = v->b.target_pages = v->configured_pages - v->startup_pages;
+    }
     h->free_pages -= h->overhead_pages + v->g.touched_pages;
     vm_record_event(v, now_ns, "boot", (double)v->assigned_pages);
     vm_refresh_rates(v);

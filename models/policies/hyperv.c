@@ -11,6 +11,11 @@
  * committed memory C (kernel + anonymous demand); pressure = C / assigned memory, where
  * "assigned memory" in Hyper-V's sense is our usable memory (assigned - balloon).
  *
+ * STARTS go through host memory requests (models/request.h; hyperv_requests below):
+ * granted when memory no VM holds covers the startup RAM plus the VM overhead, else the other
+ * VMs are ballooned down when their surplus above committed memory would make the room,
+ * else a restart goes ahead with Smart Paging and a start from off is refused
+ * ("not_enough_memory"; REFERENCE-2.md 7 in docs/policies.md).
  * EVERY `interval` (1 s):
  *   1. LIFE.  A VM first seen running booted during the last interval; a VM whose
  *      assigned memory fell (only a reboot shrinks it) or whose non-empty balloon target
@@ -20,10 +25,9 @@
  *      own.)  At a boot the startup RAM must come
  *      from free memory plus what other VMs hold above their committed memory; if it
  *      cannot, Hyper-V uses Smart Paging: logged as policy_log what = smart_paging, value
- *      = shortfall bytes.  SIMPLIFICATION: the simulator boots every VM at its startup
- *      size whatever the host holds; host swapping (models/host.c) plays the role of the
- *      Smart Paging file, and ordinary balancing then balloons the VM to its share.  At a
- *      first boot real Hyper-V would refuse to start the VM; it is logged the same way.
+ *      = shortfall bytes.  Host swapping (models/host.c) plays the role of the Smart
+ *      Paging file, and ordinary balancing then balloons the VM to its share.  (A first
+ *      boot short of memory is refused before it gets here: STARTS above.)
  *   2. BALANCE.  A VM takes part only once its guest has reported (`first_report` after
  *      boot, 45 s); until then it keeps its startup memory.  Memory available to the
  *      balanced VMs:  avail = free + sum used - host `high` threshold (kept free), where
@@ -295,6 +299,56 @@ static void hyperv_life(hyperv_state_t *s, policy_ctx_t *ctx, const policy_host_
     }
 }
 
+/* Memory a start can have: what no running VM holds (Hyper-V backs all of a VM's
+ * memory; the simulated host's free pages also count the pages a guest never touched). */
+static int64_t start_free(const policy_host_obs_t *h)
+{
+    return h->unallocated_pages < h->free_pages ? h->unallocated_pages : h->free_pages;
+}
+
+/* Step 0: VM starts (models/request.h), oldest first.  A start is granted when free
+ * memory holds its startup RAM (and overhead); when it does not but free memory and what
+ * the other VMs hold above their committed memory together would, its pages are held back
+ * from the balance (the other VMs are ballooned down) and it waits; when even that would
+ * not do, a restart is granted anyway (Smart Paging bridges the gap: logged at its boot
+ * by step 1) and a start from off is refused ("Not enough memory in the system to start
+ * the virtual machine").  Returns the pages held back. */
+static int64_t hyperv_requests(hyperv_state_t *s, policy_ctx_t *ctx, policy_host_obs_t *h, int32_t n)
+{
+    policy_request_t r;
+    while (policy_request_next(ctx, &r)) {
+        int64_t free_pages = start_free(h);
+        if (free_pages >= r.pages) {
+            policy_request_grant(ctx, r.id);
+            policy_host(ctx, h);
+            continue;
+        }
+        int64_t reclaimable = 0;
+        for (int32_t j = 0; j < n; j++) {
+            const policy_vm_obs_t *q = &s->obs[j];
+            if (j != r.vm && q->running && q->usable_pages > need_pages(q))
+                reclaimable += q->usable_pages - need_pages(q);
+        }
+        if (free_pages + reclaimable >= r.pages)
+            return r.pages;
+        if (r.restart) {
+            policy_request_grant(ctx, r.id);
+            policy_host(ctx, h);
+        } else {
+            policy_request_refuse(ctx, r.id, REQUEST_NOT_ENOUGH_MEMORY);
+        }
+    }
+    return 0;
+}
+
+/* The first test of a start, at once: free memory holds it. */
+static policy_admit_t hyperv_admit(void *state, policy_ctx_t *ctx, const policy_request_t *r)
+{
+    policy_host_obs_t h;
+    policy_host(ctx, &h);
+    return start_free(&h) >= r->pages ? POLICY_REQUEST_GRANT : POLICY_REQUEST_WAIT;
+}
+
 /* Step 4: pressure above 100 % for too long. */
 static void hyperv_short(hyperv_state_t *s, policy_ctx_t *ctx, int32_t i, sim_time_t now)
 {
@@ -322,10 +376,11 @@ static void hyperv_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     for (int32_t i = 0; i < n; i++)
         policy_vm(ctx, i, &s->obs[i]);
     hyperv_life(s, ctx, &h, n, now);
+    int64_t held_back = hyperv_requests(s, ctx, &h, n);
 
     /* 2. balance the VMs whose guests have reported */
     size_t m = 0;
-    int64_t avail = h.free_pages - h.high_pages;
+    int64_t avail = h.free_pages - h.high_pages - held_back;
     int linux_floor = !strcmp(p->guest_floor, "linux-hv");
     for (int32_t i = 0; i < n; i++) {
         const policy_vm_obs_t *o = &s->obs[i];
@@ -386,4 +441,5 @@ const policy_type_t policy_hyperv = {
     .create = hyperv_create,
     .destroy = hyperv_destroy,
     .tick = hyperv_tick,
+    .admit = hyperv_admit,
 };

@@ -116,7 +116,7 @@ rows=$(q "$DB" "SELECT v.configured_bytes, CASE WHEN v.min_bytes > 0 THEN v.min_
                 WHERE r.scenario_path LIKE '%/squeezed-gamma.ini' AND s.metric = 'usable_final_bytes' ORDER BY v.vm_id")
 res=$(echo "$rows" | awk -F'|' -v cap="$cap" -v mib=$MiB '
   { mx[NR]=$1; mn[NR]=$2; u[NR]=$3; smin+=$2; srange+=$1-$2 }
-  END { gamma=(cap - NR*32*mib - 9*mib - smin)/srange; worst=0; lo=1; hi=0
+  END { gamma=(cap - NR*32*mib - 9*mib - smin - NR*2*4*mib)/srange; worst=0; lo=1; hi=0  # 2 x 4 MiB: compensation
         for (i=1;i<=NR;i++) { t=mn[i]+gamma*(mx[i]-mn[i]); d=u[i]-t; if (d<0) d=-d; if (d>worst) worst=d
                               g=(u[i]-mn[i])/(mx[i]-mn[i]); if (g<lo) lo=g; if (g>hi) hi=g }
         printf "%.4f %.4f %.4f %.2f", gamma, lo, hi, worst/mib }')

@@ -246,7 +246,11 @@ Test(policy_hyperv, restart_without_memory_uses_smart_paging)
     cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'smart_paging'"), 1);
     cr_assert_eq(q1(path, "SELECT p.vm_id FROM policy_log p JOIN vms v USING (run_id, vm_id) "
                           "WHERE p.what = 'smart_paging' AND v.grp = 'batch'"), 2);
-    cr_assert_eq(q1(path, "SELECT time_ns / 1e9 FROM policy_log WHERE what = 'smart_paging'"), 1200);
+    /* the restart's start request is granted at the tick of the restart (1200 s), not
+     * refused: the boot is seen, and Smart Paging logged, at the next tick */
+    cr_assert_eq(q1(path, "SELECT time_ns / 1e9 FROM events WHERE what = 'request_ok' AND vm_id = 2 "
+                          "AND time_ns > 0"), 1200);
+    cr_assert_eq(q1(path, "SELECT time_ns / 1e9 FROM policy_log WHERE what = 'smart_paging'"), 1201);
     double shortfall = q1(path, "SELECT value FROM policy_log WHERE what = 'smart_paging'");
     cr_assert_gt(shortfall, 0);
     cr_assert_lt(shortfall, 2048 * MIB);
@@ -267,4 +271,37 @@ Test(policy_hyperv, bad_keys_are_refused)
     harness_policy_refused("hyperv-dm", "short_after = 0s\n", "short_after", "range");
     harness_policy_refused("hyperv-dm", "interval = 0s\n", "interval", "range");
     harness_policy_refused("hyperv-dm", "buffer = 20%\n", "buffer", "unknown key");   /* buffer is a [vm NAME] key */
+}
+
+/* Starts from off (models/request.h): the late VM boots beside two busy ones that hold
+ * 5 GiB of the 6 GiB host.  One that free memory and the others' surplus can not
+ * hold is refused (Microsoft: "Not enough memory in the system to start the virtual
+ * machine"); one that the others' surplus can hold waits while they are ballooned down. */
+Test(policy_hyperv, a_start_from_off_needs_its_startup_ram)
+{
+    static const char *const text =
+        "[simulation]\nduration = 5min\nsample_interval = 10s\n"
+        "[host]\nmemory = 6GiB\n"
+        "[vm busy]\ncount = 2\nmemory = 2560MiB\nmin = 512MiB\nworkload = constant\nworkload.mean = %s\n"
+        "workload.file_set = 0B\n"
+        "[vm late]\nmemory = 2GiB\nworkload = constant\nworkload.mean = 256MiB\n"
+        "[balloon]\npreset = hyperv\n"
+        "[policy]\nname = hyperv-dm\nfirst_report = 1s\n";
+    char buf[2048], path[256];
+    /* the busy VMs commit 2.4 GiB each: 1.2 GiB free, under 1 GiB of surplus: refused */
+    snprintf(buf, sizeof buf, text, "2400MiB");
+    run_scenario("startrefused", buf, path, sizeof path);
+    cr_assert_eq(q1(path, "SELECT count(*) FROM events WHERE what = 'request_not_enough_memory' AND vm_id = 2"), 1);
+    cr_assert_eq(q1(path, "SELECT count(*) FROM events WHERE what = 'boot' AND vm_id = 2"), 0);
+    cr_assert_eq(q1(path, "SELECT value FROM run_summary WHERE metric = 'requests_refused'"), 1);
+    remove_db(path);
+    /* the busy VMs use 512 MiB each and hold 2.5 GiB: the late one waits for the balloons */
+    snprintf(buf, sizeof buf, text, "512MiB");
+    run_scenario("startwaits", buf, path, sizeof path);
+    double waited = q1(path, "SELECT value FROM events WHERE what = 'request_ok' AND vm_id = 2");
+    cr_assert_gt(waited, 0, "the start waited for memory");
+    cr_assert_lt(waited, 10, "a few ballooning steps: %g s", waited);
+    cr_assert_eq(q1(path, "SELECT count(*) FROM events WHERE what = 'boot' AND vm_id = 2"), 1);
+    cr_assert_eq(q1(path, "SELECT value FROM run_summary WHERE metric = 'requests_refused'"), 0);
+    remove_db(path);
 }

@@ -653,7 +653,7 @@ void scenario_print_keys(FILE *out, int md)
         {"[host]", &scn_host_key_table},
         {"[vm NAME]", &scn_vm_key_table},
         {"[vm NAME] workload keys", &workload_key_table},
-        {"[balloon] (each also as [vm NAME] balloon.KEY, preset excepted)", &balloon_key_table},
+        {"[balloon]", &balloon_key_table},
         {"[request NAME]", &scn_request_key_table},
     };
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {

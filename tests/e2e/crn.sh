@@ -23,10 +23,11 @@ seed = 7
 repeat = 2
 sample_interval = 1min
 [host]
-memory = 14GiB
+memory = 14GiB                ; 7 VMs of 3 GiB: overcommitted, but all start (7 x 1792 MiB)
 [vm web]
 count = 2
 memory = 3GiB
+startup = 1792MiB
 workload = diurnal
 workload.mean = 1500MiB
 workload.amplitude = 500MiB
@@ -35,6 +36,7 @@ workload.noise = 100MiB
 workload.file_set = 512MiB
 [vm batch]
 memory = 3GiB
+startup = 1792MiB
 workload = onoff
 workload.mean = 1GiB
 workload.amplitude = 1GiB
@@ -42,17 +44,20 @@ workload.on_time = 2min
 workload.off_time = 2min
 [vm spiky]
 memory = 3GiB
+startup = 1792MiB
 workload = spikes
 workload.mean = 1GiB
 workload.spike_interval = 2min
 [vm ou]
 memory = 3GiB
+startup = 1792MiB
 workload = ou
 workload.mean = 1GiB
 workload.noise = 200MiB
 [vm replay]
 count = 2
 memory = 3GiB
+startup = 1792MiB
 workload = trace
 workload.file = $PWD/scenarios/traces/ou-6h.csv
 workload.phase = 30min

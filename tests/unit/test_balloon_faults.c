@@ -5,7 +5,7 @@
  * (docs/scenarios.md "Per-VM driver keys").
  *
  * Each test runs one tiny VM (KiB sizes, as squeezed's test/squeeze_test.ml) under the
- * oracle policy with no headroom, so the balloon target is the guest's true need (its
+ * `example` policy with no headroom, so the balloon target is the guest's committed memory (its
  * anonymous demand: kernel and file set are 0), and reads the balloon operations and VM
  * summaries the run recorded.  The expected values are worked out in each test from the
  * driver's parameters.
@@ -20,13 +20,13 @@
 #define KIB 1024.0
 
 /* One 2000 KiB VM whose need is 1000 KiB; driver keys and the workload (`workload =` is
- * required) appended to its group (%s), then the oracle.  The driver's latency is 0 and it moves one page a chunk. */
+ * required) appended to its group (%s), then the example policy.  The driver's latency is 0 and it moves one page a chunk. */
 static const char *tiny =
     "[simulation]\nduration = 40s\nsample_interval = 1s\n"
     "[host]\nmemory = 16MiB\nvm_overhead = 0B\n"
     "[vm v]\nmemory = 2000KiB\nkernel = 0B\nworkload.mean = 1000KiB\nworkload.file_set = 0B\n%s\n"
     "[balloon]\npreset = xen\nchunk = 4KiB\ngranularity = 4KiB\nlatency = 0s\nrate = 1GiB/s\n"
-    "[policy]\nname = oracle\nheadroom = 0%%\ninterval = 1s\n";
+    "[policy]\nname = example\nheadroom = 0%%\ninterval = 1s\n";
 
 static db_t *run_tiny_with(const char *vm_keys, const char *workload)
 {
@@ -136,7 +136,7 @@ Test(balloon_faults, group_keys_override_balloon_for_that_group_only)
         "[vm fast]\nmemory = 2000KiB\nkernel = 0B\nworkload = constant\nworkload.mean = 1000KiB\n"
         "workload.file_set = 0B\n"
         "[balloon]\npreset = xen\nchunk = 4KiB\ngranularity = 4KiB\nlatency = 0s\nrate = 1MiB/s\n"
-        "[policy]\nname = oracle\nheadroom = 0%\ninterval = 1s\n";
+        "[policy]\nname = example\nheadroom = 0%\ninterval = 1s\n";
     char err[SIM_ERR_MAX];
     db_t *db;
     cr_assert_eq(harness_run(two, 1, &db, err), 0, "%s", err);

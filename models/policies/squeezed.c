@@ -2,7 +2,7 @@
  * models/policies/squeezed.c -- Xen: XenServer's memory ballooning daemon squeezed
  * (policy `squeezed`).
  *
- * SOURCE (docs/policies.md "squeezed"): xapi-project/squeezed lib/squeeze.ml (module
+ * SOURCE (docs/policies.md "Xen: squeezed"; [code]): xapi-project/squeezed lib/squeeze.ml (module
  * Proportional, Squeezer.one_iteration, Stuckness_monitor, change_host_free_memory,
  * free_memory, balance_memory), src/squeeze_xen.ml (make_host: free memory, the 4 KiB
  * inaccuracy; the 9 MiB free-memory target) and test/squeeze_test.ml (its eight

@@ -389,6 +389,10 @@ static int build(run_t *r, char *err, size_t errlen)
             }
             vm_name(v, name, sizeof name);
             v->record_series = dc->level >= 2 && fnmatch(s->sim.output_vms, name, 0) == 0;
+            /* decisions: auto follows the VM series; yes writes them for the output.vms VMs
+             * at any output level; no never */
+            v->record_decisions = !strcmp(s->sim.output_decisions, "auto") ? v->record_series
+                                  : !strcmp(s->sim.output_decisions, "yes") && fnmatch(s->sim.output_vms, name, 0) == 0;
             snprintf(stream, sizeof stream, "vm/%s/workload", name);
             v->wl_rng = sim_rng_stream(dc->seed, stream);
             int oom = !v->wl_rng;

@@ -393,3 +393,63 @@ void policy_log(policy_ctx_t *ctx, int32_t vm, const char *what, double value)
     record_policy(h->dc->rec, sim_engine_now(h->dc->engine), h->id, vm >= 0 ? h->vms[vm]->id : -1, what, value,
                   vm >= 0 ? h->vms[vm]->record_series : h->dc->level >= 1);
 }
+
+int policy_decisions(policy_ctx_t *ctx, int32_t i) { return HOST(ctx)->vms[i]->record_decisions; }
+
+void policy_decision(policy_ctx_t *ctx, int32_t i, const char *rule, int64_t target_pages, const char *inputs_json)
+{
+    host_t *h = HOST(ctx);
+    const vm_t *v = h->vms[i];
+    if (!v->record_decisions)
+        return;
+    record_decision(h->dc->rec, sim_engine_now(h->dc->engine), h->id, v->id, h->dc->scn->policy->name, rule,
+                    target_pages, inputs_json);
+}
+
+/* ---------------------------------------------------------------- JSON inputs */
+
+static void json_add(policy_json_t *j, const char *key, const char *fmt_value)
+{
+    size_t room = j->cap - j->len;
+    int n = snprintf(j->buf + j->len, room, "%s\"%s\":%s", j->len > 1 ? "," : "", key, fmt_value);
+    if (n > 0 && (size_t)n < room - 1)        /* keep a byte for the closing brace */
+        j->len += (size_t)n;
+    else
+        j->buf[j->len] = 0;                   /* dropped whole */
+}
+
+void policy_json_begin(policy_json_t *j, char *buf, size_t cap)
+{
+    j->buf = buf, j->cap = cap, j->len = 1;
+    buf[0] = '{', buf[1] = 0;
+}
+
+void policy_json_num(policy_json_t *j, const char *key, double v)
+{
+    char s[40];
+    if (isfinite(v))
+        snprintf(s, sizeof s, "%.15g", v);      /* 15 digits: 0.2 reads 0.2 */
+    else
+        snprintf(s, sizeof s, "null");         /* JSON has no inf or nan */
+    json_add(j, key, s);
+}
+
+void policy_json_int(policy_json_t *j, const char *key, int64_t v)
+{
+    char s[24];
+    snprintf(s, sizeof s, "%lld", (long long)v);
+    json_add(j, key, s);
+}
+
+void policy_json_str(policy_json_t *j, const char *key, const char *v)
+{
+    char s[80];
+    snprintf(s, sizeof s, "\"%.70s\"", v);   /* callers pass plain names (no quotes) */
+    json_add(j, key, s);
+}
+
+const char *policy_json_end(policy_json_t *j)
+{
+    j->buf[j->len] = '}', j->buf[j->len + 1] = 0;
+    return j->buf;
+}

@@ -99,6 +99,25 @@ void policy_set_target(policy_ctx_t *ctx, int32_t i, int64_t usable_pages, int a
 /* Record a decision or state change in the database (table policy_log). vm = -1: the host. */
 void policy_log(policy_ctx_t *ctx, int32_t vm, const char *what, double value);
 sim_time_t policy_now(policy_ctx_t *ctx);
+/* The decisions table (docs/database.md): does VM i's row get written?  A policy builds
+ * its inputs only when it does, then calls policy_decision once per VM per tick, with the
+ * rule or branch that fired, the usable memory it asked for (-1: none, NULL in the table)
+ * and its inputs as a JSON object (policy_json_*).  Rows are never part of the
+ * fingerprint: a run that writes them gives the same results as one that does not. */
+int policy_decisions(policy_ctx_t *ctx, int32_t i);
+void policy_decision(policy_ctx_t *ctx, int32_t i, const char *rule, int64_t target_pages, const char *inputs_json);
+/* A JSON object built in a caller's buffer: policy_json_begin, then one _num/_int/_str
+ * per member, then policy_json_end; a member that does not fit is dropped whole (the
+ * object stays valid). */
+typedef struct policy_json {
+    char *buf;
+    size_t cap, len;
+} policy_json_t;
+void policy_json_begin(policy_json_t *j, char *buf, size_t cap);
+void policy_json_num(policy_json_t *j, const char *key, double v);
+void policy_json_int(policy_json_t *j, const char *key, int64_t v);
+void policy_json_str(policy_json_t *j, const char *key, const char *v);
+const char *policy_json_end(policy_json_t *j);
 /* Is the guest of a VM a new one for a policy whose per-VM state belongs to the boot
  * *seen_ns?  True when the VM is not running or has booted again since; *seen_ns then
  * takes boot_ns (-1 when not running).  The policy forgets what it learnt of the old

@@ -7,7 +7,7 @@
 #include "models/record.h"
 
 const char *const record_tables[] = {"hosts", "vms", "host_samples", "vm_samples", "balloon_ops", "targets",
-                                     "policy_log", "events", "vm_summary", "run_summary", NULL};
+                                     "policy_log", "events", "vm_summary", "run_summary", "decisions", NULL};
 const size_t record_ntables = sizeof record_tables / sizeof record_tables[0] - 1;
 
 static const char *schema =
@@ -32,6 +32,8 @@ static const char *schema =
     " balloon_target_bytes INTEGER, usable_target_bytes INTEGER);"
     "CREATE TABLE IF NOT EXISTS policy_log(run_id INTEGER NOT NULL, time_ns INTEGER, host_id INTEGER,"
     " vm_id INTEGER, what TEXT, value REAL);"
+    "CREATE TABLE IF NOT EXISTS decisions(run_id INTEGER NOT NULL, time_ns INTEGER, host_id INTEGER,"
+    " vm_id INTEGER, policy TEXT, rule TEXT, usable_target_bytes INTEGER, inputs TEXT);"
     "CREATE TABLE IF NOT EXISTS events(run_id INTEGER NOT NULL, time_ns INTEGER, vm_id INTEGER, what TEXT,"
     " value REAL);"
     "CREATE TABLE IF NOT EXISTS vm_summary(run_id INTEGER NOT NULL, vm_id INTEGER NOT NULL, metric TEXT NOT NULL,"
@@ -50,7 +52,7 @@ static const char *schema =
     "CREATE VIEW IF NOT EXISTS v_summary AS SELECT r.run_id, r.study_key, r.point_index, r.repetition,"
     " r.seed, r.policy, r.axes, r.status, s.metric, s.value FROM runs r JOIN run_summary s USING(run_id);";
 
-enum { ST_HOST, ST_VM, ST_EVENT, ST_TARGET, ST_POLICY, ST_OP, ST_HS, ST_VS, ST_VSUM, ST_RSUM, ST_N };
+enum { ST_HOST, ST_VM, ST_EVENT, ST_TARGET, ST_POLICY, ST_OP, ST_HS, ST_VS, ST_VSUM, ST_RSUM, ST_DEC, ST_N };
 static const char *sqls[ST_N] = {
     "INSERT INTO hosts VALUES(?,?,?,?)",
     "INSERT INTO vms VALUES(?,?,?,?,?,?,?,?,?,?,?)",
@@ -62,6 +64,7 @@ static const char *sqls[ST_N] = {
     "INSERT INTO vm_samples VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "INSERT OR REPLACE INTO vm_summary VALUES(?,?,?,?)",
     "INSERT OR REPLACE INTO run_summary VALUES(?,?,?)",
+    "INSERT INTO decisions VALUES(?,?,?,?,?,?,?,?)",
 };
 
 /* Rows per transaction.  A commit writes every page the batch dirtied; the samples of one
@@ -365,6 +368,26 @@ void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, co
     sqlite3_bind_int(st, 4, vm_id);
     sqlite3_bind_text(st, 5, what, -1, SQLITE_TRANSIENT);
     sqlite3_bind_double(st, 6, value);
+    done(r, st);
+}
+
+void record_decision(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *policy,
+                     const char *rule, int64_t target_pages, const char *inputs)
+{
+    /* Not hashed: the fingerprint of a run does not depend on whether it writes this table. */
+    sqlite3_stmt *st = row(r, ST_DEC);
+    if (!st)
+        return;
+    sqlite3_bind_int64(st, 2, t);
+    sqlite3_bind_int(st, 3, host_id);
+    sqlite3_bind_int(st, 4, vm_id);
+    sqlite3_bind_text(st, 5, policy, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, rule, -1, SQLITE_TRANSIENT);
+    if (target_pages >= 0)
+        sqlite3_bind_int64(st, 7, target_pages * SIM_PAGE_BYTES);
+    else
+        sqlite3_bind_null(st, 7);
+    sqlite3_bind_text(st, 8, inputs, -1, SQLITE_TRANSIENT);
     done(r, st);
 }
 

@@ -17,6 +17,10 @@
  *   targets(run_id, time_ns, vm_id, balloon_target_bytes, usable_target_bytes)
  *   policy_log(run_id, time_ns, host_id, vm_id, what, value)
  *   events(run_id, time_ns, vm_id, what, value)        -- boot, shutdown, oom, ...
+ *   decisions(run_id, time_ns, host_id, vm_id, policy, rule, usable_target_bytes, inputs)
+ *       -- one row per VM per policy tick (output.decisions; docs/database.md): inputs is
+ *       a JSON object of what the policy saw, usable_target_bytes the usable memory it asked
+ *       for or NULL
  *   vm_summary(run_id, vm_id, metric, value)           -- long format, one row per metric
  *   run_summary(run_id, metric, value)
  * Views: v_vm_samples / v_host_samples (time_s, *_mib), v_summary (runs joined with
@@ -79,6 +83,10 @@ void record_target(record_t *r, sim_time_t t, int32_t vm_id, int64_t balloon_tar
                    int write);
 void record_policy(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *what, double value,
                    int write);
+/* A decisions row (target_pages < 0: NULL).  Never hashed into the fingerprint: writing
+ * the table or not leaves a run's results and fingerprint unchanged. */
+void record_decision(record_t *r, sim_time_t t, int32_t host_id, int32_t vm_id, const char *policy,
+                     const char *rule, int64_t target_pages, const char *inputs);
 void record_op(record_t *r, int32_t vm_id, int64_t op, const char *kind, sim_time_t issued, sim_time_t started,
                sim_time_t finished, int64_t asked_pages, int64_t moved_pages, const char *outcome, int write);
 

@@ -34,6 +34,7 @@ typedef struct scn_sim {
     sim_time_t sample_interval_ns;
     char output[SIM_STR_MAX];        /* summary | host | vm */
     char output_vms[SIM_STR_MAX];    /* glob over VM names for vm-level output */
+    char output_decisions[SIM_STR_MAX];  /* auto | yes | no: the decisions table */
     int check;                       /* check invariants after every event */
     char seeds[SIM_STR_MAX];         /* per-repetition (common random numbers) | per-run */
     char baseline[SIM_STR_MAX];      /* policy the paired differences are taken against */

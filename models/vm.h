@@ -88,6 +88,7 @@ typedef struct vm {
     vm_counters_t c_sampled;   /* counters at the previous sample */
     int record_series;         /* output = vm and output.vms selects it: its samples and
                                 * decision rows are written */
+    int record_decisions;      /* its rows of the decisions table are written */
 } vm_t;
 
 /* Pages of v the host backs: touched and not host-swapped (C2). */

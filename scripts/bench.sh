@@ -11,7 +11,9 @@
 #   4. the scaling table: dc-large's shape at 1,000 .. 100,000 VMs (2 simulated hours):
 #      cost per VM-tick and memory per VM (bench_dc scale);
 #   5. VM-level output against the raw SQLite insert rate of the same rows (bench_sqlite):
-#      dc-small with every VM sampled every 10 s (recording dominates), and as shipped.
+#      dc-small with every VM sampled every 10 s (recording dominates), and as shipped;
+#   6. the cost of the decisions table (issue 18): dc-small at output = vm with
+#      output.decisions = no and yes, every policy's row per VM per tick.
 # Runs are sequential, one core each.  BENCH_QUICK=1 skips the 100,000-VM point and the
 # policy table (a few minutes less).  The whole bench takes about 10 minutes.  A benchmark
 # that fails is reported and the others still run; the exit status is then the first
@@ -68,4 +70,11 @@ echo "   command: $SQ scenarios/bench/dc-small.ini --set simulation.sample_inter
 step "$SQ" scenarios/bench/dc-small.ini --set simulation.sample_interval=10s
 echo "   command: $SQ scenarios/bench/dc-small.ini"
 step "$SQ" scenarios/bench/dc-small.ini
+
+echo
+echo "== the decisions table: dc-small, output = vm, without and with it (esx-share, 15 s)"
+for d in no yes; do
+  echo "   command: $DC table scenarios/bench/dc-small.ini --set simulation.output=vm --set simulation.output.decisions=$d"
+  step "$DC" table scenarios/bench/dc-small.ini --set simulation.output=vm --set simulation.output.decisions=$d
+done
 exit "$rc"

@@ -411,7 +411,9 @@ typedef struct esx_state {
     int32_t *idx;               /* host slot of alloc[j] */
     int64_t *out;               /* allocation, then new target */
     int64_t *cur;               /* alloc[j]'s current target (esx_current) */
-    int64_t *gain;              /* its gain as a receiver (esx_rebalance) */
+    int64_t *gain;              /* its gain as a receiver (esx_rebalance), then the target
+                                 * set this tick (-1: none; esx_decisions) */
+    int64_t *alloc_out;         /* the min-funding allocation (for the decisions table) */
     policy_vm_obs_t *obs;       /* what alloc[j]'s VM reported this tick */
 } esx_state_t;
 
@@ -432,6 +434,7 @@ static size_t esx_scratch(esx_state_t *s, char *base, size_t n)
     ESX_CARVE(out);
     ESX_CARVE(cur);
     ESX_CARVE(gain);
+    ESX_CARVE(alloc_out);
 #undef ESX_CARVE
     return off;
 }
@@ -631,6 +634,40 @@ static void esx_stuck_bounds(const esx_params_t *p, esx_vm_state_t *v, const pol
     *lo = t;
 }
 
+/* The decisions rows of a tick: for alloc[j], its inputs, the branch of the tick (or why
+ * its target did not move) and the target set (gain[j] after esx_act: -1 none). */
+static void esx_decisions(esx_state_t *s, policy_ctx_t *ctx, size_t m, const char *branch, int64_t total)
+{
+    for (size_t j = 0; j < m; j++) {
+        int32_t i = s->idx[j];
+        if (!policy_decisions(ctx, i))
+            continue;
+        const esx_alloc_vm_t *a = &s->alloc[j];
+        const esx_active_t *act = &s->vm[i].act;
+        char buf[768];
+        policy_json_t js;
+        policy_json_begin(&js, buf, sizeof buf);
+        policy_json_num(&js, "shares", a->shares);
+        policy_json_num(&js, "active_slow", act->slow);
+        policy_json_num(&js, "active_fast", act->fast);
+        policy_json_num(&js, "active_partial", act->partial);
+        policy_json_num(&js, "active_used", a->active);
+        policy_json_num(&js, "rho", esx_rho(a->shares, (double)s->obs[j].usable_pages, a->active, s->p->idle_tax));
+        policy_json_int(&js, "allocation_pages", s->alloc_out[j]);
+        policy_json_int(&js, "current_target_pages", s->cur[j]);
+        policy_json_int(&js, "lo_pages", a->lo_pages);
+        policy_json_int(&js, "hi_pages", a->hi_pages);
+        policy_json_int(&js, "usable_pages", s->obs[j].usable_pages);
+        policy_json_int(&js, "guest_free_pages", s->obs[j].guest_free_pages);
+        policy_json_int(&js, "stuck", s->obs[j].balloon_stuck);
+        policy_json_int(&js, "held", s->vm[i].held_until_ns > policy_now(ctx));
+        policy_json_int(&js, "short", esx_is_short(s->p, &s->obs[j]));
+        policy_json_str(&js, "state", esx_level_what[s->level] + 6);
+        policy_json_int(&js, "vm_memory_pages", total);
+        policy_decision(ctx, i, branch, s->gain[j], policy_json_end(&js));
+    }
+}
+
 static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
 {
     esx_state_t *s = state;
@@ -681,11 +718,14 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
     }
     if (m == 0)
         return;
+    for (size_t j = 0; j < m; j++)
+        s->gain[j] = -1, s->alloc_out[j] = s->out[j] = s->cur[j];
 
     /* 3./4./5. revoke, give back, or rebalance toward short VMs */
     int64_t goal = h.high_pages + hyst;
     int64_t total = h.free_pages + sum_usable - goal;   /* M: what the VMs may hold */
     int64_t min_change = p->min_change_bytes / SIM_PAGE_BYTES;
+    const char *branch;
     if (s->level != ESX_HIGH) {
         int64_t sum_lo = 0;
         for (size_t j = 0; j < m; j++)
@@ -694,6 +734,7 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
             policy_log(ctx, -1, "unmet", (double)((sum_lo - total) * SIM_PAGE_BYTES));
         s->unmet = sum_lo > total;
         esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
+        branch = "reclaim";
     } else if (h.free_pages > h.high_pages + 2 * hyst) {
         /* give back: the surplus on top of the current targets, highest rho first */
         s->unmet = 0;
@@ -709,20 +750,31 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
             total += a->lo_pages;
         }
         esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
+        branch = "give-back";
     } else {
         s->unmet = 0;
         size_t j = 0;
         while (j < m && !esx_is_short(p, &s->obs[j]))
             j++;
-        if (j == m)
+        if (j == m) {
+            esx_decisions(s, ctx, m, "high-nobody-short", total);
             return;                        /* nobody short: no receiver, nothing moves */
+        }
         esx_allocate(s->alloc, m, total, p->idle_tax, s->out);
+        memcpy(s->alloc_out, s->out, m * sizeof *s->out);
         /* projected free memory once every balloon meets its current target */
         int64_t moved = esx_rebalance(s, m, h.free_pages + sum_usable - sum_cur, goal);
-        if (moved <= 0)
+        for (size_t k = 0; k < m; k++)
+            s->gain[k] = -1;
+        if (moved <= 0) {
+            esx_decisions(s, ctx, m, "high-within-bands", total);
             return;                        /* the short VMs' gains are within their bands, or unfunded */
+        }
         policy_log(ctx, -1, "rebalance", (double)(moved * SIM_PAGE_BYTES));
+        branch = "rebalance";
     }
+    if (s->level != ESX_HIGH || strcmp(branch, "rebalance"))
+        memcpy(s->alloc_out, s->out, m * sizeof *s->out);
     /* In the high state the deflations (toward short VMs) are issued before the
      * inflations that fund them; while reclaiming, every target in VM order. */
     int deflate_first = s->level == ESX_HIGH;
@@ -738,7 +790,9 @@ static void esx_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
                 continue;                  /* a reversal within the dead band */
             v->dir = dir;
             policy_set_target(ctx, s->idx[j], s->out[j], 0);
+            s->gain[j] = s->out[j];
         }
+    esx_decisions(s, ctx, m, branch, total);
 }
 
 const policy_type_t policy_esx = {

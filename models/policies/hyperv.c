@@ -366,6 +366,34 @@ static void hyperv_short(hyperv_state_t *s, policy_ctx_t *ctx, int32_t i, sim_ti
     }
 }
 
+/* A decisions row of VM o: its inputs, the shortage phase that decided (or first-report:
+ * its guest has not reported yet and it keeps its startup memory; stuck: held where its
+ * balloon is), and the target set.  a is NULL for a VM left out of the balance. */
+static void hyperv_decision(policy_ctx_t *ctx, int32_t i, const policy_vm_obs_t *o, const hyperv_alloc_vm_t *a,
+                            int64_t avail_pages, int64_t alloc_pages, int64_t cur_pages, int phase, int set)
+{
+    static const char *const phases[] = {"ample", "short-buffer", "short-committed", "short-minimum"};
+    char buf[512];
+    policy_json_t j;
+    policy_json_begin(&j, buf, sizeof buf);
+    policy_json_int(&j, "committed_pages", o->committed_pages);
+    policy_json_num(&j, "buffer", o->buffer);
+    policy_json_num(&j, "weight", o->weight);
+    policy_json_num(&j, "pressure", o->usable_pages > 0 ? (double)o->committed_pages / (double)o->usable_pages : 0);
+    policy_json_int(&j, "usable_pages", o->usable_pages);
+    policy_json_int(&j, "guest_free_pages", o->guest_free_pages);
+    policy_json_int(&j, "available_pages", avail_pages);
+    if (a) {
+        policy_json_int(&j, "lo_pages", a->lo_pages);
+        policy_json_int(&j, "hi_pages", a->hi_pages);
+        policy_json_int(&j, "allocation_pages", alloc_pages);
+        policy_json_int(&j, "current_target_pages", cur_pages);
+    }
+    const char *rule = !a ? "first-report" : o->balloon_stuck ? "stuck"
+                     : phase >= 0 && phase < 4 ? phases[phase] : "?";
+    policy_decision(ctx, i, rule, set ? alloc_pages : -1, policy_json_end(&j));
+}
+
 static void hyperv_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
 {
     hyperv_state_t *s = state;
@@ -417,12 +445,18 @@ static void hyperv_tick(void *state, policy_ctx_t *ctx, sim_time_t now)
             const policy_vm_obs_t *o = &s->obs[i];
             int64_t cur = o->assigned_pages - o->balloon_target_pages;
             int64_t d = s->out[j] - cur;
-            if (d != 0 && llabs(d) >= (min_change > 0 ? min_change : 1)) {
+            int set = d != 0 && llabs(d) >= (min_change > 0 ? min_change : 1);
+            if (set) {
                 policy_set_target(ctx, i, s->out[j], 1);
                 s->vm[i].set_last = 1;
             }
+            if (policy_decisions(ctx, i))
+                hyperv_decision(ctx, i, o, &s->alloc[j], avail, s->out[j], cur, phase, set);
         }
     }
+    for (int32_t i = 0; i < n; i++)    /* running VMs left out of the balance */
+        if (s->obs[i].running && now - s->vm[i].boot_ns < p->first_report_ns && policy_decisions(ctx, i))
+            hyperv_decision(ctx, i, &s->obs[i], NULL, avail, -1, -1, -1, 0);
 
     /* 4. short VMs (on the state seen at the start of the tick) */
     for (int32_t i = 0; i < n; i++)

@@ -294,10 +294,31 @@ static void mom_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
                            (double)o.min_pages, (double)o.assigned_pages, hf};
         mom_decision_t d;
         mom_decide(&k, &in, &d);
+        int64_t pages = d.set ? llround(d.target_pages) : -1;
         if (d.set) {
-            int64_t pages = llround(d.target_pages);
             policy_set_target(ctx, i, pages, 0);
             policy_log(ctx, i, "target", (double)pages);
+        }
+        if (policy_decisions(ctx, i)) {
+            char buf[640];
+            policy_json_t j;
+            policy_json_begin(&j, buf, sizeof buf);
+            policy_json_int(&j, "balloon_cur_pages", o.usable_pages);
+            policy_json_num(&j, "balloon_cur_mean_pages", in.cur_mean);
+            policy_json_int(&j, "balloon_cur_count", st->usable[i].n);
+            policy_json_num(&j, "mem_unused_mean_pages", in.unused_mean);
+            policy_json_int(&j, "mem_unused_count", st->unused[i].n);
+            policy_json_int(&j, "balloon_min_pages", o.min_pages);
+            policy_json_int(&j, "balloon_max_pages", o.assigned_pages);
+            policy_json_num(&j, "host_free_fraction_now", h.capacity_pages > 0 ? (double)h.free_pages / (double)h.capacity_pages : 0);
+            policy_json_num(&j, "host_free_fraction_mean", hf);
+            policy_json_int(&j, "host_free_count", st->host_free.n);
+            policy_json_int(&j, "host_total_pages", h.capacity_pages);
+            policy_json_int(&j, "pressure", d.pressure);
+            policy_json_num(&j, "guest_free_percent", d.gf);
+            policy_json_num(&j, "floor_pages", d.floor_pages);
+            policy_json_str(&j, "rules", p->rules);
+            policy_decision(ctx, i, mom_rule_name(d.rule), pages, policy_json_end(&j));
         }
     }
 }

@@ -244,6 +244,23 @@ static void water_fill(policy_ctx_t *ctx, ovm_t *v, int32_t n, int64_t budget, d
     }
 }
 
+/* A decisions row of VM i (docs/database.md): its need and allocation (-1 when all fits),
+ * the rule (fits, water-fill) and the target set (-1 none). */
+static void oracle_decision(policy_ctx_t *ctx, int32_t i, const ovm_t *v, const char *rule, int64_t alloc,
+                            double pace, int64_t target)
+{
+    char buf[256];
+    policy_json_t j;
+    policy_json_begin(&j, buf, sizeof buf);
+    policy_json_int(&j, "need_pages", v->need);
+    policy_json_int(&j, "allocation_pages", alloc);
+    policy_json_int(&j, "lo_pages", v->lo);
+    policy_json_int(&j, "hi_pages", v->hi);
+    policy_json_int(&j, "usable_pages", v->usable);
+    policy_json_num(&j, "pace", pace);
+    policy_decision(ctx, i, rule, target, policy_json_end(&j));
+}
+
 static void oracle_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
 {
     oracle_state_t *s = state;
@@ -260,8 +277,11 @@ static void oracle_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
         for (int32_t i = 0; i < n; i++) {
             policy_vm_obs_t o;
             policy_vm(ctx, i, &o);
-            if (o.running && (o.balloon_pages > 0 || o.balloon_target_pages > 0))
+            int set = o.running && (o.balloon_pages > 0 || o.balloon_target_pages > 0);
+            if (set)
                 policy_set_target(ctx, i, o.assigned_pages, 0);
+            if (o.running && policy_decisions(ctx, i))
+                oracle_decision(ctx, i, &v[i], "fits", -1, 1, set ? o.assigned_pages : -1);
         }
         return;
     }
@@ -281,6 +301,8 @@ static void oracle_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
         if (t > v[i].usable)
             t = v[i].usable + (int64_t)(pace * (double)(t - v[i].usable));
         policy_set_target(ctx, i, t, 1);
+        if (policy_decisions(ctx, i))
+            oracle_decision(ctx, i, &v[i], "water-fill", v[i].target, pace, t);
     }
 }
 

@@ -190,6 +190,13 @@ static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
             v->grace = p->interval_ticks;
             v->last_total_ns = o.stall_total_ns;
             v->last_ns = now_ns;
+            if (policy_decisions(ctx, i)) {
+                char buf[96];
+                policy_json_t j;
+                policy_json_begin(&j, buf, sizeof buf);
+                policy_json_int(&j, "limit_pages", v->limit_pages);
+                policy_decision(ctx, i, "new-cgroup", -1, policy_json_end(&j));
+            }
             continue;
         }
         /* Someone else changed the target (the driver clamped it to its maximum balloon
@@ -197,15 +204,37 @@ static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
         int64_t accepted = o.assigned_pages - o.balloon_target_pages;
         if (v->limit_pages < o.assigned_pages && llabs(accepted - v->limit_pages) > slack)
             v->limit_pages = accepted;
-        v->integral_ns += psi_delta_ns(v, &o, now_ns);
+        double delta_ns = psi_delta_ns(v, &o, now_ns);
+        v->integral_ns += delta_ns;
+        double integral_ns = v->integral_ns, step = 0;
+        int64_t limit_before = v->limit_pages, grace = v->grace;
+        const char *rule;
         if (v->integral_ns > pressure_ns) {
             double err = v->integral_ns / pressure_ns / p->coeff_backoff;
-            adjust(p, ctx, i, &o, v, fmin(err * err, 1.0) * p->max_backoff);
+            step = fmin(err * err, 1.0) * p->max_backoff;
+            adjust(p, ctx, i, &o, v, step);
+            rule = "backoff";
         } else if (v->grace > 0) {
             v->grace--;
+            rule = "grace";
         } else {
             double err = pressure_ns / fmax(v->integral_ns, 1000.0) / p->coeff_probe;
-            adjust(p, ctx, i, &o, v, -fmin(err * err, 1.0) * p->max_probe);
+            step = -fmin(err * err, 1.0) * p->max_probe;
+            adjust(p, ctx, i, &o, v, step);
+            rule = "probe";
+        }
+        if (policy_decisions(ctx, i)) {
+            char buf[384];
+            policy_json_t j;
+            policy_json_begin(&j, buf, sizeof buf);
+            policy_json_num(&j, "psi_some_delta_ns", delta_ns);
+            policy_json_num(&j, "pressure_integral_ns", integral_ns);
+            policy_json_num(&j, "pressure_target_ns", pressure_ns);
+            policy_json_int(&j, "limit_pages", limit_before);
+            policy_json_num(&j, "step", step);
+            policy_json_int(&j, "grace_ticks", grace);
+            policy_json_int(&j, "usable_pages", o.usable_pages);
+            policy_decision(ctx, i, rule, rule[0] == 'g' ? -1 : v->limit_pages, policy_json_end(&j));
         }
     }
 }

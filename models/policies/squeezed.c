@@ -119,6 +119,7 @@ typedef struct dom {
     int64_t dmin, dmax;
     int64_t inacc;             /* tolerance + the driver's declared inaccuracy */
     int64_t want;              /* this step's target */
+    int64_t wrote;             /* the target written this step, -1 none (decisions table) */
 } dom_t;
 
 /* Stuckness_monitor state of a domain, reset at each operation. */
@@ -202,6 +203,7 @@ static void observe(const squeezed_params_t *p, policy_ctx_t *ctx, int32_t i, do
     policy_vm(ctx, i, &o);
     d->running = o.running;
     d->boot_ns = o.boot_ns;
+    d->wrote = -1;
     if (!o.running)
         return;
     d->stuck_driver = o.balloon_stuck;
@@ -238,6 +240,7 @@ static int hit(const dom_t *d, int64_t target) { return llabs(d->actual - target
 static void write_target(squeezed_state_t *st, policy_ctx_t *ctx, int32_t i, int64_t pages)
 {
     st->written[i] = pages;
+    st->d[i].wrote = pages;
     policy_set_target(ctx, i, pages, 0);
     policy_log(ctx, i, "target", (double)pages);
 }
@@ -280,6 +283,32 @@ static void monitor(squeezed_state_t *st, policy_ctx_t *ctx, sim_time_t now)
             if (clip != t)
                 write_target(st, ctx, i, clip);
         }
+    }
+}
+
+/* The decisions rows of one iteration: per running domain what squeezed read (dynamic-min
+ * and -max, actual, the driver's target, inaccuracy), gamma, the phase, and the target
+ * written (docs/database.md). */
+static void squeezed_decisions(const squeezed_state_t *st, policy_ctx_t *ctx, double gamma, int freeing)
+{
+    for (int32_t i = 0; i < st->nvms; i++) {
+        const dom_t *d = &st->d[i];
+        if (!d->running || !policy_decisions(ctx, i))
+            continue;
+        char buf[384];
+        policy_json_t j;
+        policy_json_begin(&j, buf, sizeof buf);
+        policy_json_int(&j, "dynamic_min_pages", d->dmin);
+        policy_json_int(&j, "dynamic_max_pages", d->dmax);
+        policy_json_int(&j, "actual_pages", d->actual);
+        policy_json_int(&j, "target_pages", d->target);
+        policy_json_int(&j, "inaccuracy_pages", d->inacc);
+        policy_json_num(&j, "gamma", gamma);
+        policy_json_int(&j, "want_pages", st->mon[i].stuck ? -1 : d->want);
+        policy_json_int(&j, "stuck", st->mon[i].stuck);
+        policy_json_int(&j, "required_pages", st->op_required);
+        const char *rule = st->mon[i].stuck ? "inactive" : freeing ? "freeing" : "taking";
+        policy_decision(ctx, i, rule, d->wrote, policy_json_end(&j));
     }
 }
 
@@ -329,6 +358,7 @@ static step_t one_iteration(squeezed_state_t *st, policy_ctx_t *ctx, sim_time_t 
             write_target(st, ctx, i, d[i].want);
         }
     }
+    squeezed_decisions(st, ctx, gamma, freeing);
     if (!reached || changes)
         return STEP_ADJUST;
     if (free_pages >= st->op_required)

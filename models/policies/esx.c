@@ -662,7 +662,7 @@ static void esx_decisions(esx_state_t *s, policy_ctx_t *ctx, size_t m, const cha
         policy_json_int(&js, "stuck", s->obs[j].balloon_stuck);
         policy_json_int(&js, "held", s->vm[i].held_until_ns > policy_now(ctx));
         policy_json_int(&js, "short", esx_is_short(s->p, &s->obs[j]));
-        policy_json_str(&js, "state", esx_level_what[s->level] + 6);
+        policy_json_str(&js, "state", esx_level_what[s->level] + strlen("state_"));   /* high, soft, ... */
         policy_json_int(&js, "vm_memory_pages", total);
         policy_decision(ctx, i, branch, s->gain[j], policy_json_end(&js));
     }

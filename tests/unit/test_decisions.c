@@ -88,7 +88,7 @@ static void check_policy(const policy_case_t *c)
 {
     char text[2048], path[256], fp[17];
     snprintf(path, sizeof path, "/tmp/balloonsim-test-%ld-decisions-%s.db", (long)getpid(), c->policy);
-    scenario_text(text, sizeof text, c->policy, c->preset, "output = vm\n");
+    scenario_text(text, sizeof text, c->policy, c->preset, "output = vm\noutput.decisions = yes\n");
     run_into(path, text, fp);
     double rows = q(path, "SELECT count(*) FROM decisions");
     cr_expect_eq(rows, 2 * c->ticks, "%s: %g rows, expected %g", c->policy, rows, 2 * c->ticks);
@@ -122,7 +122,7 @@ Test(decisions, squeezed_rows_per_iteration)
 {
     char text[2048], path[256], fp[17];
     snprintf(path, sizeof path, "/tmp/balloonsim-test-%ld-decisions-squeezed.db", (long)getpid());
-    scenario_text(text, sizeof text, "squeezed", "xen", "output = vm\n");
+    scenario_text(text, sizeof text, "squeezed", "xen", "output = vm\noutput.decisions = yes\n");
     run_into(path, text, fp);
     /* squeezed iterates every 1 s while a balancing operation runs (and not in between) */
     cr_expect_gt(q(path, "SELECT count(*) FROM decisions"), 0);
@@ -141,7 +141,7 @@ Test(decisions, mom_rows_match_the_rules)
 {
     char text[2048], path[256], fp[17];
     snprintf(path, sizeof path, "/tmp/balloonsim-test-%ld-decisions-momrule.db", (long)getpid());
-    scenario_text_for(text, sizeof text, "5min", "mom", "virtio", "output = vm\n");
+    scenario_text_for(text, sizeof text, "5min", "mom", "virtio", "output = vm\noutput.decisions = yes\n");
     run_into(path, text, fp);
     /* shrink-step: target = round(0.95 cur) */
     cr_expect_gt(q(path, "SELECT count(*) FROM decisions WHERE rule = 'shrink-step'"), 0, "no shrink-step");
@@ -179,15 +179,18 @@ Test(decisions, level_and_key)
 {
     char text[2048], path[256], fp[17];
     snprintf(path, sizeof path, "/tmp/balloonsim-test-%ld-decisions-level.db", (long)getpid());
-    /* auto: written at output = vm, not at summary; yes writes them at summary too;
-     * output.vms selects the VMs */
-    scenario_text(text, sizeof text, "mom", "virtio", "output = summary\n");
+    /* the default (no) writes none, even at output = vm; auto: written at output = vm, not
+     * at summary; yes writes them at summary too; output.vms selects the VMs */
+    scenario_text(text, sizeof text, "mom", "virtio", "output = vm\n");
+    run_into(path, text, fp);
+    cr_expect_eq(q(path, "SELECT count(*) FROM decisions"), 0);
+    scenario_text(text, sizeof text, "mom", "virtio", "output = summary\noutput.decisions = auto\n");
     run_into(path, text, fp);
     cr_expect_eq(q(path, "SELECT count(*) FROM decisions"), 0);
     scenario_text(text, sizeof text, "mom", "virtio", "output = summary\noutput.decisions = yes\n");
     run_into(path, text, fp);
     cr_expect_eq(q(path, "SELECT count(*) FROM decisions"), 12);
-    scenario_text(text, sizeof text, "mom", "virtio", "output = vm\noutput.vms = web/*\n");
+    scenario_text(text, sizeof text, "mom", "virtio", "output = vm\noutput.decisions = auto\noutput.vms = web/*\n");
     run_into(path, text, fp);
     cr_expect_eq(q(path, "SELECT count(*) FROM decisions"), 6);
     cr_expect_eq(q(path, "SELECT count(DISTINCT vm_id) FROM decisions"), 1);

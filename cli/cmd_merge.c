@@ -316,24 +316,36 @@ int cli_cmd_merge(int argc, char **argv)
         fprintf(stderr, "balloonsim merge: out of memory\n");
         return 2;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    static const struct option longopts[] = {{"allow-mixed", no_argument, NULL, 'm'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    int c;
+    optind = 0;
+    while ((c = cli_getopt(argc, argv, "hq", longopts, err, sizeof err)) != -1) {
+        if (c == 'h') {
             fputs(merge_usage, stdout);
             free(in);
             return 0;
-        } else if (!strcmp(a, "--allow-mixed"))
+        } else if (c == 'm')
             allow_mixed = 1;
-        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+        else if (c == 'q')
             quiet = 1;
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "balloonsim merge: unknown option '%s'\n%s", a, merge_usage);
+        else if (c == 1 && !out)
+            out = optarg;
+        else if (c == 1)
+            in[nin++] = optarg;
+        else {
+            fprintf(stderr, "balloonsim merge: %s\n%s", err, merge_usage);
             free(in);
             return 2;
-        } else if (!out)
-            out = a;
+        }
+    }
+    for (int i = optind; i < argc; i++) {              /* after "--" */
+        if (!out)
+            out = argv[i];
         else
-            in[nin++] = a;
+            in[nin++] = argv[i];
     }
     if (!out || nin == 0) {
         fprintf(stderr, "balloonsim merge: expected OUT and at least one IN database\n%s", merge_usage);

@@ -64,6 +64,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -2062,43 +2063,44 @@ static int set_filter(plot_t *p, const char *k, const char *v)
 static int parse_args(plot_t *p, int argc, char **argv)
 {
     plot_opts_t *o = &p->o;
-    static const char *valued[] = {"--figure", "-o", "--output", "--run", "--policy", "--group", "--study", "--where",
-                                   "--metric", "--x", "--at", "--style", "--size", "--as", "--over", "--log", NULL};
-    for (int i = 1; i < argc; i++) {
-        char *a = argv[i], name[32];
-        const char *val = NULL;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+    static const struct option longopts[] = {
+        {"figure", required_argument, NULL, 256}, {"output", required_argument, NULL, 'o'},
+        {"run", required_argument, NULL, 256},    {"policy", required_argument, NULL, 256},
+        {"group", required_argument, NULL, 256},  {"study", required_argument, NULL, 256},
+        {"where", required_argument, NULL, 256},  {"metric", required_argument, NULL, 256},
+        {"x", required_argument, NULL, 256},      {"at", required_argument, NULL, 256},
+        {"style", required_argument, NULL, 256},  {"size", required_argument, NULL, 256},
+        {"as", required_argument, NULL, 256},     {"over", required_argument, NULL, 256},
+        {"log", required_argument, NULL, 256},    {"script-only", no_argument, NULL, 'S'},
+        {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int c, li = -1;
+    optind = 0;
+    while ((c = cli_getopt_index(argc, argv, "ho:q", longopts, &li, p->err, sizeof p->err)) != -1) {
+        char name[32];
+        const char *val = optarg;
+        if (c == 'h')
             return CLI_HELP;
-        if (!strcmp(a, "--script-only")) {
+        if (c == '?')
+            return SIM_EINPUT;
+        if (c == 'S') {
             o->script_only = 1;
             continue;
         }
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+        if (c == 'q') {
             o->quiet = 1;
             continue;
         }
-        if (a[0] != '-' || !a[1]) {
+        if (c == 1) {
             if (o->db_path)
-                return fail(p, "unexpected argument '%s' (one DB only)", a);
-            o->db_path = a;
+                return fail(p, "unexpected argument '%s' (one DB only)", val);
+            o->db_path = val;
             continue;
         }
-        const char *eq = strchr(a, '=');
-        snprintf(name, sizeof name, "%.*s", (int)(eq && a[1] == '-' ? (size_t)(eq - a) : strlen(a)), a);
-        int known = 0;
-        for (int k = 0; valued[k]; k++)
-            known |= !strcmp(valued[k], name);
-        if (!known)
-            return fail(p, "unknown option '%s'", a);
-        if (eq && a[1] == '-')
-            val = eq + 1;
-        else if (i + 1 < argc)
-            val = argv[++i];
-        else
-            return fail(p, "%s needs a value", name);
+        snprintf(name, sizeof name, c == 'o' ? "-o" : "--%s", longopts[li].name);
         if (!strcmp(name, "--figure")) {
             o->figure = val;
-        } else if (!strcmp(name, "-o") || !strcmp(name, "--output")) {
+        } else if (!strcmp(name, "-o")) {
             o->out = val;
         } else if (!strcmp(name, "--where")) {
             const char *e = strchr(val, '=');
@@ -2149,6 +2151,11 @@ static int parse_args(plot_t *p, int argc, char **argv)
                 return fail(p, "--log must be x, y or xy, not '%s'", val);
             o->log = val;
         }
+    }
+    for (int i = optind; i < argc; i++) {                  /* after "--" */
+        if (o->db_path)
+            return fail(p, "unexpected argument '%s' (one DB only)", argv[i]);
+        o->db_path = argv[i];
     }
     if (!o->db_path)
         return fail(p, "expected a results database DB");

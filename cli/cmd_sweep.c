@@ -602,6 +602,7 @@ static void dry_run(const cli_opts_t *o, const sim_ini_t *study_ini, const sim_s
     size_t points = sim_study_points(study);
     printf("# study %s: %zu of %zu runs (%zu points x %zu repetitions)%s\n", key, n, runs, points,
            points ? runs / points : 0, o->force ? " --force" : "");
+    printf("# workers: %d (-j; a sweep starts at most one per run left to do)\n", o->jobs);
     printf("# %-6s %6s %4s %20s  %s\n", "run", "point", "rep", "seed", "axes");
     for (size_t r = 0; r < runs; r++) {
         if (!sel[r])

@@ -6,6 +6,7 @@
  * message) and returns an exit status; it never calls exit().
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "models/trace.h"
 #include "models/workload.h"
+#include "cli/common.h"
 #include "cli/cmd_trace.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
@@ -79,86 +81,81 @@ static int set_key(workload_params_t *p, const char *kv)
     return 0;
 }
 
-/* Value of option argv[*i] ("--opt V" or "--opt=V"); NULL with a message if missing. */
-static const char *optval(int argc, char **argv, int *i, const char *opt)
-{
-    size_t n = strlen(opt);
-    if (strncmp(argv[*i], opt, n) == 0 && argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "balloonsim trace: %s needs a value\n", opt);
-        return NULL;
-    }
-    return argv[++*i];
-}
-
-static int is_opt(const char *arg, const char *opt)
-{
-    size_t n = strlen(opt);
-    return strncmp(arg, opt, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
 static int cmd_generate(int argc, char **argv)
 {
     workload_params_t p;
     char err[SIM_ERR_MAX] = "";
     sim_time_t duration_ns = 24 * 3600 * SIM_NS_PER_S, step_ns = 300 * SIM_NS_PER_S, t;
     int64_t seed = 1, vm = 0;
-    const char *outpath = NULL, *v;
+    const char *outpath = NULL;
     workload_library_t *lib = NULL;
     workload_t *w = NULL;
     gsl_rng *rng = NULL;
     FILE *out = NULL;
-    int i, rc = 2;
+    int rc = 2;
     size_t k;
 
     if (sim_keys_defaults(&workload_key_table, &p, err, sizeof err)) {
         fprintf(stderr, "balloonsim trace generate: internal error: %s\n", err);
         return 2;
     }
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    static const struct option longopts[] = {
+        {"set", required_argument, NULL, 's'},   {"duration", required_argument, NULL, 'd'},
+        {"step", required_argument, NULL, 't'},  {"seed", required_argument, NULL, 'S'},
+        {"vm", required_argument, NULL, 'v'},    {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    int c;
+    char perr[SIM_ERR_MAX];
+    optind = 0;
+    while ((c = cli_getopt(argc, argv, "ho:", longopts, perr, sizeof perr)) != -1) {
+        const char *v = optarg;
+        err[0] = '\0';
+        switch (c) {
+        case 'h':
             fputs(usage_text, stdout);
             return 0;
-        } else if (is_opt(a, "--set")) {
-            if (!(v = optval(argc, argv, &i, "--set")) || set_key(&p, v))
+        case 's':
+            if (set_key(&p, v))
                 return 2;
-        } else if (is_opt(a, "--duration")) {
-            if (!(v = optval(argc, argv, &i, "--duration")))
-                return 2;
+            break;
+        case 'd':
             if (sim_units_parse_duration(v, &duration_ns, err, sizeof err) || duration_ns <= 0) {
                 fprintf(stderr, "balloonsim trace generate: --duration %s: %s\n", v, err[0] ? err : "must be > 0");
                 return 2;
             }
-        } else if (is_opt(a, "--step")) {
-            if (!(v = optval(argc, argv, &i, "--step")))
-                return 2;
+            break;
+        case 't':
             if (sim_units_parse_duration(v, &step_ns, err, sizeof err) || step_ns <= 0) {
                 fprintf(stderr, "balloonsim trace generate: --step %s: %s\n", v, err[0] ? err : "must be > 0");
                 return 2;
             }
-        } else if (is_opt(a, "--seed")) {
-            if (!(v = optval(argc, argv, &i, "--seed")))
-                return 2;
+            break;
+        case 'S':
             if (sim_units_parse_int(v, &seed, err, sizeof err) || seed < 0) {
                 fprintf(stderr, "balloonsim trace generate: --seed %s: %s\n", v, err[0] ? err : "must be >= 0");
                 return 2;
             }
-        } else if (is_opt(a, "--vm")) {
-            if (!(v = optval(argc, argv, &i, "--vm")))
-                return 2;
+            break;
+        case 'v':
             if (sim_units_parse_int(v, &vm, err, sizeof err) || vm < 0) {
                 fprintf(stderr, "balloonsim trace generate: --vm %s: %s\n", v, err[0] ? err : "must be >= 0");
                 return 2;
             }
-        } else if (strcmp(a, "-o") == 0 || is_opt(a, "--output")) {
-            if (!(outpath = optval(argc, argv, &i, strcmp(a, "-o") == 0 ? "-o" : "--output")))
-                return 2;
-        } else {
-            fprintf(stderr, "balloonsim trace generate: unknown argument '%s' (see --help)\n", a);
+            break;
+        case 'o':
+            outpath = v;
+            break;
+        case 1:
+            fprintf(stderr, "balloonsim trace generate: unexpected argument '%s' (see --help)\n", v);
+            return 2;
+        default:
+            fprintf(stderr, "balloonsim trace generate: %s (see --help)\n", perr);
             return 2;
         }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "balloonsim trace generate: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return 2;
     }
     if (duration_ns / step_ns > INT64_C(100000000)) {
         fprintf(stderr, "balloonsim trace generate: --duration / --step gives more than 10^8 rows\n");
@@ -262,43 +259,33 @@ static void print_trace(const workload_trace_t *tr)
     printf("\n");
 }
 
-static int cmd_check(int argc, char **argv)
+/* Load and describe each file or directory; 0, or 2 if one is unusable. */
+static int check_files(char **files, int nfiles)
 {
-    int i, rc = 0, nfiles = 0;
-    for (i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage_text, stdout);
-            return 0;
-        }
-        if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            fprintf(stderr, "balloonsim trace check: unknown option '%s' (see --help)\n", argv[i]);
-            return 2;
-        }
-    }
-    for (i = 1; i < argc; i++) {
+    int rc = 0;
+    for (int i = 0; i < nfiles; i++) {
         char err[SIM_ERR_MAX] = "";
         workload_library_t *lib = NULL;
-        nfiles++;
         if (workload_library_create(&lib)) {
             fprintf(stderr, "balloonsim trace check: out of memory\n");
             return 2;
         }
-        if (workload_path_is_dir(argv[i])) {
+        if (workload_path_is_dir(files[i])) {
             int64_t n, j;
-            if (workload_bitbrains_dir_count(lib, argv[i], &n, err, sizeof err)) {
+            if (workload_bitbrains_dir_count(lib, files[i], &n, err, sizeof err)) {
                 fprintf(stderr, "balloonsim trace check: %s\n", err);
                 rc = 2;
             } else {
-                printf("%s: %" PRId64 " usable Bitbrains files\n", argv[i], n);
+                printf("%s: %" PRId64 " usable Bitbrains files\n", files[i], n);
                 for (j = 0; j < n; j++) {
                     const workload_trace_t *tr;
-                    if (workload_library_dir_trace(lib, argv[i], j, &tr, err, sizeof err) == 0)
+                    if (workload_library_dir_trace(lib, files[i], j, &tr, err, sizeof err) == 0)
                         print_trace(tr);
                 }
             }
         } else {
             const workload_trace_t *tr;
-            if (workload_library_trace(lib, argv[i], &tr, err, sizeof err)) {
+            if (workload_library_trace(lib, files[i], &tr, err, sizeof err)) {
                 fprintf(stderr, "balloonsim trace check: %s\n", err);
                 rc = 2;
             } else {
@@ -311,12 +298,43 @@ static int cmd_check(int argc, char **argv)
         }
         workload_library_destroy(lib);
     }
+    return rc;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int rc = 0, nfiles = 0, c;
+    char **files = calloc((size_t)argc + 1, sizeof *files);
+    char perr[SIM_ERR_MAX];
+    if (!files) {
+        fprintf(stderr, "balloonsim trace check: out of memory\n");
+        return 2;
+    }
+    optind = 0;
+    while ((c = cli_getopt(argc, argv, "h", longopts, perr, sizeof perr)) != -1) {
+        if (c == 1) {
+            files[nfiles++] = optarg;
+            continue;
+        }
+        if (c == 'h')
+            fputs(usage_text, stdout);
+        else
+            fprintf(stderr, "balloonsim trace check: %s (see --help)\n", perr);
+        free(files);
+        return c == 'h' ? 0 : 2;
+    }
+    for (int i = optind; i < argc; i++)
+        files[nfiles++] = argv[i];
+    rc = check_files(files, nfiles);
+    free(files);
     if (nfiles == 0) {
         fprintf(stderr, "balloonsim trace check: no file given\n%s", usage_text);
         return 2;
     }
     return rc;
 }
+
 
 int cli_cmd_trace(int argc, char **argv)
 {

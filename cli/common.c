@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sim/units.h"
+#include "sim/err.h"
 #include "sim/rng.h"
 #include "sim/file.h"
 #include "models/dc.h"
@@ -28,79 +30,130 @@ static int push(char ***arr, size_t *n, char *s)
     return 0;
 }
 
+/* Options of the run-like commands (run, validate, sweep, check), with the commands that
+ * take each (bit 1 << cli_kind_t); getopt_long parses them, so -j2, -j 2, --jobs 2 and
+ * --jobs=2 are the same. */
+enum { OPT_SEED = 256, OPT_SET, OPT_CHECK, OPT_FORCE, OPT_DRY_RUN, OPT_UPDATE_FP, OPT_RUNS, OPT_SHARD };
+#define ALL_KINDS ((1u << CLI_RUN) | (1u << CLI_VALIDATE) | (1u << CLI_SWEEP) | (1u << CLI_CHECK))
+static const struct { struct option opt; unsigned kinds; } run_options[] = {
+    {{"help", no_argument, NULL, 'h'}, ALL_KINDS},
+    {{"output", required_argument, NULL, 'o'}, ALL_KINDS},
+    {{"seed", required_argument, NULL, OPT_SEED}, ALL_KINDS},
+    {{"set", required_argument, NULL, OPT_SET}, ALL_KINDS},
+    {{"quiet", no_argument, NULL, 'q'}, ALL_KINDS},
+    {{"check", no_argument, NULL, OPT_CHECK}, ALL_KINDS},
+    {{"force", no_argument, NULL, OPT_FORCE}, ALL_KINDS},
+    {{"dry-run", no_argument, NULL, OPT_DRY_RUN}, 1u << CLI_SWEEP},
+    {{"update-fingerprints", no_argument, NULL, OPT_UPDATE_FP}, 1u << CLI_CHECK},
+    {{"jobs", required_argument, NULL, 'j'}, 1u << CLI_SWEEP},
+    {{"runs", required_argument, NULL, OPT_RUNS}, 1u << CLI_SWEEP},
+    {{"shard", required_argument, NULL, OPT_SHARD}, 1u << CLI_SWEEP},
+};
+enum { NRUN_OPTIONS = sizeof run_options / sizeof run_options[0] };
+
+static int parse_jobs(const char *val, int *jobs, char *err, size_t errlen)
+{
+    char *end;
+    long j = strtol(val, &end, 10);
+    if (!*val || *end || j < 1 || j > CLI_MAX_JOBS) {
+        sim_set_err(err, errlen, "-j %s: expected a number of workers from 1 to %d", val, CLI_MAX_JOBS);
+        return SIM_EINPUT;
+    }
+    *jobs = (int)j;
+    return SIM_OK;
+}
+
+/* One option c with its value val (NULL for flags) into *o. */
+static int take_option(cli_opts_t *o, int c, const char *val, char *err, size_t errlen)
+{
+    char msg[256];
+    switch (c) {
+    case 'o':
+        if (!*val) {
+            sim_set_err(err, errlen, "option -o needs a database file name (got an empty one)");
+            return SIM_EINPUT;
+        }
+        o->db_path = val;
+        return SIM_OK;
+    case OPT_SEED:
+        if (sim_units_parse_int(val, &o->seed, msg, sizeof msg) || o->seed < 0) {
+            sim_set_err(err, errlen, "--seed %s: expected a non-negative integer", val);
+            return SIM_EINPUT;
+        }
+        o->has_seed = 1;
+        return SIM_OK;
+    case OPT_SET: return push(&o->sets, &o->nsets, (char *)val);
+    case 'q': o->quiet = 1; return SIM_OK;
+    case OPT_CHECK: o->check = 1; return SIM_OK;
+    case OPT_FORCE: o->force = 1; return SIM_OK;
+    case OPT_DRY_RUN: o->dry_run = 1; return SIM_OK;
+    case OPT_UPDATE_FP: o->update_fingerprints = 1; return SIM_OK;
+    case 'j': return parse_jobs(val, &o->jobs, err, errlen);
+    case OPT_RUNS: o->runs = val; return SIM_OK;
+    case OPT_SHARD: {
+        int si, sn;
+        char extra;
+        if (sscanf(val, "%d/%d%c", &si, &sn, &extra) != 2 || sn < 1 || si < 0 || si >= sn) {
+            sim_set_err(err, errlen, "--shard %s: expected i/N with 0 <= i < N", val);
+            return SIM_EINPUT;
+        }
+        o->shard_i = si, o->shard_n = sn;
+        return SIM_OK;
+    }
+    default: return push(&o->files, &o->nfiles, (char *)val);    /* 1: a FILE */
+    }
+}
+
 static int parse_args(int argc, char **argv, cli_opts_t *o, cli_kind_t kind, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
     o->jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (o->jobs < 1)
         o->jobs = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED_VAL() do { if (!val) { snprintf(err, errlen, "option %s needs a value", a); return SIM_EINPUT; } i++; } while (0)
-        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+    struct option longopts[NRUN_OPTIONS + 1];
+    size_t n = 0;
+    for (size_t i = 0; i < NRUN_OPTIONS; i++)
+        if (run_options[i].kinds & (1u << kind))
+            longopts[n++] = run_options[i].opt;
+    memset(&longopts[n], 0, sizeof longopts[n]);
+    const char *shortopts = kind == CLI_SWEEP ? "ho:qj:" : "ho:q";
+    int c, rc = SIM_OK;
+    optind = 0;
+    while (!rc && (c = cli_getopt(argc, argv, shortopts, longopts, err, errlen)) != -1) {
+        if (c == 'h')
             return CLI_HELP;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            NEED_VAL();
-            if (!*val) {
-                snprintf(err, errlen, "option %s needs a database file name (got an empty one)", a);
-                return SIM_EINPUT;
-            }
-            o->db_path = val;
-        } else if (!strcmp(a, "--seed")) {
-            NEED_VAL();
-            char msg[256];
-            if (sim_units_parse_int(val, &o->seed, msg, sizeof msg) || o->seed < 0) {
-                snprintf(err, errlen, "--seed %s: expected a non-negative integer", val);
-                return SIM_EINPUT;
-            }
-            o->has_seed = 1;
-        } else if (!strcmp(a, "--set")) {
-            NEED_VAL();
-            if (push(&o->sets, &o->nsets, (char *)val))
-                return SIM_ENOMEM;
-        } else if (!strncmp(a, "--set=", 6)) {
-            if (push(&o->sets, &o->nsets, (char *)a + 6))
-                return SIM_ENOMEM;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            o->quiet = 1;
-        else if (!strcmp(a, "--check"))
-            o->check = 1;
-        else if (!strcmp(a, "--force"))
-            o->force = 1;
-        else if (!strcmp(a, "--dry-run") && kind == CLI_SWEEP)
-            o->dry_run = 1;
-        else if (!strcmp(a, "--update-fingerprints") && kind == CLI_CHECK)
-            o->update_fingerprints = 1;
-        else if (!strcmp(a, "-j") && kind == CLI_SWEEP) {
-            NEED_VAL();
-            char *end;
-            long j = strtol(val, &end, 10);
-            if (*end || j < 1 || j > CLI_MAX_JOBS) {
-                snprintf(err, errlen, "-j %s: expected a number of workers from 1 to %d", val, CLI_MAX_JOBS);
-                return SIM_EINPUT;
-            }
-            o->jobs = (int)j;
-        } else if (!strcmp(a, "--runs") && kind == CLI_SWEEP) {
-            NEED_VAL();
-            o->runs = val;
-        } else if (!strcmp(a, "--shard") && kind == CLI_SWEEP) {
-            NEED_VAL();
-            int si, sn;
-            char extra;
-            if (sscanf(val, "%d/%d%c", &si, &sn, &extra) != 2 || sn < 1 || si < 0 || si >= sn) {
-                snprintf(err, errlen, "--shard %s: expected i/N with 0 <= i < N", val);
-                return SIM_EINPUT;
-            }
-            o->shard_i = si, o->shard_n = sn;
-        } else if (a[0] == '-' && a[1]) {
-            snprintf(err, errlen, "unknown option '%s'", a);
-            return SIM_EINPUT;
-        } else if (push(&o->files, &o->nfiles, (char *)a))
-            return SIM_ENOMEM;
-#undef NEED_VAL
+        rc = c == '?' ? SIM_EINPUT : take_option(o, c, optarg, err, errlen);
     }
-    return 0;
+    for (int i = optind; !rc && i < argc; i++)          /* FILEs after "--" */
+        rc = push(&o->files, &o->nfiles, argv[i]);
+    return rc;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, char *err,
+               size_t errlen)
+{
+    return cli_getopt_index(argc, argv, shortopts, longopts, NULL, err, errlen);
+}
+
+int cli_getopt_index(int argc, char **argv, const char *shortopts, const struct option *longopts, int *longindex,
+                     char *err, size_t errlen)
+{
+    char spec[64];
+    snprintf(spec, sizeof spec, "-:%s", shortopts);   /* arguments in order (1); ':' = no value */
+    opterr = 0;
+    int c = getopt_long(argc, argv, spec, longopts, longindex);
+    const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+    if (c == ':') {
+        sim_set_err(err, errlen, "option %s needs a value", arg);
+        return '?';
+    }
+    if (c == '?') {
+        if (!strncmp(arg, "--", 2) || !optopt)
+            sim_set_err(err, errlen, "unknown option '%s'", arg);
+        else
+            sim_set_err(err, errlen, "unknown option '-%c'", optopt);
+    }
+    return c;
 }
 
 /* On any return but 0 (an error, or CLI_HELP) the options are freed here, so that a
@@ -377,4 +430,30 @@ int cli_check_output(const char *out, const sim_study_t *study, char *err, size_
         sim_ini_destroy(ri);
     }
     return rc;
+}
+
+int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, int *set)
+{
+    const struct option longopts[] = {
+        {flag, no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    char err[SIM_ERR_MAX];
+    int c;
+    *set = 0;
+    optind = 0;
+    while ((c = cli_getopt(argc, argv, "h", longopts, err, sizeof err)) != -1) {
+        if (c == 'f') {
+            *set = 1;
+        } else if (c == 'h') {
+            fputs(usage, stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "balloonsim %s: %s\n%s", argv[0], c == 1 ? "unexpected argument" : err, usage);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "balloonsim %s: unexpected argument '%s'\n%s", argv[0], argv[optind], usage);
+        return 2;
+    }
+    return -1;
 }

@@ -6,6 +6,7 @@
 #ifndef CLI_COMMON_H
 #define CLI_COMMON_H
 
+#include <getopt.h>
 #include <signal.h>
 #include "sim/ini.h"
 #include "sim/study.h"
@@ -28,7 +29,23 @@ typedef struct cli_opts {
     int scratch_db;                  /* the database is a sweep worker's scratch copy */
 } cli_opts_t;
 
+/* Parse the options of a run-like command (getopt_long; FILE arguments in order).
+ * 0, CLI_HELP, or SIM_EINPUT / SIM_ENOMEM with a message (the options are then freed). */
 int cli_parse(int argc, char **argv, cli_opts_t *o, cli_kind_t kind, char *err, size_t errlen);
+/* getopt_long for every command: call with optind = 0 before the first call (a full
+ * reset: the unit tests parse several command lines in one process).  Returns the
+ * option's code, 1 for an argument that is not an option (in optarg, in command-line
+ * order: argv is not permuted), -1 at the end, or '?' for an unknown option or a missing
+ * value with the message in err ("unknown option '--x'", "option -o needs a value"). */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, char *err,
+               size_t errlen);
+/* The options of a command that takes one flag --FLAG and --help, and no argument (keys,
+ * policies, columns): *set = the flag.  Returns -1 to go on, or the exit status after
+ * printing the usage (0, --help) or a message and the usage (2). */
+int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, int *set);
+/* The same, with the index in longopts of a long option found (getopt_long's longindex). */
+int cli_getopt_index(int argc, char **argv, const char *shortopts, const struct option *longopts, int *longindex,
+                     char *err, size_t errlen);
 void cli_opts_free(cli_opts_t *o);
 
 /* Load FILE, apply --set overrides and --seed, expand the study.  The caller owns

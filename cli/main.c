@@ -7,6 +7,7 @@
  *   balloonsim validate FILE [--set ...]      parse and check a scenario, run nothing
  *   balloonsim policies                       list policies with their keys and defaults
  *   balloonsim keys [--markdown]              every scenario key (the reference in docs/scenarios.md)
+ *   balloonsim columns [--markdown]           the sample tables' columns (docs/database.md)
  *   balloonsim trace generate|check ...       workload traces (cli/cmd_trace.c)
  *   balloonsim help [COMMAND]
  * Exit status: 0 ok; 1 a check or expectation failed; 2 bad usage or bad input (the
@@ -21,6 +22,7 @@
 #include <string.h>
 #include "cli/common.h"
 #include "cli/cmd_check.h"
+#include "cli/cmd_columns.h"
 #include "cli/cmd_keys.h"
 #include "cli/cmd_merge.h"
 #include "cli/cmd_plot.h"
@@ -42,6 +44,7 @@ static const char *usage_text =
     "  merge OUT IN.. merge sweep shard databases\n"
     "  policies       list policies, their keys and defaults\n"
     "  keys           list every scenario key (--markdown for docs/scenarios.md)\n"
+    "  columns        list the columns of the sample tables (--markdown for docs/database.md)\n"
     "  trace          generate or check workload traces (balloonsim trace --help)\n"
     "  help [CMD]     this text, or a command's\n"
     "\n"
@@ -61,6 +64,7 @@ static const command_t commands[] = {
     {"validate", cli_cmd_validate},
     {"policies", cli_cmd_policies},
     {"keys", cli_cmd_keys},
+    {"columns", cli_cmd_columns},
     {"trace", cli_cmd_trace},
     {"sweep", cli_cmd_sweep},
     {"check", cli_cmd_check},

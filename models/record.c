@@ -1,6 +1,8 @@
 /*
- * models/record.c -- the model's tables, prepared inserts and batching.  See record.h.
+ * models/record.c -- the model's tables, prepared inserts and batching.  See record.h;
+ * the tables are described in docs/database.md.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +18,6 @@ static const char *schema =
     "CREATE TABLE IF NOT EXISTS vms(run_id INTEGER NOT NULL, vm_id INTEGER NOT NULL, host_id INTEGER,"
     " grp TEXT, idx INTEGER, name TEXT, configured_bytes INTEGER, startup_bytes INTEGER, min_bytes INTEGER,"
     " shares REAL, weight REAL, PRIMARY KEY(run_id, vm_id));"
-    "CREATE TABLE IF NOT EXISTS host_samples(run_id INTEGER NOT NULL, host_id INTEGER NOT NULL,"
-    " time_ns INTEGER NOT NULL, free_bytes INTEGER, resident_bytes INTEGER, host_swapped_bytes INTEGER,"
-    " balloon_bytes INTEGER, state TEXT, swap_out_bytes_per_s REAL, faults_per_s REAL);"
-    "CREATE TABLE IF NOT EXISTS vm_samples(run_id INTEGER NOT NULL, vm_id INTEGER NOT NULL,"
-    " time_ns INTEGER NOT NULL, assigned_bytes INTEGER, balloon_bytes INTEGER, balloon_target_bytes INTEGER,"
-    " usable_bytes INTEGER, anon_demand_bytes INTEGER, anon_bytes INTEGER, guest_swapped_bytes INTEGER,"
-    " cache_bytes INTEGER, file_set_bytes INTEGER, free_bytes INTEGER, host_swapped_bytes INTEGER,"
-    " hit_ratio REAL, cache_miss_per_s REAL, guest_swapin_per_s REAL, host_fault_per_s REAL,"
-    " major_faults_per_s REAL, stall_fraction REAL, slowdown REAL);"
     "CREATE TABLE IF NOT EXISTS balloon_ops(run_id INTEGER NOT NULL, vm_id INTEGER NOT NULL, op INTEGER,"
     " kind TEXT, issued_ns INTEGER, started_ns INTEGER, finished_ns INTEGER, asked_bytes INTEGER,"
     " moved_bytes INTEGER, outcome TEXT);"
@@ -52,6 +45,84 @@ static const char *schema =
     "CREATE VIEW IF NOT EXISTS v_summary AS SELECT r.run_id, r.study_key, r.point_index, r.repetition,"
     " r.seed, r.policy, r.axes, r.status, s.metric, s.value FROM runs r JOIN run_summary s USING(run_id);";
 
+/* The sample columns (record.h: one row per column; the order is the table's). */
+#define HS(f) offsetof(record_host_sample_t, f)
+static const record_column_t host_sample_cols[] = {
+    {"free_bytes", RECORD_PAGES, HS(free_pages), "bytes", "host memory not backing any VM, the reserve or overheads"},
+    {"resident_bytes", RECORD_PAGES, HS(resident_pages), "bytes", "guest pages the host backs, over its running VMs"},
+    {"host_swapped_bytes", RECORD_PAGES, HS(host_swapped_pages), "bytes", "guest pages the host has swapped out"},
+    {"balloon_bytes", RECORD_PAGES, HS(balloon_pages), "bytes", "memory held by the balloons of its VMs"},
+    {"state", RECORD_TEXT, HS(state), "", "ESX memory state of free memory: high, soft, hard or low"},
+    {"swap_out_bytes_per_s", RECORD_PAGES_RATE, HS(swap_out_pages_per_s), "bytes/s",
+     "host swap-out rate since the previous sample"},
+    {"faults_per_s", RECORD_REAL, HS(faults_per_s), "1/s", "host swap faults since the previous sample"},
+};
+#undef HS
+#define VS(f) offsetof(record_vm_sample_t, f)
+static const record_column_t vm_sample_cols[] = {
+    {"assigned_bytes", RECORD_PAGES, VS(assigned), "bytes", "guest-physical memory assigned (balloon + usable)"},
+    {"balloon_bytes", RECORD_PAGES, VS(balloon), "bytes", "memory held by the balloon"},
+    {"balloon_target_bytes", RECORD_PAGES, VS(balloon_target), "bytes", "the balloon size the policy asked for"},
+    {"usable_bytes", RECORD_PAGES, VS(usable), "bytes", "memory the guest can use (assigned - balloon)"},
+    {"anon_demand_bytes", RECORD_PAGES, VS(anon_demand), "bytes", "anonymous memory the workload wants"},
+    {"anon_bytes", RECORD_PAGES, VS(anon), "bytes", "anonymous memory resident in the guest"},
+    {"guest_swapped_bytes", RECORD_PAGES, VS(guest_swapped), "bytes", "anonymous memory in the guest's swap"},
+    {"cache_bytes", RECORD_PAGES, VS(cache), "bytes", "page cache"},
+    {"file_set_bytes", RECORD_PAGES, VS(file_set), "bytes", "the workload's file working set"},
+    {"free_bytes", RECORD_PAGES, VS(free), "bytes", "free guest memory"},
+    {"host_swapped_bytes", RECORD_PAGES, VS(host_swapped), "bytes", "guest pages the host has swapped out"},
+    {"hit_ratio", RECORD_REAL, VS(hit_ratio), "fraction", "page-cache hit ratio"},
+    {"cache_miss_per_s", RECORD_REAL, VS(cache_miss_per_s), "1/s", "page-cache misses (disk reads)"},
+    {"guest_swapin_per_s", RECORD_REAL, VS(guest_swapin_per_s), "1/s", "guest swap-in faults"},
+    {"host_fault_per_s", RECORD_REAL, VS(host_fault_per_s), "1/s", "faults on host-swapped pages"},
+    {"major_faults_per_s", RECORD_REAL, VS(major_faults_per_s), "1/s", "the three above together"},
+    {"stall_fraction", RECORD_REAL, VS(stall_fraction), "fraction", "stall / (interval + stall), as PSI some"},
+    {"slowdown", RECORD_REAL, VS(slowdown), "factor >= 1", "1 + stall / interval"},
+};
+#undef VS
+const record_sample_table_t record_host_sample_table = {
+    "host_samples", "host_id", host_sample_cols, sizeof host_sample_cols / sizeof host_sample_cols[0]};
+const record_sample_table_t record_vm_sample_table = {
+    "vm_samples", "vm_id", vm_sample_cols, sizeof vm_sample_cols / sizeof vm_sample_cols[0]};
+
+static const char *sql_type(record_kind_t k)
+{
+    return k == RECORD_PAGES ? "INTEGER" : k == RECORD_TEXT ? "TEXT" : "REAL";
+}
+
+/* "CREATE TABLE IF NOT EXISTS T(run_id INTEGER NOT NULL, E INTEGER NOT NULL, time_ns
+ * INTEGER NOT NULL, col TYPE, ...)" (insert 0) or "INSERT INTO T VALUES(?,...)" (1). */
+static int sample_sql(const record_sample_table_t *t, int insert, char *buf, size_t len)
+{
+    size_t n = insert ? (size_t)snprintf(buf, len, "INSERT INTO %s VALUES(?,?,?", t->table)
+                      : (size_t)snprintf(buf, len, "CREATE TABLE IF NOT EXISTS %s(run_id INTEGER NOT NULL, "
+                                         "%s INTEGER NOT NULL, time_ns INTEGER NOT NULL", t->table, t->entity);
+    for (size_t i = 0; i < t->ncols && n < len; i++)
+        n += insert ? (size_t)snprintf(buf + n, len - n, ",?")
+                    : (size_t)snprintf(buf + n, len - n, ", %s %s", t->cols[i].name, sql_type(t->cols[i].kind));
+    if (n < len)
+        n += (size_t)snprintf(buf + n, len - n, ")");
+    return n < len ? SIM_OK : SIM_EINTERNAL;
+}
+
+/* Bind the columns of sample s from parameter `first` on. */
+static void bind_sample(sqlite3_stmt *st, int first, const record_sample_table_t *t, const void *s)
+{
+    for (size_t i = 0; i < t->ncols; i++) {
+        const char *f = (const char *)s + t->cols[i].offset;
+        int k = first + (int)i;
+        switch (t->cols[i].kind) {
+        case RECORD_PAGES: sqlite3_bind_int64(st, k, *(const int64_t *)(const void *)f * SIM_PAGE_BYTES); break;
+        case RECORD_PAGES_RATE: sqlite3_bind_double(st, k, *(const double *)(const void *)f * SIM_PAGE_BYTES); break;
+        case RECORD_REAL: sqlite3_bind_double(st, k, *(const double *)(const void *)f); break;
+        case RECORD_TEXT: sqlite3_bind_text(st, k, *(const char *const *)(const void *)f, -1, SQLITE_STATIC); break;
+        }
+    }
+}
+
+static const record_sample_table_t *const sample_tables[] = {&record_host_sample_table, &record_vm_sample_table};
+enum { SAMPLE_SQL_MAX = 4096 };
+
 enum { ST_HOST, ST_VM, ST_EVENT, ST_TARGET, ST_POLICY, ST_OP, ST_HS, ST_VS, ST_VSUM, ST_RSUM, ST_DEC, ST_N };
 static const char *sqls[ST_N] = {
     "INSERT INTO hosts VALUES(?,?,?,?)",
@@ -60,8 +131,8 @@ static const char *sqls[ST_N] = {
     "INSERT INTO targets VALUES(?,?,?,?,?)",
     "INSERT INTO policy_log VALUES(?,?,?,?,?,?)",
     "INSERT INTO balloon_ops VALUES(?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO host_samples VALUES(?,?,?,?,?,?,?,?,?,?)",
-    "INSERT INTO vm_samples VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    NULL,                       /* ST_HS, ST_VS: generated from the column tables */
+    NULL,
     "INSERT OR REPLACE INTO vm_summary VALUES(?,?,?,?)",
     "INSERT OR REPLACE INTO run_summary VALUES(?,?,?)",
     "INSERT INTO decisions VALUES(?,?,?,?,?,?,?,?)",
@@ -118,7 +189,13 @@ int record_build_indexes(db_t *db, char *err, size_t errlen)
 
 int record_schema(db_t *db, char *err, size_t errlen)
 {
-    int rc = db_exec(db, schema, err, errlen);
+    char sql[SAMPLE_SQL_MAX];
+    int rc = SIM_OK;
+    for (size_t i = 0; i < sizeof sample_tables / sizeof sample_tables[0] && !rc; i++)
+        if (!(rc = sample_sql(sample_tables[i], 0, sql, sizeof sql)))
+            rc = db_exec(db, sql, err, errlen);
+    if (!rc)
+        rc = db_exec(db, schema, err, errlen);
     return rc ? rc : record_build_indexes(db, err, errlen);
 }
 
@@ -180,8 +257,19 @@ int record_create(record_t **out, db_t *db, int64_t run_id, char *err, size_t er
         return prc;
     }
     int rc = record_defer_indexes(db, &r->deferred, err, errlen);
-    for (int i = 0; i < ST_N && !rc; i++)
-        rc = db_prepare(db, sqls[i], &r->st[i], err, errlen);
+    for (int i = 0; i < ST_N && !rc; i++) {
+        char sql[SAMPLE_SQL_MAX];
+        const char *text = sqls[i];
+        if (!text) {
+            if ((rc = sample_sql(i == ST_HS ? &record_host_sample_table : &record_vm_sample_table, 1, sql,
+                                 sizeof sql))) {
+                snprintf(err, errlen, "sample table SQL longer than %d bytes", SAMPLE_SQL_MAX);
+                break;
+            }
+            text = sql;
+        }
+        rc = db_prepare(db, text, &r->st[i], err, errlen);
+    }
     if (rc) {
         record_destroy(r);
         return rc;
@@ -429,13 +517,7 @@ void record_host_sample(record_t *r, const record_host_sample_t *s)
         return;
     sqlite3_bind_int(st, 2, s->host_id);
     sqlite3_bind_int64(st, 3, s->t);
-    sqlite3_bind_int64(st, 4, s->free_pages * SIM_PAGE_BYTES);
-    sqlite3_bind_int64(st, 5, s->resident_pages * SIM_PAGE_BYTES);
-    sqlite3_bind_int64(st, 6, s->host_swapped_pages * SIM_PAGE_BYTES);
-    sqlite3_bind_int64(st, 7, s->balloon_pages * SIM_PAGE_BYTES);
-    sqlite3_bind_text(st, 8, s->state, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 9, s->swap_out_pages_per_s * SIM_PAGE_BYTES);
-    sqlite3_bind_double(st, 10, s->faults_per_s);
+    bind_sample(st, 4, &record_host_sample_table, s);
     done(r, st);
 }
 
@@ -447,16 +529,9 @@ void record_vm_sample(record_t *r, const record_vm_sample_t *s)
     sqlite3_stmt *st = row(r, ST_VS);
     if (!st)
         return;
-    int64_t pages[] = {s->assigned, s->balloon, s->balloon_target, s->usable, s->anon_demand, s->anon,
-                       s->guest_swapped, s->cache, s->file_set, s->free, s->host_swapped};
-    double reals[] = {s->hit_ratio, s->cache_miss_per_s, s->guest_swapin_per_s, s->host_fault_per_s,
-                      s->major_faults_per_s, s->stall_fraction, s->slowdown};
     sqlite3_bind_int(st, 2, s->vm_id);
     sqlite3_bind_int64(st, 3, s->t);
-    for (int i = 0; i < 11; i++)
-        sqlite3_bind_int64(st, 4 + i, pages[i] * SIM_PAGE_BYTES);
-    for (int i = 0; i < 7; i++)
-        sqlite3_bind_double(st, 15 + i, reals[i]);
+    bind_sample(st, 4, &record_vm_sample_table, s);
     done(r, st);
 }
 

@@ -6,12 +6,9 @@
  *   hosts(run_id, host_id, capacity_bytes, reserve_bytes)
  *   vms(run_id, vm_id, host_id, grp, idx, name, configured_bytes, startup_bytes, min_bytes,
  *       shares, weight)
- *   host_samples(run_id, host_id, time_ns, free_bytes, resident_bytes, host_swapped_bytes,
- *       balloon_bytes, state, swap_out_bytes_per_s, faults_per_s)
- *   vm_samples(run_id, vm_id, time_ns, assigned_bytes, balloon_bytes, balloon_target_bytes,
- *       usable_bytes, anon_demand_bytes, anon_bytes, guest_swapped_bytes, cache_bytes,
- *       file_set_bytes, free_bytes, host_swapped_bytes, hit_ratio, cache_miss_per_s,
- *       guest_swapin_per_s, host_fault_per_s, major_faults_per_s, stall_fraction, slowdown)
+ *   host_samples(run_id, host_id, time_ns, ...)  -- columns: record_host_sample_table
+ *   vm_samples(run_id, vm_id, time_ns, ...)      -- columns: record_vm_sample_table
+ *       (`balloonsim columns` lists both, with units; docs/database.md)
  *   balloon_ops(run_id, vm_id, op, kind, issued_ns, started_ns, finished_ns, asked_bytes,
  *       moved_bytes, outcome)
  *   targets(run_id, time_ns, vm_id, balloon_target_bytes, usable_target_bytes)
@@ -37,6 +34,7 @@
 #ifndef MODELS_RECORD_H
 #define MODELS_RECORD_H
 
+#include <stddef.h>
 #include "sim/db.h"
 
 typedef struct record record_t;
@@ -108,6 +106,36 @@ typedef struct record_vm_sample {
         stall_fraction, slowdown;
 } record_vm_sample_t;
 void record_vm_sample(record_t *r, const record_vm_sample_t *s);
+
+/* THE SAMPLE COLUMNS ARE ONE TABLE each (record.c): a row names the column (its unit in
+ * the suffix), says how its field of the sample struct is stored, and explains it.  The
+ * CREATE TABLE, the INSERT and its bindings, and `balloonsim columns` (the listing in
+ * docs/database.md) are generated from it.  Adding a column is one row here plus its
+ * field in the struct, and DB_SCHEMA_VERSION + 1 (sim/db.h): merge refuses databases of
+ * another version. */
+typedef enum {
+    RECORD_PAGES,       /* int64_t pages, stored as INTEGER bytes */
+    RECORD_PAGES_RATE,  /* double pages/s, stored as REAL bytes/s */
+    RECORD_REAL,        /* double, stored as REAL */
+    RECORD_TEXT         /* const char *, stored as TEXT */
+} record_kind_t;
+
+typedef struct record_column {
+    const char *name;
+    record_kind_t kind;
+    size_t offset;               /* of the field in the sample struct */
+    const char *unit;            /* for people: "bytes", "1/s", "fraction" ... */
+    const char *help;
+} record_column_t;
+
+typedef struct record_sample_table {
+    const char *table;           /* "vm_samples" */
+    const char *entity;          /* its key column after run_id: "vm_id"; then time_ns */
+    const record_column_t *cols;
+    size_t ncols;
+} record_sample_table_t;
+
+extern const record_sample_table_t record_host_sample_table, record_vm_sample_table;
 void record_vm_summary(record_t *r, int32_t vm_id, const char *metric, double value);
 void record_run_summary(record_t *r, const char *metric, double value);
 

@@ -25,7 +25,7 @@ mkdir -p "$OUT"
 [ -x "$B" ] || { echo "figures: no binary $B (run make)" >&2; exit 2; }
 
 # Every listed policy, as a sweep axis: ${static, oracle, esx-share, ...}
-mapfile -t POLICIES < <("$B" policies | awk '/^[a-z]/ && $1 != "example" {print $1}')
+mapfile -t POLICIES < <("$B" policies --names | grep -vx example)
 [ "${#POLICIES[@]}" -gt 0 ] || { echo "figures: 'balloonsim policies' lists no policy" >&2; exit 2; }
 AXIS=$(IFS=,; echo "${POLICIES[*]}" | sed 's/,/, /g')
 # Line figures stay readable with the four reference policies (those that are listed).

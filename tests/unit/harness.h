@@ -1,6 +1,6 @@
 /*
  * tests/unit/harness.h -- run a scenario given as text into a temporary database and
- * query it.  Shared by the model and policy-comparison suites.
+ * query it.  Shared by the model and policy suites: one API, every name harness_*.
  */
 #ifndef TESTS_HARNESS_H
 #define TESTS_HARNESS_H
@@ -15,6 +15,9 @@
 #include "models/dc.h"
 #include "models/record.h"
 #include "models/scenario.h"
+
+/* Bytes in a MiB, as a double (the suites compare sizes in MiB). */
+#define MIB (1024.0 * 1024.0)
 
 /* Run scenario text once (conservation check on); returns dc_run's code and leaves the
  * database open in *dbp (its file is already unlinked; the caller closes it). */
@@ -84,7 +87,7 @@ static inline double harness_metric(db_t *db, const char *name)
 #include <stdarg.h>
 #include <sqlite3.h>
 
-static char harness_path[256];          /* the database of run_text() */
+static char harness_path[256];          /* the database of harness_run_text() */
 
 static inline void harness_remove_db(const char *p) { db_remove_files(p); }
 
@@ -139,8 +142,8 @@ static inline double harness_vm_metric(const char *p, const char *grp, const cha
     return v;
 }
 
-/* Run `text` with seed 1 and return its database open (close it with done()). */
-static inline sqlite3 *run_text(const char *name, const char *text)
+/* Run `text` with seed 1 and return its database open (close it with harness_done()). */
+static inline sqlite3 *harness_run_text(const char *name, const char *text)
 {
     harness_run_file(name, text, 1, harness_path, sizeof harness_path);
     sqlite3 *q = NULL;
@@ -148,14 +151,14 @@ static inline sqlite3 *run_text(const char *name, const char *text)
     return q;
 }
 
-static inline void done(sqlite3 *q)
+static inline void harness_done(sqlite3 *q)
 {
     sqlite3_close(q);
     harness_remove_db(harness_path);
 }
 
 /* One number from a query (printf-style); NAN when the result is NULL or empty. */
-static inline double qnum(sqlite3 *q, const char *fmt, ...)
+static inline double harness_qnum(sqlite3 *q, const char *fmt, ...)
 {
     char sql[2048];
     va_list ap;

@@ -34,21 +34,16 @@
 #include "tests/unit/harness.h"
 #include "models/policies/esx.h"
 
-#define MIB (1024.0 * 1024.0)
 
 /* ------------------------------------------------------------------ helpers */
 
 /* Runs use seed 42; the run, query and cleanup helpers are in tests/unit/harness.h. */
-#define run_scenario(tag, text, path, len) harness_run_file((tag), (text), 42, (path), (len))
-#define remove_db harness_remove_db
-#define q1 harness_q1_file
-#define vm_metric harness_vm_metric
 
 static double run_metric(const char *path, const char *metric)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT value FROM run_summary WHERE metric = '%s'", metric);
-    double v = q1(path, sql);
+    double v = harness_q1_file(path, sql);
     cr_assert(!isnan(v), "no run metric %s", metric);
     return v;
 }
@@ -425,37 +420,37 @@ Test(policy_esx, tax_zero_gives_equal_memory)
 {
     char text[2048], path[256];
     snprintf(text, sizeof text, fig7, "0");
-    run_scenario("tau0", text, path, sizeof path);
-    double idle = vm_metric(path, "idle", "usable_final_bytes");
-    double busy = vm_metric(path, "busy", "usable_final_bytes");
+    harness_run_file("tau0", text, 42, path, sizeof path);
+    double idle = harness_vm_metric(path, "idle", "usable_final_bytes");
+    double busy = harness_vm_metric(path, "busy", "usable_final_bytes");
     /* memory was contended: both ballooned well below 2 GiB ... */
     cr_assert_lt(busy, 1800 * MIB, "busy %g MiB", busy / MIB);
     cr_assert_gt(run_metric(path, "balloon_inflated_bytes"), 500 * MIB);
     /* ... and split equally, active or idle */
     cr_assert_lt(fabs(idle - busy), 32 * MIB, "idle %g MiB busy %g MiB", idle / MIB, busy / MIB);
-    remove_db(path);
+    harness_remove_db(path);
 }
 
 Test(policy_esx, idle_tax_moves_memory_to_the_active_vm)
 {
     char text[2048], p0[256], p75[256];
     snprintf(text, sizeof text, fig7, "0");
-    run_scenario("fig7-0", text, p0, sizeof p0);
+    harness_run_file("fig7-0", text, 42, p0, sizeof p0);
     snprintf(text, sizeof text, fig7, "75%");
-    run_scenario("fig7-75", text, p75, sizeof p75);
-    double idle0 = vm_metric(p0, "idle", "usable_final_bytes");
-    double busy0 = vm_metric(p0, "busy", "usable_final_bytes");
-    double idle75 = vm_metric(p75, "idle", "usable_final_bytes");
-    double busy75 = vm_metric(p75, "busy", "usable_final_bytes");
+    harness_run_file("fig7-75", text, 42, p75, sizeof p75);
+    double idle0 = harness_vm_metric(p0, "idle", "usable_final_bytes");
+    double busy0 = harness_vm_metric(p0, "busy", "usable_final_bytes");
+    double idle75 = harness_vm_metric(p75, "idle", "usable_final_bytes");
+    double busy75 = harness_vm_metric(p75, "busy", "usable_final_bytes");
     cr_assert_gt(busy75 - idle75, 600 * MIB, "tau 0.75: idle %g busy %g MiB", idle75 / MIB, busy75 / MIB);
     cr_assert_lt(idle75, idle0 - 300 * MIB, "idle: %g MiB at tau 0.75, %g at 0", idle75 / MIB, idle0 / MIB);
     cr_assert_gt(busy75, busy0 + 300 * MIB, "busy: %g MiB at tau 0.75, %g at 0", busy75 / MIB, busy0 / MIB);
     /* the active VM no longer swaps in its guest; the idle one does instead */
-    cr_assert_lt(vm_metric(p75, "busy", "guest_swap_out_bytes"), vm_metric(p0, "busy", "guest_swap_out_bytes"));
+    cr_assert_lt(harness_vm_metric(p75, "busy", "guest_swap_out_bytes"), harness_vm_metric(p0, "busy", "guest_swap_out_bytes"));
     /* never beyond the 65 % balloon cap */
     cr_assert_geq(idle75, 0.35 * 2048 * MIB - 4096);
-    remove_db(p0);
-    remove_db(p75);
+    harness_remove_db(p0);
+    harness_remove_db(p75);
 }
 
 Test(policy_esx, shares_split_contended_memory)
@@ -470,12 +465,12 @@ Test(policy_esx, shares_split_contended_memory)
         "[balloon]\npreset = vmware\n"
         "[policy]\nname = esx-share\n";
     char path[256];
-    run_scenario("shares", text, path, sizeof path);
-    double gold = vm_metric(path, "gold", "usable_final_bytes");
-    double bronze = vm_metric(path, "bronze", "usable_final_bytes");
+    harness_run_file("shares", text, 42, path, sizeof path);
+    double gold = harness_vm_metric(path, "gold", "usable_final_bytes");
+    double bronze = harness_vm_metric(path, "bronze", "usable_final_bytes");
     cr_assert_gt(gold / bronze, 1.8, "gold %g MiB bronze %g MiB", gold / MIB, bronze / MIB);
     cr_assert_lt(gold / bronze, 2.2, "gold %g MiB bronze %g MiB", gold / MIB, bronze / MIB);
-    remove_db(path);
+    harness_remove_db(path);
 }
 
 Test(policy_esx, no_ballooning_while_free_memory_is_high)
@@ -489,13 +484,13 @@ Test(policy_esx, no_ballooning_while_free_memory_is_high)
         "[balloon]\npreset = vmware\n"
         "[policy]\nname = esx-share\n";
     char path[256];
-    run_scenario("high", text, path, sizeof path);
+    harness_run_file("high", text, 42, path, sizeof path);
     cr_assert_eq(run_metric(path, "balloon_inflated_bytes"), 0);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM balloon_ops"), 0);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what LIKE 'state_%'"), 0);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM host_samples WHERE state <> 'high'"), 0);
-    cr_assert_float_eq(vm_metric(path, "idle", "usable_final_bytes"), 2048 * MIB, 1);
-    remove_db(path);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM balloon_ops"), 0);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM policy_log WHERE what LIKE 'state_%'"), 0);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM host_samples WHERE state <> 'high'"), 0);
+    cr_assert_float_eq(harness_vm_metric(path, "idle", "usable_final_bytes"), 2048 * MIB, 1);
+    harness_remove_db(path);
 }
 
 /* usable memory (MiB) of the VM of group `grp` in the sample at t_s seconds */
@@ -505,7 +500,7 @@ static double usable_mib_at(const char *path, const char *grp, double t_s)
     snprintf(sql, sizeof sql,
              "SELECT s.usable_bytes / 1048576.0 FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
              "WHERE v.grp = '%s' AND s.time_ns = %.0f", grp, t_s * 1e9);
-    double v = q1(path, sql);
+    double v = harness_q1_file(path, sql);
     cr_assert(!isnan(v), "no sample of %s at %g s", grp, t_s);
     return v;
 }
@@ -539,13 +534,13 @@ Test(policy_esx, a_short_vm_gets_memory_back_in_the_high_state)
              "workload.active_fraction = 90%%\n"
              "[balloon]\npreset = vmware\n"
              "[policy]\nname = esx-share\n", csv);
-    run_scenario("grow", text, path, sizeof path);
+    harness_run_file("grow", text, 42, path, sizeof path);
     const double need = 64 + 1800;          /* kernel + demand after the rise, MiB */
     double grow0 = usable_mib_at(path, "grow", 1440), idle0 = usable_mib_at(path, "idle", 1440);
     double busy0 = usable_mib_at(path, "busy", 1440);
     /* settled in the high state, with grow's balloon below its coming demand */
     cr_assert_lt(grow0, need - 200, "grow holds %g MiB before the rise", grow0);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what LIKE 'state_%' AND time_ns > 1200e9"), 0,
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM policy_log WHERE what LIKE 'state_%' AND time_ns > 1200e9"), 0,
                  "the host left the high state: the move would be a reclaim");
     /* within 2 min (8 balance periods) of the rise grow holds its demand ... */
     double grow1 = usable_mib_at(path, "grow", 1620);
@@ -554,15 +549,15 @@ Test(policy_esx, a_short_vm_gets_memory_back_in_the_high_state)
     double idle1 = usable_mib_at(path, "idle", 1620), busy1 = usable_mib_at(path, "busy", 1620);
     cr_assert_lt(idle1, idle0 - 200, "idle: %g -> %g MiB", idle0, idle1);
     cr_assert_gt(idle0 - idle1, busy0 - busy1, "idle gave %g MiB, busy %g", idle0 - idle1, busy0 - busy1);
-    cr_assert_gt(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'rebalance'"), 0);
+    cr_assert_gt(harness_q1_file(path, "SELECT count(*) FROM policy_log WHERE what = 'rebalance'"), 0);
     /* it stops paging, and nothing takes the memory back (no churn) */
-    double slow = q1(path, "SELECT avg(s.slowdown) FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
+    double slow = harness_q1_file(path, "SELECT avg(s.slowdown) FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
                            "WHERE v.grp = 'grow' AND s.time_ns >= 1800e9");
     cr_assert_lt(slow, 1.02, "grow's slowdown after 30 min: %g", slow);
-    double low = q1(path, "SELECT min(s.usable_bytes) / 1048576.0 FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
+    double low = harness_q1_file(path, "SELECT min(s.usable_bytes) / 1048576.0 FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
                           "WHERE v.grp = 'grow' AND s.time_ns >= 1620e9");
     cr_assert_geq(low, grow1 - 1, "grow lost memory again: %g MiB after %g", low, grow1);
-    remove_db(path);
+    harness_remove_db(path);
     unlink(csv);
 }
 
@@ -582,21 +577,21 @@ Test(policy_esx, sampling_noise_moves_no_memory)
         "[policy]\nname = esx-share\nnoise_band = %s\n";
     char text[1024], path[256], p0[256];
     snprintf(text, sizeof text, fmt, "2");
-    run_scenario("noise", text, path, sizeof path);
+    harness_run_file("noise", text, 42, path, sizeof path);
     /* both short for the whole hour: neither holds its 2 GiB */
-    cr_assert_lt(vm_metric(path, "gold", "usable_final_bytes"), 1990 * MIB);
-    cr_assert_gt(vm_metric(path, "bronze", "slowdown_mean"), 1.05);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM balloon_ops WHERE issued_ns > 600e9"), 0,
+    cr_assert_lt(harness_vm_metric(path, "gold", "usable_final_bytes"), 1990 * MIB);
+    cr_assert_gt(harness_vm_metric(path, "bronze", "slowdown_mean"), 1.05);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM balloon_ops WHERE issued_ns > 600e9"), 0,
                  "balloon operations after the host settled");
-    cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'rebalance'"), 0);
-    double gold = vm_metric(path, "gold", "usable_final_bytes"), bronze = vm_metric(path, "bronze", "usable_final_bytes");
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM policy_log WHERE what = 'rebalance'"), 0);
+    double gold = harness_vm_metric(path, "gold", "usable_final_bytes"), bronze = harness_vm_metric(path, "bronze", "usable_final_bytes");
     cr_assert(gold / bronze > 1.8 && gold / bronze < 2.2, "gold %g bronze %g MiB", gold / MIB, bronze / MIB);
     snprintf(text, sizeof text, fmt, "0");
-    run_scenario("noise0", text, p0, sizeof p0);
-    cr_assert_gt(q1(p0, "SELECT count(*) FROM policy_log WHERE what = 'rebalance'"), 0,
+    harness_run_file("noise0", text, 42, p0, sizeof p0);
+    cr_assert_gt(harness_q1_file(p0, "SELECT count(*) FROM policy_log WHERE what = 'rebalance'"), 0,
                  "without the noise band the estimates' noise should move memory");
-    remove_db(path);
-    remove_db(p0);
+    harness_remove_db(path);
+    harness_remove_db(p0);
 }
 
 Test(policy_esx, logged_estimates_follow_the_truth)
@@ -613,12 +608,12 @@ Test(policy_esx, logged_estimates_follow_the_truth)
         "[balloon]\npreset = vmware\n"
         "[policy]\nname = esx-share\nlog_estimates = yes\n";
     char path[256];
-    run_scenario("estimates", text, path, sizeof path);
+    harness_run_file("estimates", text, 42, path, sizeof path);
     const double lo = 264.0 / 2048, hi = 1864.0 / 2048, mid = 0.5 * (lo + hi);
     /* before the step, both settle at their truth */
-    double up0 = q1(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 0 "
+    double up0 = harness_q1_file(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 0 "
                           "AND time_ns BETWEEN 300e9 AND 600e9");
-    double down0 = q1(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 1 "
+    double down0 = harness_q1_file(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 1 "
                             "AND time_ns BETWEEN 300e9 AND 600e9");
     cr_assert_lt(fabs(up0 - lo), 0.06, "up before: %g, truth %g", up0, lo);
     cr_assert_lt(fabs(down0 - hi), 0.06, "down before: %g, truth %g", down0, hi);
@@ -626,19 +621,19 @@ Test(policy_esx, logged_estimates_follow_the_truth)
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT min(time_ns) / 1e9 - 600 FROM policy_log WHERE what = 'active' "
                               "AND vm_id = 0 AND time_ns > 600e9 AND value >= %.6f", mid);
-    double rise_s = q1(path, sql);
+    double rise_s = harness_q1_file(path, sql);
     snprintf(sql, sizeof sql, "SELECT min(time_ns) / 1e9 - 600 FROM policy_log WHERE what = 'active' "
                               "AND vm_id = 1 AND time_ns > 600e9 AND value <= %.6f", mid);
-    double fall_s = q1(path, sql);
+    double fall_s = harness_q1_file(path, sql);
     cr_assert(!isnan(rise_s) && !isnan(fall_s), "no crossing (rise %g, fall %g)", rise_s, fall_s);
     cr_assert_leq(rise_s, 30, "rise took %g s", rise_s);
     cr_assert_geq(fall_s, 3 * rise_s + 60, "fall %g s, rise %g s", fall_s, rise_s);
     /* and both converge to their new truth by the end */
-    double up1 = q1(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 0 AND time_ns >= 1500e9");
-    double down1 = q1(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 1 AND time_ns >= 1500e9");
+    double up1 = harness_q1_file(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 0 AND time_ns >= 1500e9");
+    double down1 = harness_q1_file(path, "SELECT avg(value) FROM policy_log WHERE what = 'active' AND vm_id = 1 AND time_ns >= 1500e9");
     cr_assert_lt(fabs(up1 - hi), 0.06, "up after: %g, truth %g", up1, hi);
     cr_assert_lt(fabs(down1 - lo), 0.06, "down after: %g, truth %g", down1, lo);
-    remove_db(path);
+    harness_remove_db(path);
 }
 
 /* ------------------------------------------------------------------ bad input */

@@ -30,23 +30,18 @@
 #include "tests/unit/harness.h"
 #include "models/policies/hyperv.h"
 
-#define MIB (1024.0 * 1024.0)
 #define MIB_PAGES 256
 
 /* ------------------------------------------------------------------ helpers */
 
 /* Runs use seed 42; the run, query and cleanup helpers are in tests/unit/harness.h. */
-#define run_scenario(tag, text, path, len) harness_run_file((tag), (text), 42, (path), (len))
-#define remove_db harness_remove_db
-#define q1 harness_q1_file
-#define vm_metric harness_vm_metric
 
 /* A query with one %s for the group name. */
 static double grp_q(const char *path, const char *fmt, const char *grp)
 {
     char sql[1024];
     snprintf(sql, sizeof sql, fmt, grp);
-    return q1(path, sql);
+    return harness_q1_file(path, sql);
 }
 
 /* ------------------------------------------------------------------ the rule */
@@ -124,7 +119,7 @@ Test(policy_hyperv, assigned_follows_committed_plus_buffer)
         "[balloon]\npreset = hyperv\n"
         "[policy]\nname = hyperv-dm\n";
     char path[256];
-    run_scenario("follow", text, path, sizeof path);
+    harness_run_file("follow", text, 42, path, sizeof path);
     /* kernel 64 MiB + anon demand = committed; usable (Hyper-V's assigned memory) =
      * committed x 1.2, checked mid-way between the workload's 60 s steps, after the 45 s
      * of the first report */
@@ -138,15 +133,15 @@ Test(policy_hyperv, assigned_follows_committed_plus_buffer)
                               "JOIN vms v USING (run_id, vm_id) WHERE v.grp = '%s' AND s.time_ns >= 120e9", "web");
     cr_assert_gt(span, 1500 * MIB);
     /* a 50 % buffer: 1088 MiB committed -> 1632 MiB */
-    cr_assert_float_eq(vm_metric(path, "db", "usable_final_bytes") / MIB, 1088 * 1.5, 2.5);
+    cr_assert_float_eq(harness_vm_metric(path, "db", "usable_final_bytes") / MIB, 1088 * 1.5, 2.5);
     /* growth came by hot-add in 128 MiB chunks above the 1 GiB startup */
-    double assigned = vm_metric(path, "db", "assigned_final_bytes") / MIB;
+    double assigned = harness_vm_metric(path, "db", "assigned_final_bytes") / MIB;
     cr_assert_eq(fmod(assigned - 1024, 128), 0, "assigned %g MiB", assigned);
     cr_assert_gt(assigned, 1024);
-    cr_assert_gt(q1(path, "SELECT count(*) FROM balloon_ops WHERE kind = 'hotadd'"), 0);
+    cr_assert_gt(harness_q1_file(path, "SELECT count(*) FROM balloon_ops WHERE kind = 'hotadd'"), 0);
     /* before the first report (45 s) the VMs keep their startup memory */
-    cr_assert_eq(q1(path, "SELECT max(usable_bytes) FROM vm_samples WHERE time_ns <= 40e9") / MIB, 1024);
-    remove_db(path);
+    cr_assert_eq(harness_q1_file(path, "SELECT max(usable_bytes) FROM vm_samples WHERE time_ns <= 40e9") / MIB, 1024);
+    harness_remove_db(path);
 }
 
 Test(policy_hyperv, never_below_minimum_nor_above_maximum)
@@ -160,22 +155,22 @@ Test(policy_hyperv, never_below_minimum_nor_above_maximum)
         "[balloon]\npreset = hyperv\n"
         "[policy]\nname = hyperv-dm\n";
     char path[256];
-    run_scenario("bounds", text, path, sizeof path);
+    harness_run_file("bounds", text, 42, path, sizeof path);
     const char *minq = "SELECT min(s.usable_bytes) FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
                        "WHERE v.grp = '%s'";
     const char *maxq = "SELECT max(s.assigned_bytes) FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
                        "WHERE v.grp = '%s'";
     /* tiny wants 114 MiB x 1.2: held at its minimum */
     cr_assert_eq(grp_q(path, minq, "tiny") / MIB, 768);
-    cr_assert_eq(vm_metric(path, "tiny", "usable_final_bytes") / MIB, 768);
+    cr_assert_eq(harness_vm_metric(path, "tiny", "usable_final_bytes") / MIB, 768);
     /* huge wants 2964 x 1.2 MiB: held at its maximum, never more */
     cr_assert_eq(grp_q(path, maxq, "huge") / MIB, 3072);
-    cr_assert_eq(vm_metric(path, "huge", "usable_final_bytes") / MIB, 3072);
+    cr_assert_eq(harness_vm_metric(path, "huge", "usable_final_bytes") / MIB, 3072);
     /* min = 0: the Linux guest floor of a 2 GiB guest (360 MiB) holds */
     int64_t floor_pages = balloon_linux_hv_floor_pages(2048 * MIB_PAGES);
-    cr_assert_eq(vm_metric(path, "nomin", "usable_final_bytes"), (double)floor_pages * 4096);
+    cr_assert_eq(harness_vm_metric(path, "nomin", "usable_final_bytes"), (double)floor_pages * 4096);
     cr_assert_geq(grp_q(path, minq, "nomin"), (double)floor_pages * 4096);
-    remove_db(path);
+    harness_remove_db(path);
 }
 
 /* Two VMs growing to 3 GiB committed on a 6 GiB host: memory below committed. */
@@ -192,17 +187,17 @@ static const char *const shortage =
 Test(policy_hyperv, higher_weight_ends_with_lower_pressure)
 {
     char path[256];
-    run_scenario("weight", shortage, path, sizeof path);
+    harness_run_file("weight", shortage, 42, path, sizeof path);
     const char *pressure = "SELECT (s.anon_demand_bytes + 64 * 1048576.0) / s.usable_bytes FROM vm_samples s "
                            "JOIN vms v USING (run_id, vm_id) WHERE v.grp = '%s' ORDER BY s.time_ns DESC LIMIT 1";
     double ph = grp_q(path, pressure, "heavy"), pl = grp_q(path, pressure, "light");
     cr_assert_lt(ph, pl, "pressure heavy %g light %g", ph, pl);
     cr_assert_leq(ph, 1.01, "the heavy VM gets its committed memory (pressure %g)", ph);
     cr_assert_gt(pl, 1.1, "the light VM is short (pressure %g)", pl);
-    cr_assert_gt(vm_metric(path, "heavy", "usable_final_bytes"), vm_metric(path, "light", "usable_final_bytes") + 300 * MIB);
-    cr_assert_lt(vm_metric(path, "heavy", "guest_swap_out_bytes"), vm_metric(path, "light", "guest_swap_out_bytes"));
+    cr_assert_gt(harness_vm_metric(path, "heavy", "usable_final_bytes"), harness_vm_metric(path, "light", "usable_final_bytes") + 300 * MIB);
+    cr_assert_lt(harness_vm_metric(path, "heavy", "guest_swap_out_bytes"), harness_vm_metric(path, "light", "guest_swap_out_bytes"));
     /* the shortage was logged, and the light VM reported short once (after 10 min) */
-    cr_assert_gt(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'shortage' AND value = 2"), 0);
+    cr_assert_gt(harness_q1_file(path, "SELECT count(*) FROM policy_log WHERE what = 'shortage' AND value = 2"), 0);
     cr_assert_eq(grp_q(path, "SELECT count(*) FROM policy_log p JOIN vms v USING (run_id, vm_id) "
                              "WHERE p.what = 'short' AND v.grp = '%s'", "light"), 1);
     cr_assert_eq(grp_q(path, "SELECT count(*) FROM policy_log p JOIN vms v USING (run_id, vm_id) "
@@ -211,22 +206,44 @@ Test(policy_hyperv, higher_weight_ends_with_lower_pressure)
     double first_short = grp_q(path, "SELECT min(s.time_ns) FROM vm_samples s JOIN vms v USING (run_id, vm_id) "
                                      "WHERE v.grp = '%s' AND s.time_ns > 60e9 "
                                      "AND s.anon_demand_bytes + 64 * 1048576 > s.usable_bytes", "light");
-    double logged = q1(path, "SELECT time_ns FROM policy_log WHERE what = 'short'");
+    double logged = harness_q1_file(path, "SELECT time_ns FROM policy_log WHERE what = 'short'");
     cr_assert_geq(logged - first_short, 590e9, "short logged %g s after the first short sample", (logged - first_short) / 1e9);
-    remove_db(path);
+    harness_remove_db(path);
 }
 
-Test(policy_hyperv, equal_weights_share_the_shortage)
+/* Gap of final usable memory heavy - light (bytes) and the final pressures, with the heavy
+ * VM's weight set to `weight` (the light VM keeps 2000). */
+static double weighted_gap(const char *weight, double *ph, double *pl)
 {
     char text[2048], path[256];
     snprintf(text, sizeof text, "%s", shortage);
     char *w = strstr(text, "weight = 8000");
     cr_assert_not_null(w);
-    memcpy(w, "weight = 2000", 13);
-    run_scenario("equal", text, path, sizeof path);
-    double h = vm_metric(path, "heavy", "usable_final_bytes"), l = vm_metric(path, "light", "usable_final_bytes");
-    cr_assert_lt(fabs(h - l), 16 * MIB, "equal weights: %g vs %g MiB", h / MIB, l / MIB);
-    remove_db(path);
+    memcpy(w + 9, weight, 4);
+    harness_run_file("equal", text, 42, path, sizeof path);
+    const char *pressure = "SELECT (s.anon_demand_bytes + 64 * 1048576.0) / s.usable_bytes FROM vm_samples s "
+                           "JOIN vms v USING (run_id, vm_id) WHERE v.grp = '%s' ORDER BY s.time_ns DESC LIMIT 1";
+    *ph = grp_q(path, pressure, "heavy");
+    *pl = grp_q(path, pressure, "light");
+    double gap = harness_vm_metric(path, "heavy", "usable_final_bytes") -
+                 harness_vm_metric(path, "light", "usable_final_bytes");
+    harness_remove_db(path);
+    return gap;
+}
+
+Test(policy_hyperv, equal_weights_share_the_shortage)
+{
+    double ph, pl;
+    /* equal weights: both VMs are short, by the same amount */
+    double gap = weighted_gap("2000", &ph, &pl);
+    cr_assert_lt(fabs(gap), 16 * MIB, "equal weights: gap %g MiB", gap / MIB);
+    cr_assert_gt(ph, 1.01, "heavy not short (pressure %g): no shortage to share", ph);
+    cr_assert_gt(pl, 1.01, "light not short (pressure %g): no shortage to share", pl);
+    cr_assert_lt(fabs(ph - pl), 0.01, "equal weights, unequal pressure: %g vs %g", ph, pl);
+    /* control: weights 10 % apart give the heavier VM more, so the checks above can fail */
+    gap = weighted_gap("2200", &ph, &pl);
+    cr_assert_gt(gap, 16 * MIB, "weights 2200 vs 2000: gap only %g MiB", gap / MIB);
+    cr_assert_lt(ph, pl, "weights 2200 vs 2000: pressure heavy %g light %g", ph, pl);
 }
 
 Test(policy_hyperv, restart_without_memory_uses_smart_paging)
@@ -241,26 +258,26 @@ Test(policy_hyperv, restart_without_memory_uses_smart_paging)
         "[policy]\nname = hyperv-dm\n";
     char buf[2048], path[256];
     snprintf(buf, sizeof buf, text, "6GiB");
-    run_scenario("smartpaging", buf, path, sizeof path);
+    harness_run_file("smartpaging", buf, 42, path, sizeof path);
     /* batch idled down to its minimum; the others took the host; its restart needs 2 GiB */
-    cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'smart_paging'"), 1);
-    cr_assert_eq(q1(path, "SELECT p.vm_id FROM policy_log p JOIN vms v USING (run_id, vm_id) "
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM policy_log WHERE what = 'smart_paging'"), 1);
+    cr_assert_eq(harness_q1_file(path, "SELECT p.vm_id FROM policy_log p JOIN vms v USING (run_id, vm_id) "
                           "WHERE p.what = 'smart_paging' AND v.grp = 'batch'"), 2);
     /* the restart's start request is granted at the tick of the restart (1200 s), not
      * refused: the boot is seen, and Smart Paging logged, at the next tick */
-    cr_assert_eq(q1(path, "SELECT time_ns / 1e9 FROM events WHERE what = 'request_ok' AND vm_id = 2 "
+    cr_assert_eq(harness_q1_file(path, "SELECT time_ns / 1e9 FROM events WHERE what = 'request_ok' AND vm_id = 2 "
                           "AND time_ns > 0"), 1200);
-    cr_assert_eq(q1(path, "SELECT time_ns / 1e9 FROM policy_log WHERE what = 'smart_paging'"), 1201);
-    double shortfall = q1(path, "SELECT value FROM policy_log WHERE what = 'smart_paging'");
+    cr_assert_eq(harness_q1_file(path, "SELECT time_ns / 1e9 FROM policy_log WHERE what = 'smart_paging'"), 1201);
+    double shortfall = harness_q1_file(path, "SELECT value FROM policy_log WHERE what = 'smart_paging'");
     cr_assert_gt(shortfall, 0);
     cr_assert_lt(shortfall, 2048 * MIB);
-    remove_db(path);
+    harness_remove_db(path);
     /* the same restart on a large host: no Smart Paging */
     snprintf(buf, sizeof buf, text, "16GiB");
-    run_scenario("nosmartpaging", buf, path, sizeof path);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM policy_log WHERE what = 'smart_paging'"), 0);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM events WHERE what = 'restart'"), 1);
-    remove_db(path);
+    harness_run_file("nosmartpaging", buf, 42, path, sizeof path);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM policy_log WHERE what = 'smart_paging'"), 0);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM events WHERE what = 'restart'"), 1);
+    harness_remove_db(path);
 }
 
 /* ------------------------------------------------------------------ bad input */
@@ -291,17 +308,17 @@ Test(policy_hyperv, a_start_from_off_needs_its_startup_ram)
     /* the busy VMs commit 2.4 GiB each: 1.2 GiB free, under 1 GiB of surplus: refused */
     snprintf(buf, sizeof buf, text, "2400MiB");
     run_scenario("startrefused", buf, path, sizeof path);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM events WHERE what = 'request_not_enough_memory' AND vm_id = 2"), 1);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM events WHERE what = 'boot' AND vm_id = 2"), 0);
-    cr_assert_eq(q1(path, "SELECT value FROM run_summary WHERE metric = 'requests_refused'"), 1);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM events WHERE what = 'request_not_enough_memory' AND vm_id = 2"), 1);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM events WHERE what = 'boot' AND vm_id = 2"), 0);
+    cr_assert_eq(harness_q1_file(path, "SELECT value FROM run_summary WHERE metric = 'requests_refused'"), 1);
     remove_db(path);
     /* the busy VMs use 512 MiB each and hold 2.5 GiB: the late one waits for the balloons */
     snprintf(buf, sizeof buf, text, "512MiB");
     run_scenario("startwaits", buf, path, sizeof path);
-    double waited = q1(path, "SELECT value FROM events WHERE what = 'request_ok' AND vm_id = 2");
+    double waited = harness_q1_file(path, "SELECT value FROM events WHERE what = 'request_ok' AND vm_id = 2");
     cr_assert_gt(waited, 0, "the start waited for memory");
     cr_assert_lt(waited, 10, "a few ballooning steps: %g s", waited);
-    cr_assert_eq(q1(path, "SELECT count(*) FROM events WHERE what = 'boot' AND vm_id = 2"), 1);
-    cr_assert_eq(q1(path, "SELECT value FROM run_summary WHERE metric = 'requests_refused'"), 0);
+    cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM events WHERE what = 'boot' AND vm_id = 2"), 1);
+    cr_assert_eq(harness_q1_file(path, "SELECT value FROM run_summary WHERE metric = 'requests_refused'"), 0);
     remove_db(path);
 }

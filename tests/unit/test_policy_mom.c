@@ -27,9 +27,8 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-/* run_text, done, qnum, err: tests/unit/harness.h */
+/* harness_run_text, harness_done, harness_qnum, MIB: tests/unit/harness.h */
 
-#define MIB (1024.0 * 1024.0)
 
 /* An 8 GiB host; two web VMs of 3 GiB (1.25 GiB anon + 1 GiB file set, `web_extra`
  * added to their section) and a hog (anon `hog_mean` in `hog_memory`) that stops at
@@ -137,24 +136,24 @@ Test(policy_mom, conforms_to_balloon_rules)
 Test(policy_mom, one_interval_shrinks_at_most_max_change)
 {
     char text[2048];
-    sqlite3 *q = run_text("mom-step", pressure_scenario(text, sizeof text, "3GiB", "2.5GiB", "5min", ""));
+    sqlite3 *q = harness_run_text("mom-step", pressure_scenario(text, sizeof text, "3GiB", "2.5GiB", "5min", ""));
     /* Every target, against the memory the guest had when it was decided. */
     const char *join =
         "FROM targets t JOIN vm_samples s ON s.vm_id = t.vm_id AND s.time_ns = t.time_ns";
-    double n = qnum(q, "SELECT count(*) %s", join);
-    double shrinks = qnum(q, "SELECT count(*) %s WHERE t.usable_target_bytes < s.usable_bytes", join);
-    double grows = qnum(q, "SELECT count(*) %s WHERE t.usable_target_bytes > s.usable_bytes", join);
+    double n = harness_qnum(q, "SELECT count(*) %s", join);
+    double shrinks = harness_qnum(q, "SELECT count(*) %s WHERE t.usable_target_bytes < s.usable_bytes", join);
+    double grows = harness_qnum(q, "SELECT count(*) %s WHERE t.usable_target_bytes > s.usable_bytes", join);
     /* Shrinks move by the 5% step at most; grows may jump to the floor (used + 20%). */
-    double worst = qnum(q, "SELECT max((s.usable_bytes - t.usable_target_bytes) * 1.0 / s.usable_bytes) %s "
+    double worst = harness_qnum(q, "SELECT max((s.usable_bytes - t.usable_target_bytes) * 1.0 / s.usable_bytes) %s "
                            "WHERE t.usable_target_bytes < s.usable_bytes", join);
     cr_assert_gt(shrinks, 5, "MOM should shrink under pressure (%g targets, %g shrinks)", n, shrinks);
     cr_assert_gt(grows, 5, "MOM should grow once the pressure is gone (%g grows)", grows);
-    cr_assert_eq(qnum(q, "SELECT count(*) FROM targets"), n, "every target is matched by a sample");
+    cr_assert_eq(harness_qnum(q, "SELECT count(*) FROM targets"), n, "every target is matched by a sample");
     /* 5% plus the rounding of the virtio driver's 1 MiB grain on a >= 1 GiB guest */
     cr_assert_leq(worst, 0.05 + 1.0 / 1024, "a target moved %.2f%% in one interval", worst * 100);
     /* ...and the driver really moved the balloon. */
-    cr_assert_gt(qnum(q, "SELECT max(balloon_bytes) FROM vm_samples"), 100 * MIB);
-    done(q);
+    cr_assert_gt(harness_qnum(q, "SELECT max(balloon_bytes) FROM vm_samples"), 100 * MIB);
+    harness_done(q);
 }
 
 Test(policy_mom, small_changes_are_skipped)
@@ -162,42 +161,42 @@ Test(policy_mom, small_changes_are_skipped)
     char text[2048];
     /* The hog never stops: the web VMs shrink to their floor (used + free target) and
      * then sit there, where every newly computed size is within 0.25% of the current one. */
-    sqlite3 *q = run_text("mom-skip", pressure_scenario(text, sizeof text, "4GiB", "3.75GiB", "0s", ""));
+    sqlite3 *q = harness_run_text("mom-skip", pressure_scenario(text, sizeof text, "4GiB", "3.75GiB", "0s", ""));
     const char *join = "FROM targets t JOIN vm_samples s ON s.vm_id = t.vm_id AND s.time_ns = t.time_ns";
-    double n = qnum(q, "SELECT count(*) %s", join);
-    double smallest = qnum(q, "SELECT min(abs(t.usable_target_bytes - s.usable_bytes) * 1.0 / s.usable_bytes) %s", join);
+    double n = harness_qnum(q, "SELECT count(*) %s", join);
+    double smallest = harness_qnum(q, "SELECT min(abs(t.usable_target_bytes - s.usable_bytes) * 1.0 / s.usable_bytes) %s", join);
     cr_assert_gt(n, 5);
     cr_assert_gt(smallest, 0.0025 - 1.0 / 3072, "a change of %.3f%% was made", smallest * 100);
     /* Skipped: the targets stop while the policy keeps running (it acts every 10 s for
      * 15 min = 90 times per VM); the last target of a web VM comes well before the end. */
-    double last_web = qnum(q, "SELECT max(t.time_ns) FROM targets t JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
+    double last_web = harness_qnum(q, "SELECT max(t.time_ns) FROM targets t JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
     cr_assert_lt(last_web, 12 * 60e9, "targets kept coming until %.0f s", last_web / 1e9);
-    double acts = qnum(q, "SELECT count(*) FROM policy_log WHERE what = 'pressure'");
+    double acts = harness_qnum(q, "SELECT count(*) FROM policy_log WHERE what = 'pressure'");
     cr_assert_geq(acts, 89, "the policy acted %g times", acts);
     /* The host is still under pressure at the end (so shrinking was wanted but small). */
-    double hf = qnum(q, "SELECT value FROM policy_log WHERE what = 'host_free_fraction' ORDER BY time_ns DESC LIMIT 1");
+    double hf = harness_qnum(q, "SELECT value FROM policy_log WHERE what = 'host_free_fraction' ORDER BY time_ns DESC LIMIT 1");
     cr_assert_lt(hf, 0.20, "host free fraction %.3f", hf);
-    done(q);
+    harness_done(q);
 }
 
 Test(policy_mom, grows_when_the_host_is_not_under_pressure)
 {
     char text[2048];
-    sqlite3 *q = run_text("mom-grow", pressure_scenario(text, sizeof text, "3GiB", "2.5GiB", "5min", ""));
+    sqlite3 *q = harness_run_text("mom-grow", pressure_scenario(text, sizeof text, "3GiB", "2.5GiB", "5min", ""));
     /* Before the hog stops the web VMs were ballooned... */
-    double ballooned = qnum(q, "SELECT max(s.balloon_bytes) FROM vm_samples s JOIN vms v USING (vm_id) "
+    double ballooned = harness_qnum(q, "SELECT max(s.balloon_bytes) FROM vm_samples s JOIN vms v USING (vm_id) "
                                "WHERE v.grp = 'web' AND s.time_ns <= 300e9");
     cr_assert_gt(ballooned, 256 * MIB, "web VMs ballooned only %.0f MiB", ballooned / MIB);
     /* ...after it, no pressure is seen and the policy only grows them, back to 3 GiB. */
-    double pressure_after = qnum(q, "SELECT max(value) FROM policy_log WHERE what = 'pressure' AND time_ns > 400e9");
+    double pressure_after = harness_qnum(q, "SELECT max(value) FROM policy_log WHERE what = 'pressure' AND time_ns > 400e9");
     cr_assert_eq(pressure_after, 0);
-    double shrink_after = qnum(q, "SELECT count(*) FROM targets t JOIN vm_samples s USING (vm_id, time_ns) "
+    double shrink_after = harness_qnum(q, "SELECT count(*) FROM targets t JOIN vm_samples s USING (vm_id, time_ns) "
                                   "WHERE t.time_ns > 400e9 AND t.usable_target_bytes < s.usable_bytes");
     cr_assert_eq(shrink_after, 0);
-    double final = qnum(q, "SELECT min(value) FROM vm_summary m JOIN vms v USING (vm_id) "
+    double final = harness_qnum(q, "SELECT min(value) FROM vm_summary m JOIN vms v USING (vm_id) "
                            "WHERE v.grp = 'web' AND m.metric = 'usable_final_bytes'");
     cr_assert_geq(final, 3072 * MIB - 1 * MIB, "web VMs end at %.0f MiB", final / MIB);
-    done(q);
+    harness_done(q);
 }
 
 Test(policy_mom, guaranteed_minimum_is_kept)
@@ -205,12 +204,12 @@ Test(policy_mom, guaranteed_minimum_is_kept)
     /* A guaranteed 2.5 GiB for the web VMs: the shrink floor is max(guaranteed, used +
      * free target), so under lasting pressure they shrink, but never below it. */
     char text[2048];
-    sqlite3 *q = run_text("mom-min", pressure_scenario(text, sizeof text, "4GiB", "3.75GiB", "0s", "min = 2.5GiB\n"));
-    double low = qnum(q, "SELECT min(s.usable_bytes) FROM vm_samples s JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
+    sqlite3 *q = harness_run_text("mom-min", pressure_scenario(text, sizeof text, "4GiB", "3.75GiB", "0s", "min = 2.5GiB\n"));
+    double low = harness_qnum(q, "SELECT min(s.usable_bytes) FROM vm_samples s JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
     cr_assert_geq(low, 2560 * MIB - 1 * MIB, "a web VM fell to %.0f MiB", low / MIB);
-    double shrank = qnum(q, "SELECT count(*) FROM targets t JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
+    double shrank = harness_qnum(q, "SELECT count(*) FROM targets t JOIN vms v USING (vm_id) WHERE v.grp = 'web'");
     cr_assert_gt(shrank, 0, "the web VMs were not ballooned at all");
-    done(q);
+    harness_done(q);
 }
 
 Test(policy_mom, bad_keys_are_refused)

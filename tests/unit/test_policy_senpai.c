@@ -23,9 +23,8 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-/* run_text, done, qnum, err: tests/unit/harness.h */
+/* harness_run_text, harness_done, harness_qnum, MIB: tests/unit/harness.h */
 
-#define MIB (1024.0 * 1024.0)
 
 /* One 2 GiB VM with 800 MiB of anonymous memory and a 256 MiB file set (64 MiB kernel):
  * its working set is 1120 MiB.  `extra` is added to its [vm app] section. */
@@ -46,12 +45,12 @@ static const char *app_scenario(char *buf, size_t len, const char *duration, con
 Test(policy_senpai, converges_above_the_working_set_without_sustained_stall)
 {
     char text[1024];
-    sqlite3 *q = run_text("senpai-conv", app_scenario(text, sizeof text, "2h", "workload = constant\n"));
-    double late_mean = qnum(q, "SELECT avg(usable_bytes) FROM vm_samples WHERE time_ns >= 3600e9");
-    double late_used = qnum(q, "SELECT max(usable_bytes - free_bytes) FROM vm_samples WHERE time_ns >= 3600e9");
-    double late_low = qnum(q, "SELECT min(usable_bytes) FROM vm_samples WHERE time_ns >= 3600e9");
-    double late_stall = qnum(q, "SELECT avg(stall_fraction) FROM vm_samples WHERE time_ns >= 3600e9");
-    double late_hit = qnum(q, "SELECT min(hit_ratio) FROM vm_samples WHERE time_ns >= 3600e9");
+    sqlite3 *q = harness_run_text("senpai-conv", app_scenario(text, sizeof text, "2h", "workload = constant\n"));
+    double late_mean = harness_qnum(q, "SELECT avg(usable_bytes) FROM vm_samples WHERE time_ns >= 3600e9");
+    double late_used = harness_qnum(q, "SELECT max(usable_bytes - free_bytes) FROM vm_samples WHERE time_ns >= 3600e9");
+    double late_low = harness_qnum(q, "SELECT min(usable_bytes) FROM vm_samples WHERE time_ns >= 3600e9");
+    double late_stall = harness_qnum(q, "SELECT avg(stall_fraction) FROM vm_samples WHERE time_ns >= 3600e9");
+    double late_hit = harness_qnum(q, "SELECT min(hit_ratio) FROM vm_samples WHERE time_ns >= 3600e9");
     /* It gave memory back: on average the limit stays well below the 2 GiB the VM started
      * with.  It does not settle: each probe past the knee evicts hot page cache, the
      * refaults stall > 10 ms per second while the cache refills, and senpai backs off every
@@ -64,8 +63,8 @@ Test(policy_senpai, converges_above_the_working_set_without_sustained_stall)
     cr_assert_gt(late_low, (800 + 64 + 200) * MIB, "usable fell to %.0f MiB", late_low / MIB);
     cr_assert_gt(late_hit, 0.99, "hit ratio %.4f", late_hit);
     cr_assert_lt(late_stall, 0.005, "stall fraction %.4f in the second hour", late_stall);
-    cr_assert_eq(qnum(q, "SELECT value FROM vm_summary WHERE metric = 'guest_swap_out_bytes'"), 0);
-    done(q);
+    cr_assert_eq(harness_qnum(q, "SELECT value FROM vm_summary WHERE metric = 'guest_swap_out_bytes'"), 0);
+    harness_done(q);
 }
 
 Test(policy_senpai, shrinks_an_idle_vm_over_time)
@@ -76,25 +75,25 @@ Test(policy_senpai, shrinks_an_idle_vm_over_time)
         "[vm idle]\nmemory = 4GiB\nworkload = constant\nworkload.mean = 256MiB\nworkload.file_set = 0B\n"
         "[balloon]\npreset = virtio\n"
         "[policy]\nname = senpai\n";
-    sqlite3 *q = run_text("senpai-idle", text);
+    sqlite3 *q = harness_run_text("senpai-idle", text);
     const char *at = "SELECT usable_bytes FROM vm_samples WHERE time_ns = %.0f";
-    double u5 = qnum(q, at, 300e9), u10 = qnum(q, at, 600e9), u20 = qnum(q, at, 1200e9);
+    double u5 = harness_qnum(q, at, 300e9), u10 = harness_qnum(q, at, 600e9), u20 = harness_qnum(q, at, 1200e9);
     cr_assert_lt(u5, 4096 * MIB);
     cr_assert_lt(u10, u5);
     cr_assert_lt(u20, u10);
     /* at most 1% per 6 s: after 5 min (at least 49 probes) no less than 0.99^50 of 4 GiB */
     cr_assert_geq(u5, 4096 * MIB * pow(0.99, 50) - 1 * MIB, "%.0f MiB at 5 min", u5 / MIB);
     /* it probes down to about anonymous memory + kernel (320 MiB) within the 30 minutes */
-    double low = qnum(q, "SELECT min(usable_bytes) FROM vm_samples");
+    double low = harness_qnum(q, "SELECT min(usable_bytes) FROM vm_samples");
     cr_assert_lt(low, 512 * MIB, "lowest usable %.0f MiB", low / MIB);
     cr_assert_gt(low, (256 + 64 - 16) * MIB, "lowest usable %.0f MiB", low / MIB);
     /* a probe below that swaps anonymous pages; every swap-in stalls, so it backs off at
      * once: no sample sits more than 16 MiB below anonymous memory + kernel, and the swapped
      * pages come back (nothing is left swapped at the end) */
-    double swapped = qnum(q, "SELECT guest_swapped_bytes FROM vm_samples ORDER BY time_ns DESC LIMIT 1");
+    double swapped = harness_qnum(q, "SELECT guest_swapped_bytes FROM vm_samples ORDER BY time_ns DESC LIMIT 1");
     cr_assert_eq(swapped, 0, "%.0f bytes still swapped", swapped);
-    cr_assert_eq(qnum(q, "SELECT value FROM vm_summary WHERE metric = 'oom_kills'"), 0);
-    done(q);
+    cr_assert_eq(harness_qnum(q, "SELECT value FROM vm_summary WHERE metric = 'oom_kills'"), 0);
+    harness_done(q);
 }
 
 Test(policy_senpai, backs_off_when_demand_grows)
@@ -102,19 +101,19 @@ Test(policy_senpai, backs_off_when_demand_grows)
     char text[1024];
     /* After an hour the anonymous demand steps from 800 MiB to 1.5 GiB: the guest swaps,
      * stalls, and the limit must grow back above the new demand. */
-    sqlite3 *q = run_text("senpai-step", app_scenario(text, sizeof text, "90min",
+    sqlite3 *q = harness_run_text("senpai-step", app_scenario(text, sizeof text, "90min",
                                                       "workload = step\nworkload.amplitude = 736MiB\n"
                                                       "workload.step_at = 60min\n"));
     /* before the step the limit had come down below the new demand (its lowest value in
      * the 20 minutes before: it saw-tooths, see the first test) */
-    double before = qnum(q, "SELECT min(usable_bytes) FROM vm_samples WHERE time_ns BETWEEN 2400e9 AND 3600e9");
-    double final = qnum(q, "SELECT value FROM vm_summary WHERE metric = 'usable_final_bytes'");
+    double before = harness_qnum(q, "SELECT min(usable_bytes) FROM vm_samples WHERE time_ns BETWEEN 2400e9 AND 3600e9");
+    double final = harness_qnum(q, "SELECT value FROM vm_summary WHERE metric = 'usable_final_bytes'");
     cr_assert_lt(before, 1536 * MIB, "%.0f MiB before the step", before / MIB);
     cr_assert_gt(final, (1536 + 64) * MIB, "%.0f MiB at the end", final / MIB);
     /* the growth came in back-offs: some target raised the limit by more than 1% at once */
-    double jump = qnum(q, "SELECT max(t.usable_target_bytes * 1.0 / s.usable_bytes) FROM targets t JOIN vm_samples s "
+    double jump = harness_qnum(q, "SELECT max(t.usable_target_bytes * 1.0 / s.usable_bytes) FROM targets t JOIN vm_samples s "
                           "ON s.vm_id = t.vm_id AND s.time_ns = (SELECT max(time_ns) FROM vm_samples "
                           "WHERE time_ns <= t.time_ns) WHERE t.time_ns >= 3600e9");
     cr_assert_gt(jump, 1.01, "largest raise x%.3f", jump);
-    done(q);
+    harness_done(q);
 }

@@ -307,18 +307,18 @@ Test(policy_hyperv, a_start_from_off_needs_its_startup_ram)
     char buf[2048], path[256];
     /* the busy VMs commit 2.4 GiB each: 1.2 GiB free, under 1 GiB of surplus: refused */
     snprintf(buf, sizeof buf, text, "2400MiB");
-    run_scenario("startrefused", buf, path, sizeof path);
+    harness_run_file("startrefused", buf, 42, path, sizeof path);
     cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM events WHERE what = 'request_not_enough_memory' AND vm_id = 2"), 1);
     cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM events WHERE what = 'boot' AND vm_id = 2"), 0);
     cr_assert_eq(harness_q1_file(path, "SELECT value FROM run_summary WHERE metric = 'requests_refused'"), 1);
-    remove_db(path);
+    harness_remove_db(path);
     /* the busy VMs use 512 MiB each and hold 2.5 GiB: the late one waits for the balloons */
     snprintf(buf, sizeof buf, text, "512MiB");
-    run_scenario("startwaits", buf, path, sizeof path);
+    harness_run_file("startwaits", buf, 42, path, sizeof path);
     double waited = harness_q1_file(path, "SELECT value FROM events WHERE what = 'request_ok' AND vm_id = 2");
     cr_assert_gt(waited, 0, "the start waited for memory");
     cr_assert_lt(waited, 10, "a few ballooning steps: %g s", waited);
     cr_assert_eq(harness_q1_file(path, "SELECT count(*) FROM events WHERE what = 'boot' AND vm_id = 2"), 1);
     cr_assert_eq(harness_q1_file(path, "SELECT value FROM run_summary WHERE metric = 'requests_refused'"), 0);
-    remove_db(path);
+    harness_remove_db(path);
 }

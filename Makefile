@@ -147,6 +147,7 @@ valgrind: $(BIN)
 figures: $(BIN)
 	bash scripts/figures.sh ./$(BIN)
 	cp results/figures/default-timeline.png results/figures/policies-slowdown.png \
+	   results/figures/policies-slowdown-vs-static.png \
 	   results/figures/policies-host-swap.png docs/img/
 
 clean:

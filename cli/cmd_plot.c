@@ -26,6 +26,11 @@
  *                point_summary is): ci95 = t(0.975, n-1) * sd / sqrt(n), 0 when n = 1.
  *                (point_summary itself is not read: `run` adds runs without rebuilding it.)
  *                A non-numeric x (e.g. policy.name) gives bars with error bars.
+ *                --paired POLICY draws instead the mean paired difference to POLICY: each
+ *                run's value less that of POLICY's run of the same study and repetition
+ *                whose axes are the same but policy.name (common random numbers make
+ *                them replay the same workloads; the pairing of table point_diff), with
+ *                the 95% CI of the differences (Student t); unpaired runs are left out.
  *   cdf          empirical distribution of a vm_summary metric over VMs (--over vms) or of
  *                a run_summary metric over runs (--over runs), one curve per policy.
  *   balloon-ops  balloon operations (balloon_ops) of one run or of the selected runs:
@@ -91,6 +96,7 @@ typedef struct plot_opts {
     int64_t run_id;
     const char *policy, *group, *study;
     const char *metric, *x, *as, *over, *log;
+    const char *paired;        /* sweep: draw differences to this policy's runs */
     int has_at;
     double at_s;
     int slides;
@@ -126,7 +132,8 @@ static const char *usage =
     "  timeline      one run: host free memory and thresholds, memory of each VM over time\n"
     "  allocation    one run at one moment: stacked memory per VM (--at SECONDS, default the end)\n"
     "  sweep         a summary metric against a swept parameter, one line per policy, 95% CI\n"
-    "                (--metric NAME, --x section.key or axis name)\n"
+    "                (--metric NAME, --x section.key or axis name; --paired POLICY: the mean paired\n"
+    "                difference to POLICY's run of the same repetition and other axes, 95% CI)\n"
     "  cdf           distribution of a metric over VMs or runs (--metric NAME [--over vms|runs])\n"
     "  balloon-ops   latency and size of balloon operations (--as scatter|cdf)\n"
     "filters (not SQL): --run ID  --policy NAME  --group NAME  --study KEY\n"
@@ -1332,9 +1339,15 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         goto out;
     }
     /* points: aggregated from run_summary (point_summary is left alone: only sweep and
-     * merge rebuild it, so it can miss runs that `run` added since) */
+     * merge rebuild it, so it can miss runs that `run` added since).  --paired P: each
+     * run's value less that of P's run of the same study and repetition whose axes are the
+     * same but policy.name (as table point_diff pairs them); runs without one are left out. */
     rc = prepare(p,
-                 "SELECT r.study_key, r.point_index, r.axes, r.policy, s.value,"
+                 "SELECT r.study_key, r.point_index, r.axes, r.policy, s.value - CASE WHEN ?6 IS NULL THEN 0 ELSE"
+                 " (SELECT sb.value FROM runs b JOIN run_summary sb ON sb.run_id = b.run_id AND sb.metric = ?1"
+                 "  WHERE b.status = 'complete' AND b.study_key = r.study_key AND b.repetition = r.repetition"
+                 "  AND b.policy = ?6 AND replace(coalesce(b.axes, ''), 'policy.name=' || b.policy, '')"
+                 "  = replace(coalesce(r.axes, ''), 'policy.name=' || r.policy, '') ORDER BY b.run_id LIMIT 1) END,"
                  " (SELECT p.value FROM run_params p WHERE p.run_id = r.run_id AND p.section = ?2 AND p.key = ?3)"
                  " FROM runs r JOIN run_summary s ON s.run_id = r.run_id AND s.metric = ?1"
                  " WHERE r.status = 'complete' AND (?4 IS NULL OR r.policy = ?4) AND (?5 IS NULL OR r.study_key = ?5)"
@@ -1342,6 +1355,8 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
                  &st);
     if (rc)
         goto out;
+    if (p->o.paired)
+        sqlite3_bind_text(st, 6, p->o.paired, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 1, metric, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, section, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
@@ -1390,7 +1405,11 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
     sqlite3_finalize(st);
     st = NULL;
     if (!npts) {
-        rc = fail(p, "no runs with metric '%s' and parameter '%s' in %s", metric, xname, p->o.db_path);
+        if (p->o.paired)
+            rc = fail(p, "--paired %s: no run of policy %s pairs with the selected runs (same study, repetition "
+                      "and axes but policy.name) in %s", p->o.paired, p->o.paired, p->o.db_path);
+        else
+            rc = fail(p, "no runs with metric '%s' and parameter '%s' in %s", metric, xname, p->o.db_path);
         goto out;
     }
     for (size_t i = 0; i < npts; i++) {
@@ -1404,6 +1423,11 @@ static int fig_sweep(plot_t *p, int argc, char **argv)
         for (size_t i = 0; i < npts; i++)
             big = fabs(pts[i].mean) + pts[i].ci > big ? fabs(pts[i].mean) + pts[i].ci : big;
         metric_display(metric, big, &scale, ylabel, sizeof ylabel);
+        if (p->o.paired) {
+            char base[300];
+            snprintf(base, sizeof base, "%s", ylabel);
+            snprintf(ylabel, sizeof ylabel, "%.150s - %.90s", base, p->o.paired);
+        }
         for (size_t i = 0; i < npts; i++) {
             pts[i].mean *= scale;
             pts[i].sd *= scale;
@@ -2071,7 +2095,8 @@ static int parse_args(plot_t *p, int argc, char **argv)
         {"x", required_argument, NULL, 256},      {"at", required_argument, NULL, 256},
         {"style", required_argument, NULL, 256},  {"size", required_argument, NULL, 256},
         {"as", required_argument, NULL, 256},     {"over", required_argument, NULL, 256},
-        {"log", required_argument, NULL, 256},    {"script-only", no_argument, NULL, 'S'},
+        {"log", required_argument, NULL, 256},    {"paired", required_argument, NULL, 256},
+        {"script-only", no_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int c, li = -1;
@@ -2146,6 +2171,8 @@ static int parse_args(plot_t *p, int argc, char **argv)
             o->as = val;
         } else if (!strcmp(name, "--over")) {
             o->over = val;
+        } else if (!strcmp(name, "--paired")) {
+            o->paired = val;
         } else if (!strcmp(name, "--log")) {
             if (strcmp(val, "x") && strcmp(val, "y") && strcmp(val, "xy") && strcmp(val, "yx"))
                 return fail(p, "--log must be x, y or xy, not '%s'", val);
@@ -2276,6 +2303,8 @@ int cli_cmd_plot(int argc, char **argv)
                 fig = i;
         if (fig < 0)
             rc = fail(p, "unknown figure '%s' (figures: timeline, allocation, sweep, cdf, balloon-ops)", p->o.figure);
+        else if (p->o.paired && fig != FIG_SWEEP)
+            rc = fail(p, "--paired applies to figure sweep only, not %s", p->o.figure);
     }
     if (!rc)
         rc = setup_output(p);

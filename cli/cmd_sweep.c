@@ -96,6 +96,13 @@
  *   those of the point's first run.  Known answer: {1, 2, 3, 4} -> mean 2.5,
  *   sd 1.290994, ci95 3.182446 * 1.290994 / 2 = 2.054260.
  *
+ * point_diff(study_key, point_index, axes, policy, baseline, metric, n, mean, sd, ci95):
+ *   the same statistics over the per-repetition differences run - baseline run, the
+ *   baseline run being the run of the same repetition at the point whose axes equal this
+ *   one's except policy.name = [simulation] baseline (default static); rebuilt with
+ *   point_summary (cli/stats.c, docs/database.md).  The summary table shows its
+ *   mean_slowdown row as slowdown_minus_baseline.
+ *
  * The only mutable global is the signal flag (cli_install_signals, cli/common.c).
  */
 #include <errno.h>

@@ -11,6 +11,8 @@
 #   default-balloon-ops    the same run: latency against size of its balloon operations
 #   policies-slowdown      every policy `balloonsim policies` lists on the default scenario,
 #   policies-host-swap     5 repetitions each: mean and 95% CI of a summary metric (bars)
+#   policies-slowdown-vs-static  the same runs: mean paired difference of the slowdown to
+#                          static's run of the same repetition (common random numbers), 95% CI
 #   policies-vm-slowdown   static, oracle, esx-share, hyperv-dm (those listed), 5 repetitions:
 #                          CDF of the mean slowdown of each VM
 #   overcommit-stall       the same policies at host memory 10..16 GiB (3 repetitions, 1 h):
@@ -57,6 +59,7 @@ fi
 db=$(fresh policies)
 "$B" run "$SCN" -o "$db" --quiet --set "policy.name=\${$AXIS}" --set simulation.repeat=5
 both policies-slowdown "$db" --figure sweep --x policy.name --metric mean_slowdown
+both policies-slowdown-vs-static "$db" --figure sweep --x policy.name --metric mean_slowdown --paired static
 both policies-host-swap "$db" --figure sweep --x policy.name --metric host_swap_out_bytes
 
 db=$(fresh main)

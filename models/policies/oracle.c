@@ -24,13 +24,15 @@
  *      within the cache part, but the cache's first pages can save more per page than the
  *      last anonymous ones), and the hull segments of all VMs are taken in order of
  *      stall saved per page, the last one in part, while B lasts.  Memory left when every
- *      VM's stall is zero gives each VM headroom up to `headroom` (100%) of its need above
+ *      VM's stall is zero gives each VM headroom up to `headroom` (1000%: in effect up to its configured size) of its need above
  *      the need (for the demand that comes before the next tick; scaled down together
  *      when short); the rest stays free on the host, where the next tick can hand it to
  *      whichever VM grows -- and a VM that no longer needs memory gives it back at once
  *      (its free pages cost nothing to balloon), so the host has it when another VM steps
- *      up.  The lower bound counts against B only for what the VM needs or has touched: a
- *      reservation (min) or driver floor above that is memory the VM does not use now.
+ *      up.  The lower bound counts against B, for the stall-saving pages, only for what
+ *      the VM needs or has touched: a reservation (min) or driver floor above that is
+ *      memory the VM does not use now; headroom comes only out of what is left once the
+ *      whole lower bounds are counted (a reservation may be touched at any moment).
  *   3. Growth is paced: the pages added this tick (targets above the present usable) are
  *      scaled so that they fit in free - hard - margin now; the rest comes at later ticks as the
  *      shrinking VMs' balloons inflate.
@@ -61,7 +63,7 @@ static const sim_key_t oracle_keys[] = {
     {"interval", SIM_KEY_DURATION, OO(interval_ns), "1s", 1e6, 3.6e12, NULL, "rebalance period (duration)"},
     {"margin", SIM_KEY_FRACTION, OO(margin), "0.5%", 0, 0.5, NULL,
      "host memory kept free above the hard (host swap) threshold under shortage, share of the host (assumption)"},
-    {"headroom", SIM_KEY_FRACTION, OO(headroom), "100%", 0, 10, NULL,
+    {"headroom", SIM_KEY_FRACTION, OO(headroom), "1000%", 0, 10, NULL,
      "under shortage, memory left over is given up to this share of a VM's need above it; the rest stays free on the host (assumption)"},
 };
 static const sim_key_table_t oracle_table = SIM_KEY_TABLE("policy oracle", oracle_keys);
@@ -233,7 +235,11 @@ static void water_fill(policy_ctx_t *ctx, ovm_t *v, int32_t n, int64_t budget, d
         budget -= give;
     }
     /* Stall is zero everywhere: headroom for the demand before the next tick, up to
-     * `headroom` of each VM's need above it; what is left stays free on the host. */
+     * `headroom` of each VM's need above it, out of what no lower bound has promised (a
+     * reservation the VM has not touched yet is promised: it may touch it at any moment);
+     * what is left stays free on the host. */
+    for (int32_t i = 0; i < n; i++)
+        budget -= v[i].lo - (v[i].lo < v[i].holds ? v[i].lo : v[i].holds);
     double want = 0;
     for (int32_t i = 0; i < n; i++)
         want += (double)headroom_of(&v[i], headroom);

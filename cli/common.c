@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,11 +74,17 @@ static int take_option(cli_opts_t *o, int c, const char *val, char *err, size_t 
             sim_set_err(err, errlen, "option -o needs a database file name (got an empty one)");
             return SIM_EINPUT;
         }
+        if (strlen(val) >= 4000) {   /* the commands' path buffers; Linux PATH_MAX is 4096 */
+            sim_set_err(err, errlen, "option -o: the path is %zu bytes long; at most 3999 are accepted "
+                        "(Linux refuses paths of 4096 bytes or more): use a shorter path", strlen(val));
+            return SIM_EINPUT;
+        }
         o->db_path = val;
         return SIM_OK;
     case OPT_SEED:
         if (sim_units_parse_int(val, &o->seed, msg, sizeof msg) || o->seed < 0) {
-            sim_set_err(err, errlen, "--seed %s: expected a non-negative integer", val);
+            sim_set_err(err, errlen, "--seed %.40s: expected an integer from 0 to %lld (a signed 64-bit "
+                        "seed, as simulation.seed)", val, (long long)INT64_MAX);
             return SIM_EINPUT;
         }
         o->has_seed = 1;

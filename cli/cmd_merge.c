@@ -13,6 +13,7 @@
 #include "models/record.h"
 #include "cli/common.h"
 #include "cli/stats.h"
+#include "cli/tables.h"
 #include "cli/cmd_merge.h"
 
 /* ------------------------------------------------------------------ merge */
@@ -423,7 +424,7 @@ int cli_cmd_merge(int argc, char **argv)
         rc = merge_one(db, in[i], 0, &mc, err, sizeof err);
     if (rc)
         goto fail;
-    if ((rc = stats_point_summary(db, err, sizeof err)))
+    if ((rc = tables_rebuild_all(db, err, sizeof err)))
         goto fail;
     if (!quiet)
         stats_print_point_table(db, NULL, stdout);

@@ -16,6 +16,7 @@
 #include "models/record.h"
 #include "cli/common.h"
 #include "cli/cmd_run.h"
+#include "cli/tables.h"
 
 typedef struct progress_ctx {
     int quiet;
@@ -144,6 +145,13 @@ int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *
         int sk;
         rc = cli_run_one(o, ini, study, seed, run, dbp, stop, &sk, err, errlen);
         skipped += (size_t)sk;
+    }
+    if (!rc) {                       /* point_summary and the views, as a sweep leaves them */
+        db_t *db = NULL;
+        rc = db_open(dbp, &db, err, errlen);
+        if (!rc)
+            rc = tables_rebuild_all(db, err, errlen);
+        db_close(db);
     }
     cli_unlock_db(lock_fd);
     if (!rc && !o->quiet) {

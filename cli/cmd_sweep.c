@@ -59,9 +59,9 @@
  *
  *   Progress on stderr when it is a terminal and --quiet is off: runs done / selected,
  *   failed, running, elapsed, ETA (elapsed / runs done in this sweep * runs left).
- *   --dry-run prints the selected runs (run, point, repetition, seed as an unsigned
- *   64-bit number -- the database stores the same bits as a signed INTEGER -- and axes)
- *   and runs nothing; it does not open the database.
+ *   --dry-run prints the selected runs (run, point, repetition, seed and axes) and runs
+ *   nothing; it does not open the database.  The seed is shown as the database stores it
+ *   (runs.seed, v_runs.seed): the 64 bits as a signed INTEGER (docs/database.md).
  *
  *   Exit status: 0 every selected run is complete; 1 some run failed (its message is
  *   printed; the database holds it as 'failed' or incomplete); 2 bad usage, scenario or
@@ -132,6 +132,7 @@
 #include "cli/cmd_merge.h"
 #include "cli/cmd_sweep.h"
 #include "cli/stats.h"
+#include "cli/tables.h"
 
 
 /* ------------------------------------------------------------------ selection */
@@ -620,8 +621,8 @@ static void dry_run(const cli_opts_t *o, const sim_ini_t *study_ini, const sim_s
         if (sim_study_run(study, r, &ri, &info, err, sizeof err))
             continue;                  /* validated before: cannot happen */
         sim_ini_destroy(ri);
-        printf("  %-6zu %6zu %4lld %20llu  %s\n", r, info.point, (long long)info.repetition,
-               (unsigned long long)cli_run_seed(study_ini, base_seed, r, info.repetition),
+        printf("  %-6zu %6zu %4lld %20lld  %s\n", r, info.point, (long long)info.repetition,
+               (long long)cli_run_seed(study_ini, base_seed, r, info.repetition),
                info.axes[0] ? info.axes : "-");
     }
 }
@@ -654,7 +655,7 @@ static int finish_db(const char *path, const char *key, int quiet, char *err, si
     db_t *db = NULL;
     int rc = db_open(path, &db, err, errlen);
     if (!rc)
-        rc = stats_point_summary(db, err, errlen);
+        rc = tables_rebuild_all(db, err, errlen);
     if (!rc && !quiet)
         stats_print_point_table(db, key, stdout);
     db_close(db);

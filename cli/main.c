@@ -23,6 +23,7 @@
 #include "cli/common.h"
 #include "cli/cmd_check.h"
 #include "cli/cmd_columns.h"
+#include "cli/cmd_export.h"
 #include "cli/cmd_keys.h"
 #include "cli/cmd_merge.h"
 #include "cli/cmd_plot.h"
@@ -42,6 +43,7 @@ static const char *usage_text =
     "  validate FILE  parse and check a scenario without running it\n"
     "  plot DB        draw a figure from a results database with gnuplot\n"
     "  merge OUT IN.. merge sweep shard databases\n"
+    "  export DB      a results database as tidy CSV, TSV or JSON Lines (runs, points, vms, samples)\n"
     "  policies       list policies, their keys and defaults\n"
     "  keys           list every scenario key (--markdown for docs/scenarios.md)\n"
     "  columns        list the columns of the sample tables (--markdown for docs/database.md)\n"
@@ -70,6 +72,7 @@ static const command_t commands[] = {
     {"check", cli_cmd_check},
     {"plot", cli_cmd_plot},
     {"merge", cli_cmd_merge},
+    {"export", cli_cmd_export},
     {"help", cmd_help},
 };
 

@@ -67,7 +67,6 @@ wait_sql() {
 # wait_runs DB N PID: until DB holds N complete runs
 wait_runs() { wait_sql "$1" "SELECT count(*) >= $2 FROM runs WHERE status='complete'" "$3"; }
 rc_says() { [ "$1" -eq "$2" ] && grep -q "$3" "$4"; }   # rc_says RC WANT TEXT FILE
-to_unsigned() { printf '%u\n' "$1"; }
 
 echo "== 1. dry run: numbering, seeds, selection"
 "$B" sweep "$F" --dry-run "${SMALL[@]}" > "$T/dry1" 2>&1; rc=$?
@@ -108,8 +107,8 @@ check "-j 2 equals -j 1" same_db "$T/j1.db" "$T/j2.db"
 idx="SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('host_samples_run', 'vm_samples_run')"
 check "both sweep databases have the sample indexes (workers' scratch copies have none)" \
   [ "$(count "$T/j1.db" "$idx") $(count "$T/j2.db" "$idx")" = "2 2" ]
-dbseeds=$(count "$T/j2.db" "SELECT seed FROM runs ORDER BY run_index" | while read -r s; do to_unsigned "$s"; done | tr '\n' ' ')
-check "stored seeds equal the dry-run seeds" [ "$dbseeds" = "$(echo "$rows" | awk '{print $4}' | tr '\n' ' ')" ]
+dbseeds=$(count "$T/j2.db" "SELECT seed FROM runs ORDER BY run_index" | tr '\n' ' ')
+check "stored seeds equal the dry-run seeds, printed the same (signed 64-bit)" [ "$dbseeds" = "$(echo "$rows" | awk '{print $4}' | tr '\n' ' ')" ]
 "$B" sweep "$F" -j 2 -o "$T/j2.db" "${SMALL[@]}" > "$T/rerun.out"; rc=$?
 check "rerun exits 0 and runs nothing" grep -q "0 run now, 6 already complete" "$T/rerun.out"
 check "rerun changes no row" same_db "$T/j1.db" "$T/j2.db"

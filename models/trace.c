@@ -108,6 +108,101 @@ static size_t split(char *line, char sep, char **fields, size_t max)
     return n;
 }
 
+/* Split one CSV record in place by RFC 4180 (as R's write.csv and pandas write it): a
+ * field may be quoted with '"', a quote inside it doubled; a quoted field may hold the
+ * separator and line breaks.  Unquoted fields are trimmed; blanks around a quoted field
+ * are dropped.  Returns the number of fields (only the first max are stored), or 0 with
+ * *bad set when a quote is not closed or text follows a closing quote. */
+static size_t split_csv(char *line, char sep, char **fields, size_t max, int *bad)
+{
+    size_t n = 0;
+    char *p = line;
+    *bad = 0;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        char *start = p, *end;
+        if (*p == '"') {
+            char *o = p;
+            start = o;
+            for (p++;; p++) {
+                if (*p == '\0') {
+                    *bad = 1;
+                    return 0;
+                }
+                if (*p == '"') {
+                    if (p[1] != '"')
+                        break;
+                    p++;
+                }
+                *o++ = *p;
+            }
+            end = o;
+            p++;                               /* the closing quote */
+            while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+                p++;
+            if (*p != sep && *p != '\0') {
+                *bad = 1;
+                return 0;
+            }
+            char c = *p;
+            *end = '\0';
+            if (n < max)
+                fields[n] = start;
+            n++;
+            if (c == '\0')
+                break;
+            p++;
+            continue;
+        }
+        char *q = strchr(p, sep);
+        if (q)
+            *q = '\0';
+        if (n < max)
+            fields[n] = trim(start);
+        n++;
+        if (!q)
+            break;
+        p = q + 1;
+    }
+    return n;
+}
+
+/* Read one CSV record: a line, and the lines after it while a quoted field is open (an
+ * odd number of '"' so far).  *lineno counts every line read.  Returns the length, -1 at
+ * the end of the file, -2 out of memory. */
+static ssize_t read_record(char **buf, size_t *cap, FILE *f, long *lineno)
+{
+    ssize_t len = getline(buf, cap, f);
+    if (len < 0)
+        return -1;
+    (*lineno)++;
+    char *more = NULL;
+    size_t mcap = 0, quotes = 0;
+    for (const char *c = *buf; *c; c++)
+        quotes += *c == '"';
+    while (quotes % 2) {
+        ssize_t m = getline(&more, &mcap, f);
+        if (m < 0)
+            break;                             /* split_csv reports the open quote */
+        (*lineno)++;
+        size_t have = strlen(*buf), need = have + (size_t)m + 1;
+        if (need > *cap) {
+            char *nb = realloc(*buf, need);
+            if (!nb) {
+                free(more);
+                return -2;
+            }
+            *buf = nb, *cap = need;
+        }
+        memcpy(*buf + have, more, (size_t)m + 1);
+        for (const char *c = more; *c; c++)
+            quotes += *c == '"';
+    }
+    free(more);
+    return (ssize_t)strlen(*buf);
+}
+
 /* A finite decimal number filling all of s. */
 static int parse_number(const char *s, double *out)
 {
@@ -336,13 +431,23 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
     ssize_t len;
 
     memset(&b, 0, sizeof b);
-    /* header */
-    ncol = split(line, ',', fields, MAX_FIELDS);
+    /* header (fields may be quoted, as R's write.csv writes them) */
+    int bad;
+    ncol = split_csv(line, ',', fields, MAX_FIELDS, &bad);
+    if (bad) {
+        sim_set_err(err, errlen, "%s:%ld: header: a quoted field is not closed, or text follows its closing quote",
+                    path, lineno);
+        return SIM_EINPUT;
+    }
     if (ncol > MAX_FIELDS) {
         sim_set_err(err, errlen, "%s:%ld: header has %zu columns (at most %d)", path, lineno, ncol, MAX_FIELDS);
         return SIM_EINPUT;
     }
     for (i = 0; i < ncol; i++) {
+        if (fields[i][0] == '\0') {           /* R's row names: a column without a name */
+            colkind[i] = -1;
+            continue;
+        }
         for (k = 0; k < sizeof csv_columns / sizeof csv_columns[0]; k++)
             if (strcmp(fields[i], csv_columns[k].name) == 0)
                 break;
@@ -374,16 +479,20 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
     b.has_acc = seen[COL_ACC];
 
     /* data rows */
-    while ((len = getline(linebuf, linecap, f)) >= 0) {
+    while ((len = read_record(linebuf, linecap, f, &lineno)) >= 0) {
         double tv = 0, v[NCOLKIND] = { 0 };
         sim_time_t t_ns;
-        lineno++;
         line = *linebuf;
         if (nul_in_line(path, lineno, line, len, err, errlen))
             goto fail;
         if (skippable(line))
             continue;
-        nf = split(line, ',', fields, MAX_FIELDS);
+        nf = split_csv(line, ',', fields, MAX_FIELDS, &bad);
+        if (bad) {
+            sim_set_err(err, errlen, "%s:%ld: a quoted field is not closed, or text follows its closing quote",
+                        path, lineno);
+            goto fail;
+        }
         if (nf != ncol) {
             sim_set_err(err, errlen, "%s:%ld: %zu fields, expected %zu (as in the header)", path, lineno, nf, ncol);
             goto fail;
@@ -391,6 +500,8 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
         tr->stats.rows++;
         for (i = 0; i < ncol; i++) {
             double x;
+            if (colkind[i] < 0)
+                continue;                      /* the unnamed (row names) column */
             if (parse_number(fields[i], &x)) {
                 sim_set_err(err, errlen, "%s:%ld: column %s: '%s' is not a number", path, lineno, colnm[i], ESC(fields[i]));
                 goto fail;
@@ -459,6 +570,11 @@ static int load_csv(workload_trace_t *tr, FILE *f, char *line, long lineno, char
             builder_free(&b);
             return SIM_ENOMEM;
         }
+    }
+    if (len == -2) {
+        sim_set_err(err, errlen, "%s: out of memory", path);
+        builder_free(&b);
+        return SIM_ENOMEM;
     }
     if (ferror(f)) {
         sim_set_err(err, errlen, "%s: read error: %s", path, strerror(errno));

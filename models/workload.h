@@ -63,6 +63,9 @@
  *   file     (optional)  file_bytes | file_kib | file_mib | file_gib | file_pages
  *   active_fraction      (optional) 0..1
  *   access   (optional)  access_pages_per_s | access_bytes_per_s
+ * Quoting follows RFC 4180 (as R's write.csv and pandas write it): any field may be in
+ * double quotes, a quote inside doubled, a quoted field may span lines; lines may end in
+ * CRLF.  A column whose header is empty (R's row names, `""`) is ignored.
  * Values are decimal numbers (exponents allowed).  Time is relative to the first row;
  * memory is rounded up to whole 4 KiB pages.  Errors (SIM_EINPUT, "FILE:LINE: ..."): an
  * empty file or no data row, an unknown, repeated or missing column, a row with the wrong

@@ -445,6 +445,31 @@ Test(replay, duplicates_last_wins_and_compaction)
     }
 }
 
+/* RFC 4180 quoting, as R's write.csv writes it: quoted header fields, an unnamed first
+ * column of row names (ignored), quoted numbers, a doubled quote, CRLF line ends, a
+ * quoted field spanning two lines; a quote left open or text after a closing quote is an
+ * error naming the line (issue 21). */
+Test(replay, rfc4180_quoting_as_r_writes_it)
+{
+    workload_trace_t *tr;
+    char err[SIM_ERR_MAX];
+    const char *path = write_file("r.csv",
+        "\"\",\"time_s\",\"anon_pages\"\r\n\"1\",0,5\r\n\"row \"\"2\"\"\",\"1\",6\r\n"
+        "\"3\n(three)\",2, \"7\" \r\n");
+    cr_assert_eq(workload_trace_load(path, &tr, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(tr->stats.rows, 3);
+    cr_assert_eq(tr->n, 3);
+    cr_assert_eq(tr->t_ns[1], S(1));
+    cr_assert_eq(tr->mem_pages[0], 5);
+    cr_assert_eq(tr->mem_pages[1], 6);
+    cr_assert_eq(tr->mem_pages[2], 7);
+    workload_trace_destroy(tr);
+    expect_load_error("\"time_s\",\"anon_pages\ntime\n0,1\n", 1, "quoted field is not closed");
+    expect_load_error("time_s,anon_pages\n0,\"1\"x\n", 2, "text follows its closing quote");
+    expect_load_error("time_s,anon_pages\n0,\"1,2\"\n", 2, "'1,2' is not a number");
+    expect_load_error("time_s,anon_pages\n0,1\n1,\"2\n", 3, "quoted field is not closed");
+}
+
 Test(replay, one_point_is_constant)
 {
     workload_params_t p;

@@ -32,8 +32,12 @@ static void progress(void *ctx, double sim_s, double end_s, uint64_t events)
         return;
     double el = sim_wall_s() - p->t0;
     double eta = sim_s > 0 && end_s > sim_s ? el * (end_s - sim_s) / sim_s : 0;
-    fprintf(stderr, "\rrun %zu/%zu: %.0f/%.0f s simulated, %.2f M events/s, ETA %.0f s   ", p->run + 1, p->runs,
-            sim_s, end_s, el > 0 ? (double)events / el / 1e6 : 0, eta);
+    char now[32], end[32], left[32];
+    sim_units_format_human_duration(sim_s, now, sizeof now);
+    sim_units_format_human_duration(end_s, end, sizeof end);
+    sim_units_format_human_duration(eta, left, sizeof left);
+    fprintf(stderr, "\rrun %zu/%zu: %s / %s simulated, %.2f M events/s, ETA %s   ", p->run + 1, p->runs,
+            now, end, el > 0 ? (double)events / el / 1e6 : 0, left);
 }
 
 /* A few headline metrics of a finished run, for people (scripts use the database). */

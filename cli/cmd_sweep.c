@@ -125,6 +125,8 @@
 #include "sim/db.h"
 #include "sim/rng.h"
 #include "sim/study.h"
+#include "sim/units.h"
+#include "models/dc.h"
 #include "models/record.h"
 #include "models/scenario.h"
 #include "cli/common.h"
@@ -596,10 +598,70 @@ static const char *sweep_usage =
     "  --runs LIST  only these runs: 0-9,17,30- (A-B inclusive, A- to the last run)\n"
     "  --shard i/N  only the runs with run % N == i (for clusters; merge the shards after)\n"
     "  --dry-run    list the selected runs (run, point, repetition, seed, axes); run nothing\n"
+    "  --max-db-size SIZE  refuse (exit 2) when the estimated database growth exceeds SIZE\n"
+    "               (default 2GiB; 'none': no limit)\n"
     "  --force      redo runs the database already holds as complete\n"
     "  --quiet      no progress and no summary table\n"
     "exit status: 0 all runs complete, 1 some run failed, 2 bad input, 130/143 interrupted\n";
 
+/* The database bytes one run of each selected point adds (dc_estimate_db_bytes), in
+ * est[point]; the points were checked by cli_check_points before. */
+static int estimate_points(const sim_study_t *study, const unsigned char *sel, size_t runs, double *est,
+                           char *err, size_t errlen)
+{
+    size_t points = sim_study_points(study);
+    size_t reps = points ? runs / points : 1;
+    for (size_t pt = 0; pt < points; pt++) {
+        int any = 0;
+        for (size_t r = pt * reps; r < (pt + 1) * reps && r < runs; r++)
+            any |= sel[r];
+        if (!any)
+            continue;
+        sim_ini_t *ri = NULL;
+        sim_study_run_info_t info;
+        int rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen);
+        if (rc)
+            return rc;
+        scenario_t *s = NULL;
+        rc = scenario_load(ri, &s, err, errlen);
+        if (!rc)
+            est[pt] = dc_estimate_db_bytes(s);
+        scenario_destroy(s);
+        sim_ini_destroy(ri);
+        if (rc)
+            return rc;
+    }
+    return SIM_OK;
+}
+
+
+/* Estimated bytes that the runs with todo[r] set add to the database; prints it (unless
+ * quiet) and refuses above o->max_db_bytes (SIM_EINPUT).  est: per point. */
+static int check_size(const cli_opts_t *o, const sim_study_t *study, const double *est, const unsigned char *todo,
+                      size_t runs, const char *file, char *err, size_t errlen)
+{
+    size_t points = sim_study_points(study), reps = points ? runs / points : 1, n = 0;
+    double bytes = 0;
+    for (size_t r = 0; r < runs; r++)
+        if (todo[r]) {
+            bytes += est[r / reps];
+            n++;
+        }
+    char h[32], lim[32];
+    sim_units_format_human(bytes, h, sizeof h);
+    if (!o->quiet)
+        printf("# estimated database growth: at least %s for %zu run%s (samples at each run's output level "
+               "and summaries; balloon operations and logs add to it)\n", h, n, n == 1 ? "" : "s");
+    if (o->max_db_bytes > 0 && bytes > (double)o->max_db_bytes) {
+        sim_units_format_human((double)o->max_db_bytes, lim, sizeof lim);
+        snprintf(err, errlen, "%s: the study would write about %s to its database (%zu runs), more than the limit "
+                 "of %s: record less ([simulation] output = summary or host, output.vms, a longer "
+                 "sample_interval; see docs/scenarios.md), or raise the limit with --max-db-size SIZE (or none)",
+                 file, h, n, lim);
+        return SIM_EINPUT;
+    }
+    return SIM_OK;
+}
 
 static void dry_run(const cli_opts_t *o, const sim_ini_t *study_ini, const sim_study_t *study, int64_t base_seed,
                     const char *key, const unsigned char *sel, size_t runs)
@@ -683,6 +745,7 @@ int cli_cmd_sweep(int argc, char **argv)
     sim_ini_t *ini = NULL;
     sim_study_t *study = NULL;
     unsigned char *sel = NULL, *complete = NULL;
+    double *est = NULL;                        /* database bytes per run, by point */
     sweep_t sw;
     memset(&sw, 0, sizeof sw);
     sw.lock_fd = -1;
@@ -710,9 +773,18 @@ int cli_cmd_sweep(int argc, char **argv)
                 sel[r] = 0;
     if ((rc = cli_check_points(study, sel, err, sizeof err)))
         goto fail;
+    est = calloc(sim_study_points(study) ? sim_study_points(study) : 1, sizeof *est);
+    if (!est) {
+        snprintf(err, sizeof err, "out of memory (%zu points)", sim_study_points(study));
+        goto fail;
+    }
+    if ((rc = estimate_points(study, sel, runs, est, err, sizeof err)))
+        goto fail;
     cli_study_key(ini, key, sizeof key);
     if (o.dry_run) {
         dry_run(&o, ini, study, base_seed, key, sel, runs);
+        if (check_size(&o, study, est, sel, runs, o.files[0], err, sizeof err))
+            printf("# a sweep would stop here: %s\n", err);
         status = 0;
         goto out;
     }
@@ -720,6 +792,10 @@ int cli_cmd_sweep(int argc, char **argv)
         snprintf(dbp, sizeof dbp, "%s", o.db_path);
     else
         cli_default_db(o.files[0], dbp, sizeof dbp);
+    struct stat dbst;
+    int fresh = stat(dbp, &dbst) != 0;        /* a new database: every selected run is to do */
+    if (fresh && (rc = check_size(&o, study, est, sel, runs, o.files[0], err, sizeof err)))
+        goto fail;
     if ((rc = cli_check_output(dbp, study, err, sizeof err)) ||
         (rc = cli_mkdir_parents(dbp, err, sizeof err)))   /* results/ may not exist yet */
         goto fail;
@@ -745,6 +821,19 @@ int cli_cmd_sweep(int argc, char **argv)
             already++;
         else
             sw.pending[sw.npending++] = r;
+    }
+    if (!fresh) {                             /* only what is left to do */
+        unsigned char *todo = calloc(runs ? runs : 1, 1);
+        if (!todo) {
+            snprintf(err, sizeof err, "out of memory (%zu runs)", runs);
+            goto fail;
+        }
+        for (size_t i = 0; i < sw.npending; i++)
+            todo[sw.pending[i]] = 1;
+        rc = check_size(&o, study, est, todo, runs, o.files[0], err, sizeof err);
+        free(todo);
+        if (rc)
+            goto fail;
     }
     sw.opts = &o, sw.ini = ini, sw.study = study, sw.base_seed = base_seed, sw.db_path = dbp;
     sw.skipped = already;
@@ -779,6 +868,7 @@ out:
     free(sw.pending);
     free(sel);
     free(complete);
+    free(est);
     sim_study_destroy(study);
     sim_ini_destroy(ini);
     cli_opts_free(&o);

@@ -14,11 +14,15 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "sim/keys.h"
 #include "sim/units.h"
 #include "sim/err.h"
 #include "sim/rng.h"
 #include "sim/file.h"
 #include "models/dc.h"
+#include "models/balloon.h"
+#include "models/policy.h"
+#include "models/workload.h"
 #include "cli/common.h"
 
 static int push(char ***arr, size_t *n, char *s)
@@ -34,7 +38,7 @@ static int push(char ***arr, size_t *n, char *s)
 /* Options of the run-like commands (run, validate, sweep, check), with the commands that
  * take each (bit 1 << cli_kind_t); getopt_long parses them, so -j2, -j 2, --jobs 2 and
  * --jobs=2 are the same. */
-enum { OPT_SEED = 256, OPT_SET, OPT_CHECK, OPT_FORCE, OPT_DRY_RUN, OPT_UPDATE_FP, OPT_RUNS, OPT_SHARD };
+enum { OPT_SEED = 256, OPT_SET, OPT_CHECK, OPT_FORCE, OPT_DRY_RUN, OPT_UPDATE_FP, OPT_RUNS, OPT_SHARD, OPT_MAX_DB };
 #define ALL_KINDS ((1u << CLI_RUN) | (1u << CLI_VALIDATE) | (1u << CLI_SWEEP) | (1u << CLI_CHECK))
 static const struct { struct option opt; unsigned kinds; } run_options[] = {
     {{"help", no_argument, NULL, 'h'}, ALL_KINDS},
@@ -49,6 +53,7 @@ static const struct { struct option opt; unsigned kinds; } run_options[] = {
     {{"jobs", required_argument, NULL, 'j'}, 1u << CLI_SWEEP},
     {{"runs", required_argument, NULL, OPT_RUNS}, 1u << CLI_SWEEP},
     {{"shard", required_argument, NULL, OPT_SHARD}, 1u << CLI_SWEEP},
+    {{"max-db-size", required_argument, NULL, OPT_MAX_DB}, 1u << CLI_SWEEP},
 };
 enum { NRUN_OPTIONS = sizeof run_options / sizeof run_options[0] };
 
@@ -97,6 +102,16 @@ static int take_option(cli_opts_t *o, int c, const char *val, char *err, size_t 
     case OPT_UPDATE_FP: o->update_fingerprints = 1; return SIM_OK;
     case 'j': return parse_jobs(val, &o->jobs, err, errlen);
     case OPT_RUNS: o->runs = val; return SIM_OK;
+    case OPT_MAX_DB:
+        if (!strcmp(val, "none")) {
+            o->max_db_bytes = 0;
+            return SIM_OK;
+        }
+        if (sim_units_parse_bytes(val, &o->max_db_bytes, msg, sizeof msg) || o->max_db_bytes <= 0) {
+            sim_set_err(err, errlen, "--max-db-size %s: expected a size such as 10GiB, or 'none'", val);
+            return SIM_EINPUT;
+        }
+        return SIM_OK;
     case OPT_SHARD: {
         int si, sn;
         char extra;
@@ -114,6 +129,7 @@ static int take_option(cli_opts_t *o, int c, const char *val, char *err, size_t 
 static int parse_args(int argc, char **argv, cli_opts_t *o, cli_kind_t kind, char *err, size_t errlen)
 {
     memset(o, 0, sizeof *o);
+    o->max_db_bytes = CLI_DEFAULT_MAX_DB_BYTES;
     o->jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (o->jobs < 1)
         o->jobs = 1;
@@ -209,6 +225,86 @@ uint64_t cli_run_seed(const sim_ini_t *ini, int64_t base_seed, size_t run, int64
     const sim_ini_entry_t *e = sim_ini_find(ini, "simulation", "seeds");
     uint64_t index = e && !strcmp(e->value, "per-run") ? (uint64_t)run : (uint64_t)repetition;
     return sim_rng_derive_seed((uint64_t)base_seed, index);
+/* ------------------------------------------------------------------ --set */
+
+/* "section.key" of the first scenario key table that has `key`, or NULL (for "did you
+ * mean" after --set KEY=V without a section). */
+static const char *section_of_key(const char *key)
+{
+    static const struct {
+        const sim_key_table_t *t;
+        const char *section;
+    } tabs[] = {{&scn_sim_key_table, "simulation"}, {&scn_host_key_table, "host"},
+                {&balloon_key_table, "balloon"}, {&scn_vm_key_table, "vm NAME"}, {&workload_key_table, "vm NAME"}};
+    for (size_t i = 0; i < sizeof tabs / sizeof tabs[0]; i++)
+        if (sim_keys_find(tabs[i].t, key))
+            return tabs[i].section;
+    for (size_t i = 0; i < policy_count(); i++)
+        if (policy_at(i)->keys && sim_keys_find(policy_at(i)->keys, key))
+            return "policy";
+    return NULL;
+}
+
+/* Does the scenario have a section named `sec`? */
+static int has_section(const sim_ini_t *ini, const char *sec, size_t upto)
+{
+    for (size_t i = 0; i < upto; i++)
+        if (!strcmp(ini->entries[i].section, sec))
+            return 1;
+    return 0;
+}
+
+/* The scenario's section nearest to `sec` (edit distance through sim_keys_nearest), or NULL. */
+static const char *nearest_section(const sim_ini_t *ini, size_t upto, const char *sec, sim_key_t *rows)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < upto; i++)
+        if (!has_section(ini, ini->entries[i].section, i))
+            rows[n++] = (sim_key_t){.name = ini->entries[i].section};
+    sim_key_table_t t = {"sections", rows, n};
+    const sim_key_table_t *tp = &t;
+    return n ? sim_keys_nearest(&tp, 1, sec) : NULL;
+}
+
+/* Apply one --set.  A leading '+' ("+vm db.count=2") may add a VM group the file does not
+ * have; without it, an override that would open a new [vm NAME] section (or a section of
+ * no known kind) is refused with the nearest section of the file, since a typo ("vm wbe")
+ * would otherwise run a study with an extra group.  Sections with defaults (simulation,
+ * host, balloon, policy) may be added freely.  --set KEY=V without a section suggests the
+ * section that has KEY. */
+static int apply_set(sim_ini_t *ini, const char *set, char *err, size_t errlen)
+{
+    int add = set[0] == '+';
+    const char *assign = set + add;
+    size_t before = ini->count;
+    char msg[SIM_ERR_MAX];
+    int rc = sim_ini_apply_override(ini, assign, msg, sizeof msg);
+    if (rc) {
+        size_t keylen = strcspn(assign, "=");
+        char key[256];
+        snprintf(key, sizeof key, "%.*s", (int)(keylen < 255 ? keylen : 255), assign);
+        const char *sec = !strchr(key, '.') ? section_of_key(key) : NULL;
+        if (sec)
+            snprintf(err, errlen, "%s (did you mean --set '%s.%s'?)", msg, sec, assign);
+        else
+            snprintf(err, errlen, "%s", msg);     /* msg names the --set already */
+        return rc;
+    }
+    if (ini->count == before || add)
+        return SIM_OK;
+    const char *sec = ini->entries[ini->count - 1].section;
+    static const char *const singletons[] = {"simulation", "host", "balloon", "policy", "expect"};
+    for (size_t i = 0; i < sizeof singletons / sizeof singletons[0]; i++)
+        if (!strcmp(sec, singletons[i]))
+            return SIM_OK;
+    if (has_section(ini, sec, before))
+        return SIM_OK;
+    sim_key_t *rows = calloc(before ? before : 1, sizeof *rows);
+    const char *near = rows ? nearest_section(ini, before, sec, rows) : NULL;
+    snprintf(err, errlen, "--set '%s': the scenario has no section [%s]%s%s%s; to add it, write --set '+%s'", set,
+             sec, near ? " (did you mean [" : "", near ? near : "", near ? "]?)" : "", assign);
+    free(rows);
+    return SIM_EINPUT;
 }
 
 int cli_load(const cli_opts_t *o, const char *file, sim_ini_t **ini, sim_study_t **study,
@@ -219,13 +315,9 @@ int cli_load(const cli_opts_t *o, const char *file, sim_ini_t **ini, sim_study_t
     int rc = sim_ini_load_file(file, ini, err, errlen);
     if (rc)
         return rc;
-    for (size_t i = 0; i < o->nsets; i++) {
-        char msg[SIM_ERR_MAX];
-        if ((rc = sim_ini_apply_override(*ini, o->sets[i], msg, sizeof msg))) {
-            snprintf(err, errlen, "--set %s: %s", o->sets[i], msg);
+    for (size_t i = 0; i < o->nsets; i++)
+        if ((rc = apply_set(*ini, o->sets[i], err, errlen)))
             goto fail;
-        }
-    }
     if (o->has_seed) {
         char buf[32];
         snprintf(buf, sizeof buf, "%lld", (long long)o->seed);

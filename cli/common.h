@@ -15,6 +15,9 @@
 #define CLI_VERSION "0.1.0"
 #define CLI_HELP 100            /* cli_parse: --help was given */
 
+/* sweep's default --max-db-size: 2 GiB (issue 21, docs/scenarios.md "Output size"). */
+#define CLI_DEFAULT_MAX_DB_BYTES (2LL << 30)
+
 typedef enum { CLI_RUN, CLI_VALIDATE, CLI_SWEEP, CLI_CHECK } cli_kind_t;
 
 typedef struct cli_opts {
@@ -27,6 +30,7 @@ typedef struct cli_opts {
     const char *runs;                /* --runs 0-9,17 (sweep) */
     int shard_i, shard_n;            /* --shard i/N (sweep) */
     int scratch_db;                  /* the database is a sweep worker's scratch copy */
+    int64_t max_db_bytes;            /* --max-db-size (sweep): refuse a larger estimate; 0 = no limit */
 } cli_opts_t;
 
 /* Parse the options of a run-like command (getopt_long; FILE arguments in order).

@@ -639,6 +639,18 @@ static int check_memory(const scenario_t *s, char *err, size_t errlen)
     return SIM_EINPUT;
 }
 
+double dc_estimate_db_bytes(const scenario_t *s)
+{
+    int level = !strcmp(s->sim.output, "vm") ? 2 : !strcmp(s->sim.output, "host") ? 1 : 0;
+    double vms = 0;
+    for (size_t g = 0; g < s->nvm_groups; g++)
+        vms += (double)s->vms[g].count;
+    double samples = (double)(s->sim.duration_ns / s->sim.sample_interval_ns) + 2;
+    double per_sample = (level >= 1 ? (double)s->host.count * DC_EST_HOST_ROW_BYTES : 0) +
+                        (level >= 2 ? (double)scenario_sampled_vms(s) * DC_EST_VM_ROW_BYTES : 0);
+    return samples * per_sample + vms * DC_EST_VM_SUMMARY_BYTES;
+}
+
 static int check_disk(const scenario_t *s, int level, const char *db_file, char *err, size_t errlen)
 {
     if (db_file && !strcmp(db_file, ":memory:"))
@@ -655,13 +667,10 @@ static int check_disk(const scenario_t *s, int level, const char *db_file, char 
     struct statvfs fs;
     if (statvfs(dir, &fs) != 0)
         return SIM_OK;                     /* unknown: no limit */
-    double vms = 0;
-    for (size_t g = 0; g < s->nvm_groups; g++)
-        vms += (double)s->vms[g].count;
     double samples = (double)(s->sim.duration_ns / s->sim.sample_interval_ns) + 2;
     double per_sample = (level >= 1 ? (double)s->host.count * DC_EST_HOST_ROW_BYTES : 0) +
                         (level >= 2 ? (double)scenario_sampled_vms(s) * DC_EST_VM_ROW_BYTES : 0);
-    double need = samples * per_sample + vms * DC_EST_VM_SUMMARY_BYTES;
+    double need = dc_estimate_db_bytes(s);
     double have = (double)fs.f_bavail * (double)fs.f_frsize;
     if (need <= have)
         return SIM_OK;

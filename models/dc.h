@@ -82,6 +82,11 @@ int dc_check_workloads(const scenario_t *s, workload_library_t *lib, char *err, 
 int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_options_t *opt,
            dc_result_t *res, char *err, size_t errlen);
 
+/* Bytes the run of s will add to its database at least (samples at its output level and
+ * the summaries; balloon operations, targets and logs left out): the lower bound of the
+ * disk check in dc.c, and what `sweep` adds up before it starts (issue 21). */
+double dc_estimate_db_bytes(const scenario_t *s);
+
 typedef struct record record_t; /* models/record.h */
 
 /* One run: the datacenter being simulated (dc.c builds it; the model's files share it). */

@@ -136,6 +136,23 @@ static int bind(const sim_ini_t *ini, const sim_ini_entry_t *e, const sim_key_ta
     return failf(err, errlen, ini, e->line, e->section, e->key, msg);
 }
 
+/* The policies (in `balloonsim policies` order) that have key `key`, as "a, b" in buf;
+ * returns how many. */
+static size_t policies_owning_key(const char *key, char *buf, size_t len)
+{
+    size_t n = 0, used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < policy_count(); i++) {
+        const policy_type_t *p = policy_at(i);
+        if (p->keys && sim_keys_find(p->keys, key) && used < len) {
+            int w = snprintf(buf + used, len - used, "%s%s", n ? ", " : "", p->name);
+            used += w > 0 ? (size_t)w : 0;
+            n++;
+        }
+    }
+    return n;
+}
+
 static int section_kind(const char *sec, const char **name)
 {
     static const char *kinds[] = {"simulation", "host", "vm", "balloon", "policy", "expect", "request"};
@@ -397,6 +414,18 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
         case K_POLICY:
             if (!strcmp(e->key, "name"))
                 continue;
+            if (!s->policy->keys || !sim_keys_find(s->policy->keys, e->key)) {
+                char owners[512];
+                size_t nown = policies_owning_key(e->key, owners, sizeof owners);
+                if (nown) {
+                    char msg[SIM_ERR_MAX];
+                    snprintf(msg, sizeof msg, "unknown key for policy '%s': '%s' is a key of polic%s %s "
+                             "(change policy.name, or remove the key)", s->policy->name, e->key,
+                             nown == 1 ? "y" : "ies", owners);
+                    rc = failf(err, errlen, ini, e->line, e->section, e->key, msg);
+                    goto fail;
+                }
+            }
             if (!s->policy->keys) {
                 rc = failf(err, errlen, ini, e->line, e->section, e->key, "unknown key: this policy has no keys");
                 goto fail;
@@ -662,13 +691,18 @@ void scenario_print_keys(FILE *out, int md)
     };
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
         fprintf(out, md ? "\n#### %s\n\n" : "\n%s\n", sections[i].title);
-        sim_keys_print(out, sections[i].keys, md);
+        if (md)
+            sim_keys_print(out, sections[i].keys, md);
+        else
+            sim_keys_print_rows(out, sections[i].keys);      /* one heading per section (issue 21) */
     }
     for (size_t i = 0; i < policy_count(); i++) {
         const policy_type_t *p = policy_at(i);
         fprintf(out, md ? "\n#### [policy] name = %s\n\n%s\n\n" : "\n[policy] name = %s: %s\n", p->name, p->summary);
-        if (p->keys && p->keys->count)
+        if (p->keys && p->keys->count && md)
             sim_keys_print(out, p->keys, md);
+        else if (p->keys && p->keys->count)
+            sim_keys_print_rows(out, p->keys);
         else
             fprintf(out, md ? "(no keys)\n" : "  (no keys)\n");
     }

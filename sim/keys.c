@@ -492,6 +492,12 @@ void sim_keys_print(FILE *out, const sim_key_table_t *t, int markdown)
         return;
     }
     fprintf(out, "[%s]\n", t->section ? t->section : "");
+    sim_keys_print_rows(out, t);
+}
+
+void sim_keys_print_rows(FILE *out, const sim_key_table_t *t)
+{
+    char range[SIM_ERR_MAX];
     for (size_t i = 0; i < t->count; i++) {
         const sim_key_t *k = &t->keys[i];
         range_text(k, range, sizeof range);

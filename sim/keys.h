@@ -77,5 +77,8 @@ const char *sim_keys_nearest(const sim_key_table_t *const *tables, size_t ntable
 
 /* Help: one line per key.  markdown != 0 prints a Markdown table. */
 void sim_keys_print(FILE *out, const sim_key_table_t *t, int markdown);
+/* The plain rows of sim_keys_print without its "[section]" heading (for a caller that
+ * prints its own heading, such as `balloonsim keys`). */
+void sim_keys_print_rows(FILE *out, const sim_key_table_t *t);
 
 #endif

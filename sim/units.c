@@ -647,3 +647,14 @@ void sim_units_format_human(double bytes, char *buf, size_t len)
     }
     snprintf(buf, len, u == 0 ? "%.0f%s" : "%.2f%s", bytes, units[u]);
 }
+
+void sim_units_format_human_duration(double s, char *buf, size_t len)
+{
+    static const struct { const char *name; double s; } units[] = {{"d", 86400}, {"h", 3600}, {"min", 60}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (s >= units[i].s) {
+            snprintf(buf, len, "%.3g %s", s / units[i].s, units[i].name);
+            return;
+        }
+    snprintf(buf, len, "%.3g s", s);
+}

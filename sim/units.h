@@ -46,5 +46,8 @@ void sim_units_format_number(double v, char *buf, size_t len);
 void sim_units_format_fraction(double v, char *buf, size_t len);
 /* Bytes for people, not parsed back: "512B", "3.25GiB" (two decimals from KiB up to PiB). */
 void sim_units_format_human(double bytes, char *buf, size_t len);
+/* Seconds for people, not parsed back: "45 s", "17.5 min", "17.5 h", "3.2 d" (the largest
+ * unit the value reaches, at most 3 significant digits). */
+void sim_units_format_human_duration(double s, char *buf, size_t len);
 
 #endif

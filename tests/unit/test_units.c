@@ -553,3 +553,16 @@ Test(units, round_trip_rates_numbers_fractions)
     }
     gsl_rng_free(g);
 }
+
+/* The progress line's simulated time (issue 21): the largest unit reached, 3 digits. */
+Test(units, human_duration)
+{
+    char b[32];
+    const struct { double s; const char *want; } cases[] = {
+        {0, "0 s"}, {45, "45 s"}, {90, "1.5 min"}, {63000, "17.5 h"}, {86400, "1 d"}, {3 * 86400 + 4 * 3600, "3.17 d"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sim_units_format_human_duration(cases[i].s, b, sizeof b);
+        cr_assert_str_eq(b, cases[i].want);
+    }
+}

@@ -128,7 +128,7 @@ static int check_file(const cli_opts_t *o, const char *file, volatile sig_atomic
                     goto out;
                 }
                 ok = expect_compare(v, e->op, e->value);
-                snprintf(actual, sizeof actual, "%.6g", v);
+                expect_format_actual(e, v, actual, sizeof actual);
             }
             if (!ok) {
                 (*failed)++;

@@ -37,7 +37,7 @@
  *                latency (finished - issued) against size moved (--as scatter) or the
  *                latency CDF (--as cdf), one series per kind (and policy).
  *
- * FILTERS are not SQL: --run ID, --policy NAME, --group NAME, --study KEY, or the same as
+ * FILTERS are not SQL: --run N (the 0-based run index of sweep --runs), --policy NAME, --group NAME, --study KEY, or the same as
  * --where key=value.  Every query is a prepared statement with bound parameters.  Only
  * runs with status 'complete' are drawn, except a run named with --run.
  *
@@ -136,7 +136,7 @@ static const char *usage =
     "                difference to POLICY's run of the same repetition and other axes, 95% CI)\n"
     "  cdf           distribution of a metric over VMs or runs (--metric NAME [--over vms|runs])\n"
     "  balloon-ops   latency and size of balloon operations (--as scatter|cdf)\n"
-    "filters (not SQL): --run ID  --policy NAME  --group NAME  --study KEY\n"
+    "filters (not SQL): --run N (0-based run index)  --policy NAME  --group NAME  --study KEY\n"
     "                   or --where run=ID | policy=NAME | group=NAME | study=KEY\n"
     "options:\n"
     "  --style paper|slides   paper: 3.3x2.2 in, 8 pt (default); slides: 16:9, 14 pt\n"
@@ -482,6 +482,51 @@ static int64_t count_rows(plot_t *p, const char *sql, int64_t id)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return n;
+}
+
+/* --run N is the 0-based run index that `sweep --runs`, `--dry-run` and v_runs.run use
+ * (issue 21), not the database's run_id; with several studies in the database, --study KEY
+ * picks one.  Sets p->o.run_id to the run's run_id. */
+static int resolve_run(plot_t *p)
+{
+    if (!p->o.has_run)
+        return SIM_OK;
+    sqlite3_stmt *st;
+    int rc = prepare(p, "SELECT run_id, study_key FROM runs WHERE run_index = ?1 AND (?2 IS NULL OR study_key = ?2)"
+                        " ORDER BY run_id", &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(st, 1, p->o.run_id);
+    if (p->o.study)
+        sqlite3_bind_text(st, 2, p->o.study, -1, SQLITE_STATIC);
+    int64_t n = 0, id = 0;
+    char keys[256] = "";
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (n++ == 0)
+            id = sqlite3_column_int64(st, 0);
+        size_t used = strlen(keys);
+        if (used < 200)
+            snprintf(keys + used, sizeof keys - used, "%s%s", used ? ", " : "", col_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (n > 1)
+        return fail(p, "run %lld exists in %lld studies of %s (%s): add --study KEY", (long long)p->o.run_id,
+                    (long long)n, p->o.db_path, keys);
+    if (n == 1) {
+        p->o.run_id = id;
+        return SIM_OK;
+    }
+    if ((rc = prepare(p, "SELECT max(run_index), count(*) FROM runs WHERE ?1 IS NULL OR study_key = ?1", &st)))
+        return rc;
+    if (p->o.study)
+        sqlite3_bind_text(st, 1, p->o.study, -1, SQLITE_STATIC);
+    sqlite3_step(st);
+    int64_t hi = sqlite3_column_int64(st, 0), cnt = sqlite3_column_int64(st, 1);
+    sqlite3_finalize(st);
+    if (cnt == 0)
+        return fail(p, "no run %lld in %s: it holds no runs", (long long)p->o.run_id, p->o.db_path);
+    return fail(p, "no run %lld in %s (run indexes are 0-based, as in sweep --runs: 0..%lld)",
+                (long long)p->o.run_id, p->o.db_path, (long long)hi);
 }
 
 /* The run to draw: --run (any status) or the first complete run matching the filters. */
@@ -1693,10 +1738,16 @@ static int fig_cdf(plot_t *p, int argc, char **argv)
     series_set_t set = {0};
     sqlite3_stmt *st = NULL;
     int rc;
-    if (!p->o.metric)
-        return fail(p, "figure cdf needs --metric NAME (a vm_summary or run_summary metric)");
     if ((rc = metric_list(p, "vm_summary", &vm_metrics)) || (rc = metric_list(p, "run_summary", &run_metrics)))
         goto out;
+    if (!p->o.metric) {                 /* list what there is (issue 21) */
+        char a[4096], b[2048];
+        strlist_join(&vm_metrics, a, sizeof a);
+        strlist_join(&run_metrics, b, sizeof b);
+        rc = fail(p, "figure cdf needs --metric NAME: over VMs (vm_summary): %s; over runs (run_summary): %s",
+                  vm_metrics.n ? a : "none", run_metrics.n ? b : "none");
+        goto out;
+    }
     int over_vms;
     if (p->o.over) {
         if (strcmp(p->o.over, "vms") && strcmp(p->o.over, "runs")) {
@@ -2070,7 +2121,7 @@ static int set_filter(plot_t *p, const char *k, const char *v)
     if (!strcmp(k, "run")) {
         char msg[128];
         if (sim_units_parse_int(v, &p->o.run_id, msg, sizeof msg))
-            return fail(p, "--run needs a run id (an integer), not '%s'", v);
+            return fail(p, "--run needs a run index (an integer from 0, as in sweep --runs), not '%s'", v);
         p->o.has_run = 1;
     } else if (!strcmp(k, "policy")) {
         p->o.policy = v;
@@ -2310,6 +2361,8 @@ int cli_cmd_plot(int argc, char **argv)
         rc = setup_output(p);
     if (!rc)
         rc = open_db(p);
+    if (!rc)
+        rc = resolve_run(p);
     if (!rc && !(p->gp = fopen(p->gp_path, "w")))
         rc = fail(p, "%s: cannot write: %s", p->gp_path, strerror(errno));
     if (!rc) {

@@ -30,27 +30,45 @@
 #include "sim/units.h"
 #include "cli/expect.h"
 
-static int parse_value(const char *s, double *out)
+static int parse_value(const char *s, double *out, int *unit)
 {
     char msg[256];
     int64_t b;
     sim_time_t ns;
     double d;
+    *unit = EXPECT_NUMBER;
     if (!sim_units_parse_number(s, out, msg, sizeof msg))
         return 0;
     if (!sim_units_parse_bytes(s, &b, msg, sizeof msg)) {
         *out = (double)b;
+        *unit = EXPECT_BYTES;
         return 0;
     }
     if (!sim_units_parse_duration(s, &ns, msg, sizeof msg)) {
         *out = (double)ns / 1e9;
+        *unit = EXPECT_SECONDS;
         return 0;
     }
     if (!sim_units_parse_fraction(s, &d, msg, sizeof msg)) {
         *out = d;
+        *unit = EXPECT_FRACTION;
         return 0;
     }
     return SIM_EINPUT;
+}
+
+void expect_format_actual(const expectation_t *e, double v, char *buf, size_t len)
+{
+    if (!isfinite(v) || e->unit == EXPECT_NUMBER)
+        snprintf(buf, len, "%.6g", v);
+    else if (e->unit == EXPECT_BYTES && v >= 0)
+        sim_units_format_human(v, buf, len);
+    else if (e->unit == EXPECT_SECONDS && v >= 0)
+        sim_units_format_human_duration(v, buf, len);
+    else if (e->unit == EXPECT_FRACTION)
+        snprintf(buf, len, "%.4g%%", v * 100);
+    else
+        snprintf(buf, len, "%.6g", v);
 }
 
 int expect_parse_line(const char *line, expectation_t *e, char *err, size_t errlen)
@@ -82,7 +100,7 @@ int expect_parse_line(const char *line, expectation_t *e, char *err, size_t errl
     e->metric[mlen] = 0;
     snprintf(e->op, sizeof e->op, "%s", op);
     snprintf(e->value_text, sizeof e->value_text, "%s", v);
-    if (strcmp(e->metric, "fingerprint") && parse_value(v, &e->value)) {
+    if (strcmp(e->metric, "fingerprint") && parse_value(v, &e->value, &e->unit)) {
         snprintf(err, errlen, "'%s': '%s' is not a number, size, duration or percentage", line, v);
         return SIM_EINPUT;
     }

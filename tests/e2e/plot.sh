@@ -55,7 +55,8 @@ echo "policies: static and $BAL"
   --set 'host.memory=${10GiB, 14GiB}' --set simulation.repeat=3 || { echo "FAIL: study run"; exit 1; }
 "$B" run "$F" -o "$T/summ.db" "${SHORT[@]}" --set simulation.output=summary || { echo "FAIL: run"; exit 1; }
 mkdir -p "$T/out"
-R=$(q "$T/one.db" "SELECT min(run_id) FROM runs")
+R=$(q "$T/one.db" "SELECT min(run_id) FROM runs")      # the database's id, for SQL
+RI=$(q "$T/one.db" "SELECT run_index FROM runs WHERE run_id = $R")   # what --run takes
 
 echo "-- 1, 2: figures and their data"
 if figure timeline "$T/one.db" --figure timeline; then
@@ -118,9 +119,9 @@ if figure cdf "$T/cmp.db" --figure cdf --metric slowdown_mean; then
 fi
 nops=$(q "$T/one.db" "SELECT count(*) FROM balloon_ops WHERE run_id=$R AND finished_ns IS NOT NULL AND finished_ns >= issued_ns")
 if [ "$nops" -gt 0 ]; then
-  figure ops "$T/one.db" --figure balloon-ops --run "$R" &&
+  figure ops "$T/one.db" --figure balloon-ops --run "$RI" &&
     check "balloon-ops: one row per finished operation ($nops)" [ "$(rows "$T/out/ops.dat")" = "$nops" ]
-  figure ops-cdf "$T/one.db" --figure balloon-ops --run "$R" --as cdf &&
+  figure ops-cdf "$T/one.db" --figure balloon-ops --run "$RI" --as cdf &&
     check "balloon-ops cdf: one row per finished operation" [ "$(rows "$T/out/ops-cdf.dat")" = "$nops" ]
 else
   bad "policy $BAL made no balloon operations in 20 min of the default scenario"
@@ -199,17 +200,25 @@ check "plotting leaves the database byte for byte as it was" [ "$(md5sum <"$T/on
 cp "$T/one.db" "$T/busy.db"
 "$B" run scenarios/bench/dc-medium.ini -o "$T/busy.db" --quiet --set simulation.duration=12h >/dev/null 2>&1 & bg=$!
 sleep 1
-"$B" plot "$T/busy.db" --figure timeline --run "$R" --quiet -o "$T/out/busy.png" 2>"$T/err"; rc=$?
+"$B" plot "$T/busy.db" --figure timeline --run "$RI" --quiet -o "$T/out/busy.png" 2>"$T/err"; rc=$?
 running=0; kill -0 "$bg" 2>/dev/null && running=1
 kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
 check "the writing run was still recording when plot read (else nothing was tested)" [ "$running" = 1 ]
 check "plot reads a database while a run records into it (exit $rc: $(head -c 200 "$T/err"))" [ "$rc" = 0 ]
-expect_err "no run 999 in .*ids" "$B" plot "$T/one.db" --figure timeline --run 999 -o "$T/out/e.png"
+expect_err "no run 999 in .*0-based" "$B" plot "$T/one.db" --figure timeline --run 999 -o "$T/out/e.png"
+# --run is the 0-based run index (issue 21): cmp.db's run 1 is its second run, whatever its id
+si=$(q "$T/cmp.db" "SELECT max(run_index) FROM runs WHERE policy = 'static'")
+sid=$(q "$T/cmp.db" "SELECT run_id FROM runs WHERE run_index = $si")
+expect_err "no finished balloon operations in run $sid \(policy static" "$B" plot "$T/cmp.db" --figure balloon-ops --run "$si" -o "$T/out/e.png"
+bi=$(q "$T/cmp.db" "SELECT min(run_index) FROM runs WHERE policy = '$BAL'")
+check "--run $bi (a $BAL run by its index) draws" "$B" plot "$T/cmp.db" --figure balloon-ops --run "$bi" --quiet -o "$T/out/ri.png"
+expect_err "figure cdf needs --metric NAME: over VMs \(vm_summary\): .*slowdown_mean.*over runs \(run_summary\): .*mean_slowdown" \
+  "$B" plot "$T/cmp.db" --figure cdf -o "$T/out/e.png"
 expect_err "no samples for run [0-9]+: was it run with output = summary" \
   "$B" plot "$T/summ.db" --figure timeline -o "$T/out/e.png"
 expect_err "no VM samples for run [0-9]+: was it run with output = summary" "$B" plot "$T/summ.db" --figure allocation -o "$T/out/e.png"
 expect_err "no balloon operations for run [0-9]+: it was run with output = summary \(they are recorded at output = vm\)" \
-  "$B" plot "$T/summ.db" --figure balloon-ops --run "$(q "$T/summ.db" "SELECT min(run_id) FROM runs")" -o "$T/out/e.png"
+  "$B" plot "$T/summ.db" --figure balloon-ops --run "$(q "$T/summ.db" "SELECT min(run_index) FROM runs")" -o "$T/out/e.png"
 expect_err "[-]-at must be between 0 and 9.2e9 s" "$B" plot "$T/one.db" --figure allocation --at 1e300 -o "$T/out/e.png"
 expect_err "[-]-at must be between 0 and 9.2e9 s" "$B" plot "$T/one.db" --figure allocation --at -5 -o "$T/out/e.png"
 expect_err "unknown figure 'pie' \(figures: timeline, allocation, sweep, cdf, balloon-ops\)" \

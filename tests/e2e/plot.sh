@@ -200,7 +200,9 @@ check "plotting leaves the database byte for byte as it was" [ "$(md5sum <"$T/on
 cp "$T/one.db" "$T/busy.db"
 "$B" run scenarios/bench/dc-medium.ini -o "$T/busy.db" --quiet --set simulation.duration=12h >/dev/null 2>&1 & bg=$!
 sleep 1
-"$B" plot "$T/busy.db" --figure timeline --run "$RI" --quiet -o "$T/out/busy.png" 2>"$T/err"; rc=$?
+"$B" plot "$T/busy.db" --figure timeline --run "$RI" --study "$(q "$T/one.db" "SELECT study_key FROM runs")" --quiet \
+  -o "$T/out/busy.png" 2>"$T/err"; rc=$?
+expect_err "run $RI exists in 2 studies of .*add --study KEY" "$B" plot "$T/busy.db" --figure timeline --run "$RI" -o "$T/out/e.png"
 running=0; kill -0 "$bg" 2>/dev/null && running=1
 kill "$bg" 2>/dev/null; wait "$bg" 2>/dev/null
 check "the writing run was still recording when plot read (else nothing was tested)" [ "$running" = 1 ]
@@ -228,7 +230,7 @@ expect_err "unknown metric 'nope' \(run_summary metrics: .*mean_slowdown" \
 expect_err "unknown metric 'nope' \(vm_summary metrics: .*slowdown_mean" \
   "$B" plot "$T/cmp.db" --figure cdf --metric nope -o "$T/out/e.png"
 expect_err "unknown --x 'nope'" "$B" plot "$T/cmp.db" --figure sweep --x nope -o "$T/out/e.png"
-expect_err "run id" "$B" plot "$T/one.db" --figure timeline --where "run=1 OR 1=1" -o "$T/out/e.png"
+expect_err "run index" "$B" plot "$T/one.db" --figure timeline --where "run=1 OR 1=1" -o "$T/out/e.png"
 expect_err "unknown filter" "$B" plot "$T/one.db" --figure timeline --where "1=1" -o "$T/out/e.png"
 expect_err "no VM group 'nope' in run [0-9]+ \(groups: web, batch, idle\)" \
   "$B" plot "$T/one.db" --figure timeline --group nope -o "$T/out/e.png"

@@ -225,6 +225,8 @@ uint64_t cli_run_seed(const sim_ini_t *ini, int64_t base_seed, size_t run, int64
     const sim_ini_entry_t *e = sim_ini_find(ini, "simulation", "seeds");
     uint64_t index = e && !strcmp(e->value, "per-run") ? (uint64_t)run : (uint64_t)repetition;
     return sim_rng_derive_seed((uint64_t)base_seed, index);
+}
+
 /* ------------------------------------------------------------------ --set */
 
 /* "section.key" of the first scenario key table that has `key`, or NULL (for "did you

@@ -127,7 +127,7 @@ check "--dry-run: 4 runs, one seed per repetition" \
 check "--dry-run seeds are the seeds the sweep stored, by repetition" \
   cmp -s <(grep -v '^#' "$T/dry" | awk '{print $3, $4}' | sort -u) \
          <(q "$T/a.db" "SELECT DISTINCT repetition, seed FROM runs" | while IFS='|' read -r r s; do
-             printf '%s %u\n' "$r" "$s"; done | sort -u)
+             printf '%s %s\n' "$r" "$s"; done | sort -u)    # one representation: signed 64-bit (issue 21)
 "$B" sweep "$S" --dry-run --set 'policy.name=${static,esx-share}' --set simulation.seeds=per-run > "$T/dryr"
 check "--dry-run with seeds = per-run: 4 distinct seeds" \
   [ "$(grep -v '^#' "$T/dryr" | awk '{print $4}' | sort -u | wc -l)" = 4 ]

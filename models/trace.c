@@ -178,15 +178,15 @@ static ssize_t read_record(char **buf, size_t *cap, FILE *f, long *lineno)
         return -1;
     (*lineno)++;
     char *more = NULL;
-    size_t mcap = 0, quotes = 0;
-    for (const char *c = *buf; *c; c++)
-        quotes += *c == '"';
+    size_t mcap = 0, quotes = 0, total = (size_t)len;   /* bytes, NULs included (nul_in_line) */
+    for (size_t i = 0; i < total; i++)
+        quotes += (*buf)[i] == '"';
     while (quotes % 2) {
         ssize_t m = getline(&more, &mcap, f);
         if (m < 0)
             break;                             /* split_csv reports the open quote */
         (*lineno)++;
-        size_t have = strlen(*buf), need = have + (size_t)m + 1;
+        size_t need = total + (size_t)m + 1;
         if (need > *cap) {
             char *nb = realloc(*buf, need);
             if (!nb) {
@@ -195,12 +195,13 @@ static ssize_t read_record(char **buf, size_t *cap, FILE *f, long *lineno)
             }
             *buf = nb, *cap = need;
         }
-        memcpy(*buf + have, more, (size_t)m + 1);
-        for (const char *c = more; *c; c++)
-            quotes += *c == '"';
+        memcpy(*buf + total, more, (size_t)m + 1);
+        for (ssize_t i = 0; i < m; i++)
+            quotes += more[i] == '"';
+        total += (size_t)m;
     }
     free(more);
-    return (ssize_t)strlen(*buf);
+    return (ssize_t)total;
 }
 
 /* A finite decimal number filling all of s. */

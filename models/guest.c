@@ -18,15 +18,149 @@ void guest_init(guest_t *g, int64_t usable_pages, int64_t kernel_pages, int64_t 
     g->mrc = mrc;
 }
 
+/* Integer square root (the kernel's int_sqrt), for the watermark and inactive ratio. */
+static uint64_t isqrt(uint64_t x)
+{
+    uint64_t r = (uint64_t)sqrt((double)x);
+    while (r * r > x)
+        r--;
+    while ((r + 1) * (r + 1) <= x)
+        r++;
+    return r;
+}
+
+int64_t guest_linux_high_wmark_pages(int64_t managed_pages)
+{
+    if (managed_pages <= 0)
+        return 0;
+    /* init_per_zone_wmark_min: min_free_kbytes = int_sqrt(lowmem_kbytes * 16), clamped to
+     * [128, 262144] (Linux >= 5.7); __setup_per_zone_wmarks: low = min + step, high =
+     * min + 2 step, step = max(min / 4, managed * watermark_scale_factor / 10000), factor 10. */
+    uint64_t kbytes = (uint64_t)managed_pages * (SIM_PAGE_BYTES / 1024);
+    uint64_t min_kb = isqrt(kbytes * 16);
+    if (min_kb < 128)
+        min_kb = 128;
+    if (min_kb > 262144)
+        min_kb = 262144;
+    int64_t min_pages = (int64_t)(min_kb / (SIM_PAGE_BYTES / 1024));
+    int64_t step = sim_max64(min_pages / 4, managed_pages * 10 / 10000);
+    return min_pages + 2 * step;
+}
+
+void guest_set_reclaim(guest_t *g, guest_reclaim_rule_t rule, int swappiness)
+{
+    g->reclaim = rule;
+    g->swappiness = swappiness < 0 ? 0 : swappiness > GUEST_MAX_SWAPPINESS ? GUEST_MAX_SWAPPINESS : swappiness;
+    g->high_wmark_pages = guest_linux_high_wmark_pages(g->usable_pages);
+}
+
 int64_t guest_free_pages(const guest_t *g)
 {
-    return g->usable_pages - g->kernel_pages - g->anon_pages - g->cache_pages;
+    return g->usable_pages - g->kernel_pages - g->anon_pages - g->cache_pages - g->stale_pages;
 }
 
 int64_t guest_committed_pages(const guest_t *g) { return g->kernel_pages + g->anon_demand_pages; }
 
 /* Pages in use that must be touched. */
-static int64_t used_pages(const guest_t *g) { return g->kernel_pages + g->anon_pages + g->cache_pages; }
+static int64_t used_pages(const guest_t *g)
+{
+    return g->kernel_pages + g->anon_pages + g->cache_pages + g->stale_pages;
+}
+
+/* ------------------------------------------------------------ Linux reclaim balance */
+
+/* lru_note_cost (mm/swap.c, Linux 6.6): add the cost of reclaim IO or of refaults to one
+ * LRU type, then halve both when they exceed a quarter of the LRU pages (a floating
+ * average that weighs recent events most). */
+static void note_cost(guest_t *g, int anon, int64_t pages)
+{
+    if (pages <= 0)
+        return;
+    uint64_t cost = (uint64_t)pages * GUEST_SWAP_CLUSTER_MAX;
+    if (anon)
+        g->anon_cost += cost;
+    else
+        g->file_cost += cost;
+    uint64_t lru = (uint64_t)sim_max64(0, g->anon_pages + g->cache_pages + g->stale_pages);
+    if (g->anon_cost + g->file_cost > lru / 4) {
+        g->anon_cost /= 2;
+        g->file_cost /= 2;
+    }
+}
+
+void guest_scan_balance(const guest_t *g, guest_scan_t *out)
+{
+    *out = (guest_scan_t){.mode = GUEST_SCAN_FRACT};
+    /* no swap space left: file only (get_scan_count: !can_reclaim_anon_pages) */
+    if (g->swapped_pages >= g->swap_max_pages || g->anon_pages <= 0) {
+        out->mode = GUEST_SCAN_FILE;
+        return;
+    }
+    /* swappiness 0: file only while there is file (Linux: SCAN_FILE for memcg at 0;
+     * the global case still balances, but 0 is the documented "avoid swapping") */
+    int64_t file = g->cache_pages + g->stale_pages;
+    /* file_is_tiny (prepare_scan_count): file + free <= high watermark and inactive anon
+     * (half of anon since Linux 5.9's 1:1 anon ratio) survives the priority shift */
+    if (file + sim_max64(0, guest_free_pages(g)) <= g->high_wmark_pages && ((g->anon_pages / 2) >> GUEST_DEF_PRIORITY)) {
+        out->mode = GUEST_SCAN_ANON;
+        return;
+    }
+    /* cache_trim_mode: enough inactive file and no file refault since the last reclaim
+     * (DEACTIVATE_FILE).  The inactive share is the kernel's balance target,
+     * inactive_is_low: inactive * int_sqrt(10 * GiB) >= active. */
+    uint64_t gib = (uint64_t)file >> 18;
+    uint64_t ratio = gib ? isqrt(10 * gib) : 1;
+    uint64_t inactive = (uint64_t)file / (1 + ratio);
+    if ((inactive >> GUEST_DEF_PRIORITY) && g->file_refaults == g->file_refaults_seen) {
+        out->mode = GUEST_SCAN_FILE;
+        return;
+    }
+    /* SCAN_FRACT: pressure inversely proportional to cost; at least a third of it on each
+     * type before swappiness */
+    uint64_t total = g->anon_cost + g->file_cost;
+    uint64_t anon_cost = total + g->anon_cost, file_cost = total + g->file_cost;
+    total = anon_cost + file_cost;
+    out->ap = (uint64_t)g->swappiness * (total + 1) / (anon_cost + 1);
+    out->fp = (uint64_t)(GUEST_MAX_SWAPPINESS - g->swappiness) * (total + 1) / (file_cost + 1);
+}
+
+void guest_reclaim_split(const guest_t *g, int64_t need, int64_t *from_anon, int64_t *from_cache)
+{
+    *from_anon = *from_cache = 0;
+    if (need <= 0)
+        return;
+    int64_t anon_avail = sim_min64(g->anon_pages, sim_max64(0, g->swap_max_pages - g->swapped_pages));
+    int64_t a = 0;
+    if (g->reclaim == GUEST_RECLAIM_LINUX) {
+        guest_scan_t s;
+        guest_scan_balance(g, &s);
+        if (s.mode == GUEST_SCAN_ANON) {
+            a = need;
+        } else if (s.mode == GUEST_SCAN_FRACT) {
+            /* scan = lru size * fraction / denominator per type; pages are reclaimed in
+             * proportion to the pages scanned */
+            double wa = (double)g->anon_pages * (double)s.ap, wf = (double)g->cache_pages * (double)s.fp;
+            a = wa + wf > 0 ? llround((double)need * wa / (wa + wf)) : 0;
+        }
+    }
+    a = sim_min64(a, anon_avail);
+    int64_t c = sim_min64(need - a, g->cache_pages);
+    a = sim_min64(need - c, anon_avail);              /* cache ran out: the rest from anon */
+    *from_anon = a;
+    *from_cache = c;
+}
+
+/* Reclaim decisions read the refault counter: remember it (DEACTIVATE_FILE is set when
+ * file refaults happened since the last reclaim). */
+static void reclaim_seen(guest_t *g) { g->file_refaults_seen = g->file_refaults; }
+
+/* Evict c cached pages: the kernel keeps shadow entries, so a later miss on them is a
+ * refault (mm/workingset.c). */
+static void evict_cache(guest_t *g, int64_t c)
+{
+    g->cache_pages -= c;
+    g->shadow_pages = sim_min64(g->shadow_pages + c, sim_max64(0, g->file_pages - g->cache_pages));
+}
 
 /* After `used` grew, extend touched to cover it (new host backing). */
 static void cover_touched(guest_t *g, guest_delta_t *d)
@@ -45,6 +179,19 @@ static int64_t make_room(guest_t *g, int64_t want)
     int64_t free_pages = guest_free_pages(g);
     if (free_pages >= want)
         return want;
+    if (g->reclaim == GUEST_RECLAIM_LINUX) {
+        /* stale cache first, then the rule's cache share; its anon share is what the
+         * caller then pushes to swap (growth) or displaces (a swap-in without room) */
+        int64_t need = want - free_pages;
+        int64_t st = sim_min64(need, g->stale_pages);
+        g->stale_pages -= st;
+        need -= st;
+        int64_t a, c;
+        guest_reclaim_split(g, need, &a, &c);
+        reclaim_seen(g);
+        evict_cache(g, c);
+        return free_pages + st + c;
+    }
     int64_t evict = sim_min64(g->cache_pages, want - free_pages);
     g->cache_pages -= evict;
     return free_pages + evict;
@@ -56,8 +203,21 @@ void guest_set_demand(guest_t *g, const workload_sample_t *s, guest_delta_t *d)
     g->file_pages = sim_max64(0, s->file_pages);
     g->active_fraction = s->active_fraction;
     g->access_pages_per_s = s->access_pages_per_s;
-    if (g->cache_pages > g->file_pages)
-        g->cache_pages = g->file_pages;          /* stale cache counts as free */
+    if (g->reclaim == GUEST_RECLAIM_LINUX) {
+        /* cache beyond the file set stays cached (stale, reclaimed first); a file set
+         * that grows back finds those pages again */
+        if (g->cache_pages > g->file_pages) {
+            g->stale_pages += g->cache_pages - g->file_pages;
+            g->cache_pages = g->file_pages;
+        } else if (g->stale_pages > 0) {
+            int64_t back = sim_min64(g->stale_pages, g->file_pages - g->cache_pages);
+            g->stale_pages -= back;
+            g->cache_pages += back;
+        }
+        g->shadow_pages = sim_min64(g->shadow_pages, g->file_pages - g->cache_pages);
+    } else if (g->cache_pages > g->file_pages) {
+        g->cache_pages = g->file_pages;          /* cache-first: stale cache counts as free */
+    }
 
     int64_t have = g->anon_pages + g->swapped_pages;
     if (demand < have) {
@@ -84,6 +244,7 @@ void guest_set_demand(guest_t *g, const workload_sample_t *s, guest_delta_t *d)
             int64_t to_swap = sim_min64(rest, sim_max64(0, swap_room));
             g->swapped_pages += to_swap;
             d->swap_out_pages += to_swap;
+            note_cost(g, 1, to_swap);
             rest -= to_swap;
         }
         if (rest > 0) {
@@ -139,6 +300,8 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         g->anon_pages += got;
         d->swap_in_pages += got;
         d->swap_out_pages += want - got;   /* no room: the page displaces another (thrashing) */
+        note_cost(g, 1, want);             /* every swap-in is an anon refault */
+        note_cost(g, 1, want - got);       /* and a displacement is reclaim IO */
     }
     /* Cache refill: misses add pages while the cache is below the file set and free
      * memory remains (otherwise a miss replaces a cached page: size unchanged). */
@@ -146,14 +309,43 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         double exact = r->cache_miss_per_s * dt_s + g->fill_carry;
         int64_t misses = (int64_t)exact;
         g->fill_carry = exact - (double)misses;
-        int64_t fill = sim_min64(sim_min64(misses, g->file_pages - g->cache_pages), sim_max64(0, guest_free_pages(g)));
+        int64_t want = sim_min64(misses, g->file_pages - g->cache_pages);
+        int64_t fill = sim_min64(want, sim_max64(0, guest_free_pages(g)));
+        if (g->reclaim == GUEST_RECLAIM_LINUX && want > 0) {
+            /* misses on pages evicted by reclaim are refaults (mm/workingset.c): they
+             * raise the file cost and mark file pages as thrashing */
+            int64_t gap = g->file_pages - g->cache_pages;
+            int64_t refaults = gap > 0 ? sim_min64(g->shadow_pages, want * g->shadow_pages / gap) : 0;
+            g->shadow_pages -= refaults;
+            g->file_refaults += refaults;
+            note_cost(g, 0, refaults);
+            if (want > fill) {
+                /* no free page for the fill: reclaim by the rule -- stale cache, then a
+                 * cached page (replacement, no growth) or an anon page to swap */
+                int64_t need = want - fill;
+                int64_t st = sim_min64(need, g->stale_pages);
+                g->stale_pages -= st;
+                fill += st;
+                int64_t a, c;
+                guest_reclaim_split(g, need - st, &a, &c);
+                reclaim_seen(g);
+                g->anon_pages -= a;
+                g->swapped_pages += a;
+                d->swap_out_pages += a;
+                note_cost(g, 1, a);
+                fill += a;
+            }
+        }
         g->cache_pages += fill;
         d->cache_fill_pages += fill;
     }
     cover_touched(g, d);
 }
 
-int64_t guest_reclaimable_cheap(const guest_t *g) { return sim_max64(0, guest_free_pages(g)) + g->cache_pages; }
+int64_t guest_reclaimable_cheap(const guest_t *g)
+{
+    return sim_max64(0, guest_free_pages(g)) + g->cache_pages + g->stale_pages;
+}
 
 int64_t guest_reclaimable_total(const guest_t *g)
 {
@@ -178,19 +370,28 @@ void guest_reclaim(guest_t *g, int64_t pages, guest_delta_t *d)
         released += rel;
         pages -= take;
     }
-    /* 2. clean page cache (dropped, no I/O) */
-    int64_t from_cache = sim_min64(pages, g->cache_pages);
-    g->cache_pages -= from_cache;
+    /* 2. stale cache beyond the file set (linux rule; none under cache-first) */
+    int64_t from_stale = sim_min64(pages, g->stale_pages);
+    g->stale_pages -= from_stale;
+    released += from_stale;
+    pages -= from_stale;
+    /* 3. clean page cache (dropped, no I/O) and anonymous pages to guest swap: all of the
+     * cache first (cache-first), or split by get_scan_count's balance (linux) */
+    int64_t from_anon, from_cache;
+    guest_reclaim_split(g, pages, &from_anon, &from_cache);
+    if (g->reclaim == GUEST_RECLAIM_LINUX)
+        reclaim_seen(g);
+    evict_cache(g, from_cache);
     released += from_cache;
     pages -= from_cache;
-    /* 3. anonymous pages to guest swap */
-    int64_t from_anon = sim_min64(pages, sim_min64(g->anon_pages, sim_max64(0, g->swap_max_pages - g->swapped_pages)));
+    from_anon = sim_min64(from_anon, pages);
+    note_cost(g, 1, from_anon);
     g->anon_pages -= from_anon;
     g->swapped_pages += from_anon;
     d->swap_out_pages += from_anon;
     released += from_anon;
     pages -= from_anon;
-    int64_t taken = take + from_cache + from_anon;
+    int64_t taken = take + from_stale + from_cache + from_anon;
     g->usable_pages -= taken;
     g->touched_pages -= released;
     d->released_touched_pages += released;
@@ -223,6 +424,7 @@ int guest_check(const guest_t *g, char *err, size_t errlen)
     if (g->kernel_pages < 0 || g->anon_pages < 0 || g->cache_pages < 0 || g->swapped_pages < 0 ||
         guest_free_pages(g) < 0 || used > g->touched_pages || g->touched_pages > g->usable_pages ||
         g->anon_pages + g->swapped_pages != g->anon_demand_pages || g->cache_pages > g->file_pages ||
+        g->stale_pages < 0 || g->shadow_pages < 0 ||
         g->swapped_pages > g->swap_max_pages) {
         snprintf(err, errlen,
                  "guest invariant violated: usable=%lld touched=%lld kernel=%lld anon=%lld swapped=%lld "

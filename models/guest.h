@@ -24,8 +24,18 @@
  *     killer's victim), never a crash;
  *   - a shrinking anon demand frees pages (the swapped share first in proportion);
  *     they stay touched: the host cannot know they are free -- ballooning's raison d'etre;
- *   - reclaim by the balloon (guest_reclaim) takes free pages, then clean page cache,
- *     then anonymous pages to guest swap, in that order (docs/models.md "Guest");
+ *   - reclaim by the balloon (guest_reclaim) takes free pages, then splits the rest
+ *     between clean page cache and anonymous pages by the guest's reclaim rule:
+ *       cache-first  all of the page cache before any anonymous page (docs/models.md "Guest"; the
+ *                    model before issue 23, kept for comparison);
+ *       linux        Linux's get_scan_count balance (mm/vmscan.c, Linux 6.6): cache beyond
+ *                    the file set (stale, cold) first; then file only when swap is full
+ *                    or while there is enough inactive cache and no file refault since
+ *                    the last reclaim (cache_trim_mode); anon only when file + free pages
+ *                    are below the high watermark (file_is_tiny); otherwise in proportion
+ *                    to LRU size x swappiness / (refault + reclaim-IO cost) (SCAN_FRACT).
+ *                    The same rule makes room for anonymous growth, swap-ins and, when
+ *                    free memory is gone, page-cache fills.  docs/models.md "Reclaim".
  *   - faults: the workload makes R page references per second to its working set
  *     (anon demand A plus file set F), split in proportion A : F.  A reference to a
  *     swapped anon page is a swap-in fault (rate R_a * swapped / A); a file reference
@@ -39,8 +49,9 @@
  *
  * UNITS pages of 4 KiB, rates in pages/s, times in ns.
  * ASSUMPTIONS (documented choices): references are uniform over anon pages and Zipf over
- * file pages; the balloon takes touched and untouched free pages in proportion; stale cache
- * beyond a shrunken file set is counted as free.
+ * file pages; the balloon takes touched and untouched free pages in proportion.  Under
+ * cache-first, stale cache beyond a shrunken file set is counted as free (the old model);
+ * under linux it stays cached (stale_pages) until reclaim takes it, first.
  */
 #ifndef MODELS_GUEST_H
 #define MODELS_GUEST_H
@@ -49,17 +60,40 @@
 #include "models/cache.h"
 #include "models/workload.h"
 
+typedef enum { GUEST_RECLAIM_CACHE_FIRST, GUEST_RECLAIM_LINUX } guest_reclaim_rule_t;
+
+/* get_scan_count's outcome (mm/vmscan.c enum scan_balance, less SCAN_EQUAL: the model
+ * has no reclaim priority, and SCAN_EQUAL is its priority-0 case). */
+typedef enum { GUEST_SCAN_FRACT, GUEST_SCAN_FILE, GUEST_SCAN_ANON } guest_scan_mode_t;
+typedef struct guest_scan {
+    guest_scan_mode_t mode;
+    uint64_t ap, fp;                 /* SCAN_FRACT pressure fractions (kernel's ap, fp) */
+} guest_scan_t;
+
+#define GUEST_SWAP_CLUSTER_MAX 32    /* include/linux/swap.h: cost of one page of reclaim IO */
+#define GUEST_DEF_PRIORITY     12    /* mm/vmscan.c DEF_PRIORITY */
+#define GUEST_MAX_SWAPPINESS   200   /* include/linux/swap.h MAX_SWAPPINESS (Linux 6.7) */
+
 typedef struct guest {
     /* configuration */
     int64_t kernel_pages;
     int64_t swap_max_pages;
     const cache_mrc_t *mrc;          /* shared, not owned */
+    guest_reclaim_rule_t reclaim;    /* guest_set_reclaim; cache-first after guest_init */
+    int swappiness;                  /* vm_swappiness, 0..200 (Linux default 60) */
+    int64_t high_wmark_pages;        /* the guest's high watermark (guest_linux_high_wmark_pages) */
     /* state (pages) */
     int64_t usable_pages;
     int64_t touched_pages;
     int64_t anon_pages;
     int64_t swapped_pages;
     int64_t cache_pages;
+    int64_t stale_pages;             /* linux: cached pages beyond a shrunken file set */
+    /* Linux reclaim balance (mm/swap.c lru_note_cost, mm/workingset.c) */
+    int64_t shadow_pages;            /* file pages evicted by reclaim, not yet refaulted */
+    uint64_t anon_cost, file_cost;   /* lruvec->anon_cost, ->file_cost */
+    int64_t file_refaults;           /* workingset file refaults, cumulative */
+    int64_t file_refaults_seen;      /* ... at the last reclaim (DEACTIVATE_FILE) */
     /* demand (from the workload) */
     int64_t anon_demand_pages;
     int64_t file_pages;
@@ -93,6 +127,16 @@ typedef struct guest_rates {
 /* Boot: usable pages, kernel reserve touched. */
 void guest_init(guest_t *g, int64_t usable_pages, int64_t kernel_pages, int64_t swap_max_pages,
                 const cache_mrc_t *mrc);
+/* Choose the reclaim rule (guest_init leaves cache-first); swappiness 0..200. */
+void guest_set_reclaim(guest_t *g, guest_reclaim_rule_t rule, int swappiness);
+/* Linux's high watermark for a guest of managed_pages (mm/page_alloc.c,
+ * init_per_zone_wmark_min and __setup_per_zone_wmarks, watermark_scale_factor 10). */
+int64_t guest_linux_high_wmark_pages(int64_t managed_pages);
+/* The scan balance get_scan_count would choose now (linux rule). */
+void guest_scan_balance(const guest_t *g, guest_scan_t *out);
+/* Of `need` pages to reclaim beyond free and stale pages, how many come from anon
+ * (to swap) and from the page cache, by the rule; a + c <= need. */
+void guest_reclaim_split(const guest_t *g, int64_t need, int64_t *from_anon, int64_t *from_cache);
 int64_t guest_free_pages(const guest_t *g);
 int64_t guest_committed_pages(const guest_t *g);   /* kernel + anon demand (Hyper-V "committed") */
 /* Apply a new workload sample at once. */

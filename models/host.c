@@ -302,7 +302,7 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
     o->balloon_stuck = v->b.target_pages != v->b.size_pages && balloon_is_stuck(v, sim_engine_now(h->dc->engine));
     o->balloon_inaccuracy_pages = sim_bytes_to_pages(v->gp->balloon.inaccuracy_bytes);
     o->guest_free_pages = guest_free_pages(&v->g);
-    o->guest_cache_pages = v->g.cache_pages;
+    o->guest_cache_pages = v->g.cache_pages + v->g.stale_pages;
     o->guest_available_pages = o->guest_free_pages + o->guest_cache_pages;
     o->committed_pages = guest_committed_pages(&v->g);
     o->swap_in_pages_per_s = v->rates.swapin_faults_per_s;
@@ -350,7 +350,7 @@ int64_t policy_sample_active(policy_ctx_t *ctx, int32_t i, int64_t n, gsl_rng *r
     if (!v->running || n <= 0 || v->g.usable_pages <= 0)
         return 0;
     /* True active fraction of the VM's memory: active share of the pages in use. */
-    double used = (double)(v->g.kernel_pages + v->g.anon_pages + v->g.cache_pages);
+    double used = (double)(v->g.kernel_pages + v->g.anon_pages + v->g.cache_pages + v->g.stale_pages);
     double f = v->g.active_fraction * used / (double)v->g.usable_pages;
     if (f > 1)
         f = 1;

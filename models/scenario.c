@@ -84,6 +84,11 @@ static const sim_key_t vm_keys[] = {
      "cost of one guest swap-in (duration; assumption)"},
     {"zipf_alpha", SIM_KEY_REAL, VO(zipf_alpha), "0.8", 0, 3, NULL,
      "Zipf popularity of file pages, for the page-cache hit ratio (Che's approximation)"},
+    {"reclaim", SIM_KEY_CHOICE, VO(reclaim), "cache-first", SIM_NO_RANGE, "cache-first|linux",
+     "guest reclaim rule: cache-first = all page cache before any anonymous page (the old model); linux = "
+     "get_scan_count's anon/file balance by swappiness and refault cost (mm/vmscan.c; docs/models.md)"},
+    {"swappiness", SIM_KEY_INT, VO(swappiness), "60", 0, 200, NULL,
+     "Linux vm_swappiness for reclaim = linux (default 60, mm/vmscan.c; 0..200)"},
     {"start", SIM_KEY_DURATION, VO(start_ns), "0s", 0, 3.2e17, NULL, "boot time (duration from the run start)"},
     {"stop", SIM_KEY_DURATION, VO(stop_ns), "0s", 0, 3.2e17, NULL, "shutdown time; 0 = never (duration)"},
     {"restart", SIM_KEY_DURATION, VO(restart_ns), "0s", 0, 3.2e17, NULL,

@@ -67,6 +67,8 @@ typedef struct scn_vm {
     sim_time_t disk_latency_ns;
     sim_time_t swap_latency_ns;
     double zipf_alpha;
+    char reclaim[SIM_STR_MAX];       /* cache-first | linux (guest.h) */
+    int64_t swappiness;              /* Linux vm_swappiness, 0..200 */
     sim_time_t start_ns;
     sim_time_t stop_ns;              /* 0 = runs to the end */
     sim_time_t restart_ns;           /* 0 = no restart; else stopped and booted again then */

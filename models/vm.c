@@ -63,6 +63,8 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
         v->assigned_pages = v->configured_pages;
         v->b.size_pages = v->b.target_pages = v->configured_pages - v->startup_pages;
     }
+    guest_set_reclaim(&v->g, strcmp(v->gp->reclaim, "linux") ? GUEST_RECLAIM_CACHE_FIRST : GUEST_RECLAIM_LINUX,
+                      (int)v->gp->swappiness);
     h->free_pages -= h->overhead_pages + v->g.touched_pages;
     vm_record_event(v, now_ns, "boot", (double)v->assigned_pages);
     vm_refresh_rates(v);
@@ -80,7 +82,7 @@ void vm_shutdown(vm_t *v, sim_time_t now_ns)
     h->free_pages += h->overhead_pages + vm_resident(v);
     v->host_swapped_pages = 0;
     v->g.touched_pages = 0;
-    v->g.anon_pages = v->g.swapped_pages = v->g.cache_pages = 0;
+    v->g.anon_pages = v->g.swapped_pages = v->g.cache_pages = v->g.stale_pages = 0;
     v->g.anon_demand_pages = 0;
     v->running = 0;
     vm_record_event(v, now_ns, "shutdown", 0);

@@ -1,0 +1,207 @@
+/*
+ * tests/unit/test_memmodel.c -- the memory model of issue 23 against its references:
+ * Linux's anon/file reclaim balance (get_scan_count, mm/vmscan.c) on cases computed by
+ * hand from the kernel's rule, the guest watermark (mm/page_alloc.c), and whole runs
+ * where the rule changes what the page cache keeps.  docs/models.md gives the equations.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "models/guest.h"
+#include "tests/unit/harness.h"
+
+/* A guest of `usable` pages, no kernel reserve, with anon and cache resident and free
+ * pages left over; linux rule at the given swappiness. */
+static void linux_guest(guest_t *g, int64_t usable, int64_t anon, int64_t cache, int swappiness)
+{
+    guest_init(g, usable, 0, usable, NULL);
+    guest_set_reclaim(g, GUEST_RECLAIM_LINUX, swappiness);
+    workload_sample_t s = {.anon_pages = anon, .file_pages = cache};
+    guest_delta_t d = {0};
+    guest_set_demand(g, &s, &d);
+    g->cache_pages = cache;
+    g->touched_pages = anon + cache;
+}
+
+/* The comment of mm/page_alloc.c lists min_free_kbytes by memory: 4096 MB -> 8192 kB;
+ * low = min + step, high = min + 2 step, step = max(min / 4, 0.1% of memory). */
+Test(memmodel, linux_high_watermark_by_hand)
+{
+    /* 4 GiB: min = 8192 kB = 2048 pages; step = max(512, 1048576 * 10 / 10000 = 1048) */
+    cr_assert_eq(guest_linux_high_wmark_pages(1048576), 2048 + 2 * 1048);
+    /* 1 GiB: min = sqrt(1048576 * 16) = 4096 kB = 1024 pages; step = max(256, 262) */
+    cr_assert_eq(guest_linux_high_wmark_pages(262144), 1024 + 2 * 262);
+    /* tiny: min_free_kbytes clamps at 128 kB = 32 pages; step = max(8, 0) */
+    cr_assert_eq(guest_linux_high_wmark_pages(100), 32 + 2 * 8);
+}
+
+/* SCAN_FRACT with no cost recorded: ap = swappiness, fp = 200 - swappiness; reclaim
+ * splits in proportion to anon * ap : file * fp. */
+Test(memmodel, scan_fract_without_costs_by_hand)
+{
+    guest_t g;
+    linux_guest(&g, 200000, 100000, 50000, 60);
+    g.file_refaults = 1;                    /* a refault since the last reclaim: no cache trim */
+    guest_scan_t s;
+    guest_scan_balance(&g, &s);
+    cr_assert_eq(s.mode, GUEST_SCAN_FRACT);
+    cr_assert_eq(s.ap, 60);                 /* 60 * (0 + 1) / (0 + 1) */
+    cr_assert_eq(s.fp, 140);                /* 140 * 1 / 1 */
+    int64_t a, c;
+    /* share of anon = 100000 * 60 / (100000 * 60 + 50000 * 140) = 6 / 13 */
+    guest_reclaim_split(&g, 13000, &a, &c);
+    cr_assert_eq(a, 6000);
+    cr_assert_eq(c, 7000);
+    /* swappiness 100: equal IO cost, anon : file = 100000 : 50000 */
+    guest_set_reclaim(&g, GUEST_RECLAIM_LINUX, 100);
+    guest_reclaim_split(&g, 3000, &a, &c);
+    cr_assert_eq(a, 2000);
+    cr_assert_eq(c, 1000);
+}
+
+/* SCAN_FRACT with file refaults recorded (file_cost 3200 = 100 refaulted pages * 32):
+ *   total = 0 + 3200;  anon_cost = 3200 + 0 = 3200;  file_cost = 3200 + 3200 = 6400;
+ *   total = 9600;  ap = 60 * 9601 / 3201 = 179;  fp = 140 * 9601 / 6401 = 209;
+ *   anon share = 100000 * 179 / (100000 * 179 + 50000 * 209) = 0.631393...
+ * so 10000 pages to reclaim split 6314 anon : 3686 file. */
+Test(memmodel, scan_fract_with_file_refault_cost_by_hand)
+{
+    guest_t g;
+    linux_guest(&g, 200000, 100000, 50000, 60);
+    g.file_refaults = 1;
+    g.file_cost = 3200;
+    guest_scan_t s;
+    guest_scan_balance(&g, &s);
+    cr_assert_eq(s.mode, GUEST_SCAN_FRACT);
+    cr_assert_eq(s.ap, 179);
+    cr_assert_eq(s.fp, 209);
+    int64_t a, c;
+    guest_reclaim_split(&g, 10000, &a, &c);
+    cr_assert_eq(a, 6314);
+    cr_assert_eq(c, 3686);
+    /* anon refaults instead (anon_cost 3200): ap = 60 * 9601 / 6401 = 89,
+     * fp = 140 * 9601 / 3201 = 419: anon share = 8900000 / (8900000 + 20950000) */
+    g.file_cost = 0;
+    g.anon_cost = 3200;
+    guest_scan_balance(&g, &s);
+    cr_assert_eq(s.ap, 89);
+    cr_assert_eq(s.fp, 419);
+    guest_reclaim_split(&g, 10000, &a, &c);
+    cr_assert_eq(a, 2982);                  /* 10000 * 8.9 / 29.85 = 2981.6 */
+    cr_assert_eq(c, 7018);
+}
+
+/* The exclusive cases: enough inactive cache and no refault -> file only (cache_trim_mode);
+ * file + free below the high watermark -> anon only (file_is_tiny); no swap room -> file. */
+Test(memmodel, scan_exclusive_cases)
+{
+    guest_t g;
+    int64_t a, c;
+    guest_scan_t s;
+    linux_guest(&g, 200000, 100000, 50000, 60);
+    guest_scan_balance(&g, &s);             /* inactive = 50000 / (1 + 1) = 25000; >> 12 = 6 */
+    cr_assert_eq(s.mode, GUEST_SCAN_FILE);
+    guest_reclaim_split(&g, 1000, &a, &c);
+    cr_assert_eq(a, 0);
+    cr_assert_eq(c, 1000);
+    /* a small cache: 8000 pages, inactive 4000 >> 12 = 0: no cache trim even without refaults */
+    linux_guest(&g, 200000, 100000, 8000, 60);
+    guest_scan_balance(&g, &s);
+    cr_assert_eq(s.mode, GUEST_SCAN_FRACT);
+    /* tiny file: cache 300 + free 1000 <= high watermark 1340 (200000 pages: min 894, step 223) */
+    cr_assert_eq(guest_linux_high_wmark_pages(200000), 894 + 2 * 223);
+    linux_guest(&g, 200000, 198700, 300, 60);
+    guest_scan_balance(&g, &s);
+    cr_assert_eq(s.mode, GUEST_SCAN_ANON);
+    guest_reclaim_split(&g, 500, &a, &c);
+    cr_assert_eq(a, 500);
+    cr_assert_eq(c, 0);
+    /* swap full: file only */
+    linux_guest(&g, 200000, 100000, 50000, 60);
+    g.file_refaults = 1;
+    g.swap_max_pages = 0;
+    guest_scan_balance(&g, &s);
+    cr_assert_eq(s.mode, GUEST_SCAN_FILE);
+}
+
+/* Balloon reclaim under the rule moves both kinds, keeps the invariants, and leaves
+ * cache behind where cache-first takes all of it. */
+Test(memmodel, balloon_reclaim_keeps_cache_under_linux)
+{
+    guest_t g;
+    char err[256];
+    linux_guest(&g, 200000, 100000, 50000, 60);
+    g.file_refaults = 1;
+    guest_delta_t d = {0};
+    int64_t free0 = guest_free_pages(&g);
+    guest_reclaim(&g, free0 + 13000, &d);
+    cr_assert_eq(guest_check(&g, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(g.swapped_pages, 6000);
+    cr_assert_eq(g.cache_pages, 43000);
+    cr_assert_eq(d.swap_out_pages, 6000);
+    cr_assert_eq(g.shadow_pages, 7000, "evicted pages leave shadow entries");
+    /* reclaim IO: 6000 pages written = 6000 * 32, halved while above lru / 4 */
+    cr_assert(g.anon_cost > 0 && g.file_cost == 0);
+    /* the same under cache-first: the cache goes first */
+    guest_t h;
+    guest_init(&h, 200000, 0, 200000, NULL);
+    workload_sample_t s = {.anon_pages = 100000, .file_pages = 50000};
+    memset(&d, 0, sizeof d);
+    guest_set_demand(&h, &s, &d);
+    h.cache_pages = 50000;
+    h.touched_pages = 150000;
+    memset(&d, 0, sizeof d);
+    guest_reclaim(&h, free0 + 13000, &d);
+    cr_assert_eq(h.cache_pages, 37000);
+    cr_assert_eq(h.swapped_pages, 0);
+}
+
+/* Linux keeps the cache of a shrunken file set (stale, reclaimed first), where
+ * cache-first counted it as free; a file set that grows back finds it again. */
+Test(memmodel, stale_cache_is_not_free_under_linux)
+{
+    guest_t g;
+    char err[256];
+    linux_guest(&g, 200000, 100000, 50000, 60);
+    int64_t free0 = guest_free_pages(&g);
+    workload_sample_t s = {.anon_pages = 100000, .file_pages = 20000};
+    guest_delta_t d = {0};
+    guest_set_demand(&g, &s, &d);
+    cr_assert_eq(g.cache_pages, 20000);
+    cr_assert_eq(g.stale_pages, 30000);
+    cr_assert_eq(guest_free_pages(&g), free0);
+    cr_assert_eq(guest_check(&g, err, sizeof err), 0, "%s", err);
+    guest_reclaim(&g, free0 + 10000, &d);   /* free, then stale */
+    cr_assert_eq(g.stale_pages, 20000);
+    cr_assert_eq(g.cache_pages, 20000);
+    s.file_pages = 30000;
+    guest_set_demand(&g, &s, &d);
+    cr_assert_eq(g.cache_pages, 30000);
+    cr_assert_eq(g.stale_pages, 10000);
+    cr_assert_eq(guest_check(&g, err, sizeof err), 0, "%s", err);
+}
+
+/* The issue's tight host: 10 GiB, four VMs of 2.5 GiB anon and a 512 MiB file set,
+ * ballooned by esx-share.  Cache-first empties every cache; linux keeps some of it. */
+static double tight_host_cache_mib(const char *rule)
+{
+    char text[2048], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text,
+             "[simulation]\nduration = 10min\noutput = vm\n[host]\nmemory = 10GiB\n"
+             "[vm a]\ncount = 4\nmemory = 4GiB\nreclaim = %s\nworkload = constant\n"
+             "workload.mean = 2.5GiB\nworkload.file_set = 512MiB\n[policy]\nname = esx-share\n", rule);
+    db_t *db;
+    cr_assert_eq(harness_run(text, 42, &db, err), 0, "%s", err);
+    double mib = harness_q1(db, "SELECT AVG(cache_bytes) / 1048576.0 FROM vm_samples WHERE time_ns = "
+                                "(SELECT MAX(time_ns) FROM vm_samples)");
+    db_close(db);
+    return mib;
+}
+
+Test(memmodel, linux_rule_keeps_page_cache_on_a_tight_host, .timeout = 120)
+{
+    double cf = tight_host_cache_mib("cache-first"), lx = tight_host_cache_mib("linux");
+    cr_assert(cf < 1.0, "cache-first kept %.1f MiB", cf);
+    cr_assert(lx > 50.0, "linux kept only %.1f MiB", lx);
+}

@@ -128,6 +128,13 @@ static void on_policy(void *ctx, int64_t arg, sim_time_t now)
     host_t *h = ctx;
     dc_t *dc = h->dc;
     host_advance_all(h, now);
+    for (int32_t i = 0; i < h->nvms; i++) {      /* guest swap-out rate since the last tick */
+        vm_t *v = h->vms[i];
+        sim_time_t dt = now - v->swapout_seen_ns;
+        v->swapout_pages_per_s = dt > 0 ? (v->c.guest_swapouts - v->swapout_seen_pages) / sim_time_to_s(dt) : 0;
+        v->swapout_seen_pages = v->c.guest_swapouts;
+        v->swapout_seen_ns = now;
+    }
     dc->scn->policy->tick(h->policy_state, (policy_ctx_t *)(void *)h, now);
     request_host_poll(h, now);
     sim_time_t dt = dc->scn->policy->interval_ns(dc->scn->policy_params);
@@ -344,6 +351,8 @@ static int build(run_t *r, char *err, size_t errlen)
         h->low_pages = (int64_t)(s->host.low * (double)h->capacity_pages);
         h->swap_pages_per_s = s->host.swap_bytes_per_s / (double)SIM_PAGE_BYTES;
         h->swap_latency_ns = s->host.swap_latency_ns;
+        h->io_closed = !strcmp(s->host.io, "closed");
+        h->swap_response_s = sim_time_to_s(h->swap_latency_ns);
         h->vms = calloc((size_t)(per_host ? per_host : 1), sizeof *h->vms);
         if (!h->vms) {
             free(counts);

@@ -26,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_errno.h>
 #include <gsl/gsl_randist.h>
+#include <gsl/gsl_roots.h>
+#include "models/device.h"
 #include "models/dc.h"
 #include "models/host.h"
 #include "models/record.h"
@@ -46,7 +49,9 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     guest_delta_t d = {0};
     double misses = v->rates.cache_miss_per_s * dt_s;
     double host_faults = v->host_fault_per_s * dt_s;
-    double stall_ns = vm_stall_ns(v, &v->rates, v->host_fault_per_s, dt_s);
+    double stall_ns = h->io_closed
+        ? (v->progress > 0 ? (double)dt_ns * (1.0 / v->progress - 1.0) : (double)dt_ns * 1e9)
+        : vm_stall_ns(v, &v->rates, v->host_fault_per_s, dt_s);
     guest_advance(&v->g, &v->rates, dt_s, &d);
     /* Every swap-in fault stalls, whether or not the page could stay; one that could not
      * displaced another anonymous page to swap (thrashing: guest_advance counts it). */
@@ -119,6 +124,51 @@ static void host_swap_out(host_t *h, int64_t pages)
         vm_refresh_rates(h->vms[i]);
 }
 
+/* io = closed: the swap device's utilisation solves rho = writes * sum_v m_v x_v(T(rho)) / mu
+ * (each VM's host faults at the response time T(rho) of device.h D1; a write per fault
+ * while the host churns at its swap threshold).  The right side falls from its value at
+ * rho = 0 towards 0 as rho -> 1, so the root is unique; GSL's Brent solver finds it. */
+typedef struct { host_t *h; double writes; } devsolve_t;
+
+static double swap_excess(double rho, void *p)
+{
+    const devsolve_t *d = p;
+    const host_t *h = d->h;
+    double t = device_response_s(sim_time_to_s(h->swap_latency_ns), h->swap_pages_per_s, rho), load = 0;
+    for (int32_t i = 0; i < h->nvms; i++)
+        if (h->vms[i]->running && h->vms[i]->io_m_host > 0)
+            load += h->vms[i]->io_m_host * vm_progress(h->vms[i], t);
+    return d->writes * load / h->swap_pages_per_s - rho;
+}
+
+static void host_refresh_devices(host_t *h)
+{
+    devsolve_t d = {h, h->free_pages <= h->hard_pages ? 2.0 : 1.0};
+    double rho = 0;
+    if (swap_excess(0, &d) > 0) {
+        gsl_function f = {swap_excess, &d};
+        gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+        double hi = 1.0 - 1e-12;
+        if (s && gsl_root_fsolver_set(s, &f, 0.0, hi) == GSL_SUCCESS) {
+            for (int it = 0; it < 100; it++) {
+                gsl_root_fsolver_iterate(s);
+                rho = gsl_root_fsolver_root(s);
+                if (gsl_root_test_interval(gsl_root_fsolver_x_lower(s), gsl_root_fsolver_x_upper(s), 1e-12, 1e-9) !=
+                    GSL_CONTINUE)
+                    break;
+            }
+        }
+        gsl_root_fsolver_free(s);
+    }
+    h->swap_rho = rho;
+    h->swap_response_s = device_response_s(sim_time_to_s(h->swap_latency_ns), h->swap_pages_per_s, rho);
+    h->swap_read_load = 0;
+    for (int32_t i = 0; i < h->nvms; i++)
+        h->swap_read_load += h->vms[i]->host_fault_per_s;
+    for (int32_t i = 0; i < h->nvms; i++)
+        vm_refresh_rates(h->vms[i]);
+}
+
 /* Ask the cache for the whole of *v: into L2, not L1 (locality 1).  A host's 20 VMs are
  * 13 KiB; fetched into L1 (locality 3) they evicted the state the current host's tick was
  * using, and dc-large ran 6 % slower (interleaved 6 h runs, bench_dc; locality 0 was 8 %
@@ -150,6 +200,8 @@ void host_advance_all(host_t *h, sim_time_t now_ns)
         vm_prefetch(next->vms[i]);
     if (h->free_pages < h->hard_pages)
         host_swap_out(h, h->hard_pages - h->free_pages);
+    if (h->io_closed)
+        host_refresh_devices(h);
 }
 
 void host_advance_vm(vm_t *v, sim_time_t now_ns)
@@ -177,7 +229,7 @@ void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now
         double hf = (double)d->swap_out_pages * (double)v->host_swapped_pages /
                     (double)(v->g.touched_pages + d->released_touched_pages);
         v->c.host_faults += hf;
-        v->c.stall_ns += hf * (double)h->swap_latency_ns;
+        v->c.stall_ns += hf * (h->io_closed ? h->swap_response_s * 1e9 : (double)h->swap_latency_ns);
     }
     h->free_pages -= d->newly_touched_pages;
     v->c.guest_swapouts += (double)d->swap_out_pages;
@@ -281,7 +333,7 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
     o->shares = v->gp->shares;
     o->weight = v->gp->weight;
     o->buffer = v->gp->buffer;
-    o->swap_out_pages_per_s = 0;
+    o->swap_out_pages_per_s = v->running ? v->swapout_pages_per_s : 0;   /* over the last policy interval */
     o->stall_total_ns = v->c.stall_ns;
     if (!v->running) {
         o->boot_ns = -1;
@@ -307,6 +359,10 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
     o->committed_pages = guest_committed_pages(&v->g);
     o->swap_in_pages_per_s = v->rates.swapin_faults_per_s;
     o->major_faults_per_s = v->rates.swapin_faults_per_s + v->rates.cache_miss_per_s + v->host_fault_per_s;
+    if (h->io_closed) {
+        o->stall_fraction = 1.0 - v->progress;
+        return;
+    }
     double stall_ns_per_s = v->rates.cache_miss_per_s * (double)v->gp->disk_latency_ns +
                             v->rates.swapin_faults_per_s * (double)v->gp->swap_latency_ns +
                             v->host_fault_per_s * (double)h->swap_latency_ns;

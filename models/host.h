@@ -24,6 +24,10 @@ struct host {
     int64_t high_pages, soft_pages, hard_pages, low_pages;
     double swap_pages_per_s;
     sim_time_t swap_latency_ns;
+    int io_closed;             /* [host] io = closed */
+    double swap_rho;           /* swap device utilisation (io = closed; host_refresh_devices) */
+    double swap_response_s;    /* its response time per page (device.h D1; = latency when open) */
+    double swap_read_load;     /* sum of the VMs' host faults per s (closed: kept <= bandwidth) */
     vm_t **vms;
     int32_t nvms;
     void *policy_state;

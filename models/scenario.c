@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sim/units.h"
+#include "models/device.h"
 #include "models/scenario.h"
 
 #define SO(f) offsetof(scn_sim_t, f)
@@ -51,6 +52,12 @@ static const sim_key_t host_keys[] = {
      "host swap device bandwidth (size/s; assumption: a SATA SSD)"},
     {"swap_latency", SIM_KEY_DURATION, HO(swap_latency_ns), "1ms", 0, 1e10, NULL,
      "cost of one host swap fault (duration; assumption)"},
+    {"storage", SIM_KEY_CHOICE, HO(storage), "custom", SIM_NO_RANGE, DEVICE_PRESET_CHOICES,
+     "host swap device preset: sets swap_latency and swap_bandwidth unless given (nvme, ssd, hdd: datasheets, "
+     "docs/models.md); custom = the keys as given"},
+    {"io", SIM_KEY_CHOICE, HO(io), "open", SIM_NO_RANGE, "open|closed",
+     "open = references at a fixed rate and devices without queues (the old model); closed = references per unit "
+     "of progress, and the host swap device (shared by the host's VMs) and each guest disk queue (M/M/1)"},
     {"high", SIM_KEY_FRACTION, HO(high), "6%", 0, 1, NULL, "free-memory state high above this (ESX 6%)"},
     {"soft", SIM_KEY_FRACTION, HO(soft), "4%", 0, 1, NULL, "soft state below this: balloon (ESX 4%)"},
     {"hard", SIM_KEY_FRACTION, HO(hard), "2%", 0, 1, NULL, "hard state below this: the host swaps (ESX 2%)"},
@@ -78,6 +85,11 @@ static const sim_key_t vm_keys[] = {
     {"swap", SIM_KEY_BYTES, VO(swap_bytes), "2GiB", 0, 1e15, NULL, "guest swap device size (size)"},
     {"swap_bandwidth", SIM_KEY_RATE, VO(swap_bytes_per_s), "100MiB/s", 4096, 1e12, NULL,
      "guest swap write bandwidth: limits inflation that must swap (size/s)"},
+    {"disk_bandwidth", SIM_KEY_RATE, VO(disk_bytes_per_s), "100MiB/s", 4096, 1e12, NULL,
+     "guest disk bandwidth for page-cache misses and swap-ins, 4 KiB random (size/s; io = closed)"},
+    {"storage", SIM_KEY_CHOICE, VO(storage), "custom", SIM_NO_RANGE, DEVICE_PRESET_CHOICES,
+     "guest disk preset: sets disk_latency, swap_latency, disk_bandwidth and swap_bandwidth unless given "
+     "(docs/models.md); custom = the keys as given"},
     {"disk_latency", SIM_KEY_DURATION, VO(disk_latency_ns), "1ms", 0, 1e10, NULL,
      "cost of one page-cache miss (duration; assumption)"},
     {"swap_latency", SIM_KEY_DURATION, VO(swap_latency_ns), "1ms", 0, 1e10, NULL,
@@ -494,6 +506,29 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
 
     if ((rc = bind_vm_balloon(s, ini, err, errlen)))
         goto fail;
+    /* Storage presets: their values for the keys the file does not give. */
+    const device_preset_t *dev = device_preset_find(s->host.storage);
+    if (dev) {
+        if (!sim_ini_find(ini, "host", "swap_latency"))
+            s->host.swap_latency_ns = dev->latency_ns;
+        if (!sim_ini_find(ini, "host", "swap_bandwidth"))
+            s->host.swap_bytes_per_s = dev->bytes_per_s;
+    }
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        scn_vm_t *v = &s->vms[g];
+        char sec[SIM_STR_MAX + 8];
+        snprintf(sec, sizeof sec, "vm %s", v->name);
+        if (!(dev = device_preset_find(v->storage)))
+            continue;
+        if (!sim_ini_find(ini, sec, "disk_latency"))
+            v->disk_latency_ns = dev->latency_ns;
+        if (!sim_ini_find(ini, sec, "swap_latency"))
+            v->swap_latency_ns = dev->latency_ns;
+        if (!sim_ini_find(ini, sec, "disk_bandwidth"))
+            v->disk_bytes_per_s = dev->bytes_per_s;
+        if (!sim_ini_find(ini, sec, "swap_bandwidth"))
+            v->swap_bytes_per_s = dev->bytes_per_s;
+    }
 
     /* Required keys and cross-key checks. */
     char msg[SIM_ERR_MAX];

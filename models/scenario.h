@@ -47,6 +47,8 @@ typedef struct scn_host {
     int64_t vm_overhead_bytes;
     double swap_bytes_per_s;
     sim_time_t swap_latency_ns;
+    char storage[SIM_STR_MAX];       /* swap device preset (models/device.h) or custom */
+    char io[SIM_STR_MAX];            /* open | closed (host.c, docs/models.md "Devices") */
     double high, soft, hard, low;    /* fractions of host memory */
     sim_time_t start_deadline_ns;    /* a VM start's memory request is refused after this */
 } scn_host_t;
@@ -64,6 +66,8 @@ typedef struct scn_vm {
     int64_t kernel_bytes;
     int64_t swap_bytes;
     double swap_bytes_per_s;
+    double disk_bytes_per_s;         /* guest disk bandwidth (io = closed) */
+    char storage[SIM_STR_MAX];       /* guest disk preset (models/device.h) or custom */
     sim_time_t disk_latency_ns;
     sim_time_t swap_latency_ns;
     double zipf_alpha;

@@ -4,6 +4,7 @@
  * and the model's one way to the recorder for a VM (vm_record_*).
  * The model (conservation C1-C2, the slowdown formula) is documented in models/vm.h.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "sim/units.h"
@@ -27,14 +28,63 @@ double vm_stall_ns(const vm_t *v, const guest_rates_t *r, double host_faults_per
            host_faults * (double)v->host->swap_latency_ns;
 }
 
+/* Its guest disk queues (device.h D1): with u = 1 - rho_disk,
+ *   x = 1 / (1 + a + b / u),  rho_disk = x * b   (b = disk demand * service time)
+ * so (1 + a) u^2 - (1 + a - 2b) u - b = 0, whose one positive root is taken. */
+double vm_progress(const vm_t *v, double t_host)
+{
+    double a = v->io_a0_s + v->io_m_host * t_host, b = v->io_b_s;
+    double A = 1.0 + a;
+    if (b <= 0)
+        return 1.0 / A;
+    double B = A - 2.0 * b;
+    double u = (B + sqrt(B * B + 4.0 * A * b)) / (2.0 * A);
+    return 1.0 / (A + b / u);
+}
+
+/* io = closed: demands per progress second from the open-loop rates, then progress and
+ * the wall-clock rates; the host faults are capped so that the host's VMs never take
+ * more than the swap device's bandwidth (writes included: one per fault while the host
+ * churns at its swap threshold; host_refresh_devices solves the shared device). */
+static void vm_rates_closed(vm_t *v, double m_host)
+{
+    host_t *h = v->host;
+    const scn_vm_t *gp = v->gp;
+    double mu = gp->disk_bytes_per_s / (double)SIM_PAGE_BYTES, S = 1.0 / mu;
+    v->io_m_cache = v->rates.cache_miss_per_s;
+    v->io_m_swapin = v->rates.swapin_faults_per_s;
+    v->io_m_host = m_host;
+    v->io_a0_s = v->io_m_cache * fmax(sim_time_to_s(gp->disk_latency_ns) - S, 0) +
+                 v->io_m_swapin * fmax(sim_time_to_s(gp->swap_latency_ns) - S, 0);
+    v->io_b_s = (v->io_m_cache + v->io_m_swapin) * S;
+    double x = vm_progress(v, h->swap_response_s);
+    double writes = h->free_pages <= h->hard_pages ? 2.0 : 1.0;
+    double cap = h->swap_pages_per_s / writes - (h->swap_read_load - v->host_fault_per_s);
+    if (m_host * x > cap)
+        x = cap > 0 ? cap / m_host : 0;
+    v->progress = x;
+    v->rates.cache_miss_per_s *= x;
+    v->rates.swapin_faults_per_s *= x;
+    v->rates.resident_refs_per_s *= x;
+    h->swap_read_load += m_host * x - v->host_fault_per_s;
+    v->host_fault_per_s = m_host * x;
+}
+
 void vm_refresh_rates(vm_t *v)
 {
     if (!v->running) {
         memset(&v->rates, 0, sizeof v->rates);
+        v->host->swap_read_load -= v->host_fault_per_s;
         v->host_fault_per_s = 0;
+        v->progress = 1;
         return;
     }
     guest_rates(&v->g, &v->rates);
+    if (v->host->io_closed) {
+        double hs = v->g.touched_pages > 0 ? (double)v->host_swapped_pages / (double)v->g.touched_pages : 0;
+        vm_rates_closed(v, v->rates.resident_refs_per_s * hs);
+        return;
+    }
     double hs_frac = v->g.touched_pages > 0 ? (double)v->host_swapped_pages / (double)v->g.touched_pages : 0;
     double rate = v->rates.resident_refs_per_s * hs_frac;
     if (rate > v->host->swap_pages_per_s)
@@ -55,6 +105,7 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     v->assigned_pages = v->startup_pages;
     v->host_swapped_pages = 0;
     v->host_back_carry = 0;
+    v->progress = 1;
     balloon_init(v, v->b.rng, v->b.refuse_rng);
     guest_init(&v->g, v->startup_pages, sim_bytes_to_pages(v->gp->kernel_bytes),
                sim_bytes_to_pages(v->gp->swap_bytes), h->dc->mrcs[v->group]);

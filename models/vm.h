@@ -24,7 +24,13 @@
  * back (free memory permitting: at the threshold a fault-in evicts another random page, so
  * swapping churns).  Host faults are bounded by the swap device's bandwidth.
  *
- * SLOWDOWN (documented formula): over an interval of dt seconds,
+ * SLOWDOWN with [host] io = closed (docs/models.md "Devices"): references are issued per
+ * second of progress; each stalls on its device's queued response time, so the VM makes
+ * progress a fraction x = 1 / (1 + stall per progress second) of the time, issues x times
+ * the references, and stall_ns accumulates dt * (1/x - 1): slowdown = 1/x and stall_fraction
+ * = 1 - x by the formulas below.
+ *
+ * SLOWDOWN with io = open (the old model; documented formula): over an interval of dt seconds,
  *   stall = cache_misses * disk_latency + guest_swapins * guest_swap_latency
  *         + host_faults * host_swap_latency
  *   slowdown = 1 + stall / dt     (>= 1; 1 = no memory stalls)
@@ -76,7 +82,16 @@ typedef struct vm {
     guest_t g;
     guest_rates_t rates;       /* held constant until the next event of the VM */
     double host_fault_per_s;
-    double host_back_carry;    /* fraction of a host fault carried to the next interval */
+    double host_back_carry;
+    /* io = closed (host.c vm_rates_closed): demands per second of progress, and the
+     * fraction of wall time that makes progress (1 / slowdown) */
+    double io_m_cache, io_m_swapin, io_m_host;   /* misses, swap-ins, host faults per progress s */
+    double io_a0_s, io_b_s;                      /* guest-disk stall per progress s: fixed and queued parts */
+    double progress;
+    /* guest swap-outs over the last policy interval (what a daemon reads from pswpout) */
+    double swapout_seen_pages;
+    sim_time_t swapout_seen_ns;
+    double swapout_pages_per_s;
     balloon_t b;
     workload_t *wl;
     gsl_rng *wl_rng;
@@ -101,8 +116,12 @@ void vm_refresh_rates(vm_t *v);
 /* Memory stall (ns) of VM v over dt_s seconds at guest rates r and host_faults_per_s
  * host swap faults per second: every cache miss waits the group's disk latency, every
  * guest swap-in its swap latency, every host fault the host's swap latency (the slowdown
- * formula above).  The simulation (host.c) and the oracle's cost curve both use it. */
+ * formula above, io = open).  The simulation (host.c, io = open) and the oracle's cost
+ * curve (either io) use it. */
 double vm_stall_ns(const vm_t *v, const guest_rates_t *r, double host_faults_per_s, double dt_s);
+/* io = closed: the fraction of time v makes progress when the host swap device answers in
+ * t_host seconds (its own guest disk queueing solved in closed form; docs/models.md). */
+double vm_progress(const vm_t *v, double t_host);
 /* Boot (startup memory, a fresh guest and driver) or shut down v on its host. */
 void vm_boot(vm_t *v, sim_time_t now_ns);
 void vm_shutdown(vm_t *v, sim_time_t now_ns);

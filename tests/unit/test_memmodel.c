@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include "models/device.h"
 #include "models/guest.h"
 #include "tests/unit/harness.h"
 
@@ -204,4 +205,73 @@ Test(memmodel, linux_rule_keeps_page_cache_on_a_tight_host, .timeout = 120)
     double cf = tight_host_cache_mib("cache-first"), lx = tight_host_cache_mib("linux");
     cr_assert(cf < 1.0, "cache-first kept %.1f MiB", cf);
     cr_assert(lx > 50.0, "linux kept only %.1f MiB", lx);
+}
+
+/* ------------------------------------------------------------------ devices */
+
+/* device.h D1 against the M/M/1 sojourn time 1 / (mu - lambda) when the QD1 latency is
+ * the service time (no internal parallelism), and the latency floor otherwise. */
+Test(memmodel, device_response_is_mm1)
+{
+    double mu = 1000.0;                      /* pages/s: service time 1 ms */
+    for (double rho = 0; rho < 0.99; rho += 0.07) {
+        double lambda = rho * mu;
+        cr_assert_float_eq(device_response_s(1e-3, mu, rho), 1.0 / (mu - lambda), 1e-12, "rho %g", rho);
+    }
+    /* an SSD: 77 us at QD1 but 98,000 IOPS; idle it answers in 77 us, at rho 0.5 the
+     * queued part (1/98000 s) doubles */
+    double s = 1.0 / 98000;
+    cr_assert_float_eq(device_response_s(77e-6, 98000, 0), 77e-6, 1e-15);
+    cr_assert_float_eq(device_response_s(77e-6, 98000, 0.5), 77e-6 - s + 2 * s, 1e-15);
+    cr_assert(isfinite(device_response_s(1e-3, mu, 1.0)), "rho = 1 is clamped");
+    const device_preset_t *p = device_preset_find("hdd");
+    cr_assert_not_null(p);
+    cr_assert_null(device_preset_find("custom"));
+}
+
+/* Eight VMs whose host swaps heavily under `static`.  Returns the host faults per second
+ * and the mean slowdown. */
+static void swap_storm(const char *io, const char *swap_latency, double *faults_per_s, double *slowdown)
+{
+    char text[2048], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text,
+             "[simulation]\nduration = 5min\noutput = summary\n[host]\nmemory = 8GiB\nio = %s\n"
+             "swap_latency = %s\nswap_bandwidth = 200MiB/s\n"
+             "[vm a]\ncount = 8\nmemory = 2GiB\nworkload = constant\nworkload.mean = 1.5GiB\n"
+             "workload.file_set = 64MiB\nworkload.access_rate = 256MiB/s\n[policy]\nname = static\n",
+             io, swap_latency);
+    db_t *db;
+    cr_assert_eq(harness_run(text, 42, &db, err), 0, "%s", err);
+    *faults_per_s = harness_metric(db, "host_faults") / 300.0;
+    *slowdown = harness_metric(db, "mean_slowdown");
+    db_close(db);
+}
+
+/* The old open loop serves more faults than the device can (the issue's 249,850/s from a
+ * 200 MiB/s device); the closed loop never exceeds the bandwidth, and its slowdown stays
+ * what the bandwidth allows. */
+Test(memmodel, no_throughput_above_device_bandwidth, .timeout = 120)
+{
+    double bw_pages = 200.0 * 1048576 / 4096, f_open, s_open, f_closed, s_closed;
+    swap_storm("open", "1ms", &f_open, &s_open);
+    swap_storm("closed", "1ms", &f_closed, &s_closed);
+    cr_assert(f_open > bw_pages, "open loop: %.0f faults/s (expected above %.0f: the old model)", f_open, bw_pages);
+    cr_assert(f_closed <= bw_pages * 1.0001, "closed loop: %.0f faults/s > bandwidth %.0f pages/s", f_closed,
+              bw_pages);
+    cr_assert(s_closed > 1.0 && s_closed < s_open, "slowdown closed %.2f, open %.2f", s_closed, s_open);
+}
+
+/* Closed loop: the fault volume falls as each fault's stall rises (the open loop kept it
+ * constant whatever the latency). */
+Test(memmodel, closed_loop_fault_volume_falls_as_stall_rises, .timeout = 120)
+{
+    double f[3], s[3], fo[2], so[2];
+    const char *lat[] = {"100us", "1ms", "10ms"};
+    for (int i = 0; i < 3; i++)
+        swap_storm("closed", lat[i], &f[i], &s[i]);
+    cr_assert(f[0] > f[1] && f[1] > f[2], "faults/s %.0f %.0f %.0f", f[0], f[1], f[2]);
+    cr_assert(s[0] < s[1] && s[1] < s[2], "slowdowns %.3f %.3f %.3f", s[0], s[1], s[2]);
+    swap_storm("open", "100us", &fo[0], &so[0]);
+    swap_storm("open", "10ms", &fo[1], &so[1]);
+    cr_assert(fabs(fo[0] - fo[1]) < 1e-6 * fo[0], "open loop: %.0f vs %.0f faults/s", fo[0], fo[1]);
 }

@@ -58,6 +58,11 @@ static const sim_key_t balloon_keys[] = {
      "hot-add grows memory in these units (size; Hyper-V 128 MB)"},
     {"hotadd_latency", SIM_KEY_DURATION, OFF(hotadd_latency_ns), "1s", 0, 3600e9, NULL,
      "delay of one hot-add (duration)"},
+    {"pressure_rate", SIM_KEY_RATE, OFF(pressure_bytes_per_s), "0B/s", 0, 1e13, NULL,
+     "inflation rate for pages the guest must reclaim (cache, anon), halved on failure down to pressure_rate_min "
+     "and raised by 16 pages/s per second (old vmw_balloon: 2048 -> 512 pages/s); 0 = inflate_rate (size/s)"},
+    {"pressure_rate_min", SIM_KEY_RATE, OFF(pressure_min_bytes_per_s), "0B/s", 0, 1e13, NULL,
+     "floor of pressure_rate after halvings (vmw_balloon VMW_BALLOON_RATE_ALLOC_MIN = 512 pages/s; size/s)"},
     {"stuck_after", SIM_KEY_DURATION, OFF(stuck_after_ns), "5s", 1e6, 3600e9, NULL,
      "a pending target with no progress for this long is reported stuck (squeezed: 5 s)"},
     {"rate", SIM_KEY_RATE, OFF(rate_bytes_per_s), "0B/s", 0, 1e13, NULL,
@@ -109,6 +114,8 @@ int balloon_params_check(const balloon_params_t *p, const char **key, char *err,
          "upper_limit must be 0 (none) or >= lower_limit"},
         {p->stuck_interval_ns > 0 && p->stuck_interval_ns < 1000000, "stuck_interval",
          "stuck_interval must be 0 (never) or at least 1ms"},
+        {p->pressure_min_bytes_per_s > p->pressure_bytes_per_s, "pressure_rate_min",
+         "pressure_rate_min must be <= pressure_rate"},
     };
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++)
         if (rules[i].bad) {
@@ -253,12 +260,31 @@ static void next_chunk(vm_t *v, sim_time_t now)
         if (n <= 0) {
             finish_op(v, now, "limited");
             b->state = BALLOON_IDLE;
+            if (p->pressure_bytes_per_s > 0 && guest_reclaimable_total(&v->g) <= 0)
+                /* a failed sleeping allocation (nothing left to reclaim) halves the rate */
+                b->pressure_pages_per_s = fmax(b->pressure_pages_per_s / 2,
+                                               p->pressure_min_bytes_per_s / (double)SIM_PAGE_BYTES);
             return;
         }
         int64_t cheap = sim_min64(n, guest_reclaimable_cheap(&v->g));
         double rate = inflate_pages_per_s(p);
         double anon_rate = fmin(rate, v->gp->swap_bytes_per_s / (double)SIM_PAGE_BYTES);
-        secs = (double)cheap / rate + (double)(n - cheap) / anon_rate;
+        if (p->pressure_bytes_per_s > 0) {
+            /* vmw_balloon: free pages without sleeping, the rest at the sleeping rate */
+            int64_t free_now = sim_min64(n, sim_max64(0, guest_free_pages(&v->g)));
+            double slow = fmax(1.0, fmin(rate, b->pressure_pages_per_s));
+            secs = (double)free_now / rate + (double)(cheap - free_now) / slow +
+                   (double)(n - cheap) / fmin(slow, anon_rate);
+            b->chunk_pressure_s = secs - (double)free_now / rate;
+        } else {
+            secs = (double)cheap / rate + (double)(n - cheap) / anon_rate;
+        }
+        if (v->g.dirty_fraction > 0) {
+            /* dirty cached pages are written back first, at the disk's rate */
+            int64_t from_cache = sim_min64(cheap - sim_min64(cheap, sim_max64(0, guest_free_pages(&v->g))),
+                                       v->g.cache_pages + v->g.stale_pages);
+            secs += v->g.dirty_fraction * (double)from_cache * (1.0 / anon_rate - 1.0 / rate);
+        }
         b->state = BALLOON_INFLATING;
     } else {
         n = sim_min64(n, b->size_pages - hidden_min_pages(v));
@@ -333,6 +359,13 @@ static void on_chunk(void *ctx, int64_t arg, sim_time_t now)
         v->c.balloon_deflated_pages += (double)n;
     }
     b->chunk_pages = 0;
+    if (n > 0 && b->chunk_pressure_s > 0) {
+        /* vmw_balloon: + VMW_BALLOON_RATE_ALLOC_INC per 1 s cycle spent at the sleeping rate */
+        const balloon_params_t *p = P(v);
+        b->pressure_pages_per_s = fmin(b->pressure_pages_per_s + 16.0 * floor(b->chunk_pressure_s),
+                                       p->pressure_bytes_per_s / (double)SIM_PAGE_BYTES);
+    }
+    b->chunk_pressure_s = 0;
     if (n > 0) {
         b->op_moved_pages += n;
         b->progress_ns = now;
@@ -413,6 +446,7 @@ void balloon_init(vm_t *v, gsl_rng *rng, gsl_rng *refuse_rng)
     b->rng = rng;
     b->refuse_rng = refuse_rng;
     const balloon_params_t *p = P(v);
+    b->pressure_pages_per_s = p->pressure_bytes_per_s / (double)SIM_PAGE_BYTES;   /* starts at the max */
     if (p->mtbf_ns > 0) {
         sim_time_t d = (sim_time_t)(gsl_ran_exponential(rng, sim_time_to_s(p->mtbf_ns)) * 1e9) + 1;
         b->fault_ev = sim_engine_at(E(v), sim_engine_now(E(v)) + d, PRIO_BALLOON, on_fault, v, 0);

@@ -16,6 +16,14 @@
  * l + X / r (chunked: each chunk of c pages takes c / r).  Inflation is limited by
  * what the guest can give and how fast: free and cache pages at inflate_rate, anonymous
  * pages at min(inflate_rate, guest swap bandwidth) (guest.h reclaim order).
+ * UNDER GUEST PRESSURE (pressure_rate > 0; the old vmw_balloon, Linux drivers/misc/
+ * vmw_balloon.c up to 4.19, MODULE_VERSION 1.2.x-1.3.x, vmballoon_inflate): free pages go at
+ * inflate_rate (non-sleeping allocations, VMW_BALLOON_NOSLEEP_ALLOC_MAX = 16384 pages per
+ * 1 s cycle); pages the guest must reclaim (cache, anon) go at the driver's sleeping rate,
+ * which starts at VMW_BALLOON_RATE_ALLOC_MAX = 2048 pages/s, grows by
+ * VMW_BALLOON_RATE_ALLOC_INC = 16 pages/s per cycle spent at it, and halves, down to
+ * VMW_BALLOON_RATE_ALLOC_MIN = 512 pages/s, when the guest can give nothing more (a failed
+ * sleeping allocation).  pressure_rate = 0 (the other presets): no such limit.
  * COST: cpu_per_page of guest CPU per page moved (recorded as guest CPU seconds).
  * LIMITS: the balloon never exceeds max_fraction of configured memory (ESX
  * Mem.CtlMaxPercent = 65%), and never takes the guest below its floor
@@ -89,6 +97,8 @@ typedef struct balloon_params {
     int64_t inaccuracy_bytes;           /* stops this far short of its target */
     int boot_ballooned;                 /* boots at memory with a balloon of memory - startup */
     int grow_needs_free;                /* deflating takes unallocated host memory */
+    double pressure_bytes_per_s;        /* 0: none; else the rate when the guest must reclaim */
+    double pressure_min_bytes_per_s;
 } balloon_params_t;
 
 extern const sim_key_table_t balloon_key_table;
@@ -128,6 +138,8 @@ typedef struct balloon {
     int64_t chunk_pages;       /* in flight */
     sim_time_t backoff_ns;
     sim_time_t progress_ns;    /* last time the balloon moved or the target was met */
+    double pressure_pages_per_s;  /* vmw_balloon's sleeping-allocation rate (rate_alloc) */
+    double chunk_pressure_s;      /* seconds of the chunk in flight spent at that rate */
     /* hot-add in progress */
     sim_event_t *hotadd_ev;
     int64_t hotadd_pages;

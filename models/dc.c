@@ -53,6 +53,26 @@ void dc_fingerprint_add(dc_t *dc, const void *data, size_t len)
 
 /* ------------------------------------------------------------------ events */
 
+/* file_cache = tracking: the VM's hit-ratio curve follows its file set, rebuilt when the
+ * set has moved by more than 25% from the curve's (h then moves by < 0.02 for cache
+ * fractions >= 0.01, models/cache.h).  A failed build keeps the old curve. */
+static void vm_follow_file_set(vm_t *v)
+{
+    if (!v->g.file_tracking || v->g.file_pages <= 0)
+        return;
+    const cache_mrc_t *cur = v->g.mrc;
+    double f = (double)v->g.file_pages, fc = cur ? (double)cache_mrc_file_pages(cur) : 0;
+    if (cur && fabs(f - fc) <= 0.25 * fc)
+        return;
+    cache_mrc_t *m;
+    if (cache_mrc_create(&m, v->gp->zipf_alpha, v->g.file_pages, NULL, 0) != SIM_OK)
+        return;
+    cache_mrc_destroy(v->mrc_own);
+    v->mrc_own = m;
+    v->g.mrc = m;
+    vm_refresh_rates(v);
+}
+
 static void on_workload(void *ctx, int64_t arg, sim_time_t now)
 {
     vm_t *v = ctx;
@@ -64,6 +84,7 @@ static void on_workload(void *ctx, int64_t arg, sim_time_t now)
     workload_at(v->wl, now, &s);
     guest_delta_t d = {0};
     guest_set_demand(&v->g, &s, &d);
+    vm_follow_file_set(v);
     if (v->g.in_oom && v->b.size_pages > 0 && v->gp->balloon.deflate_on_oom) {
         /* virtio DEFLATE_ON_OOM: the OOM notifier releases 256 pages per call and the
          * allocation is retried; repeat while OOM and the balloon holds pages.  The OOM
@@ -478,6 +499,7 @@ static void teardown(run_t *r)
     if (dc->vms) {
         for (int32_t i = 0; i < dc->nvms; i++) {
             workload_destroy(dc->vms[i].wl);
+            cache_mrc_destroy(dc->vms[i].mrc_own);
             if (dc->vms[i].wl_rng)
                 gsl_rng_free(dc->vms[i].wl_rng);
             if (dc->vms[i].b.rng)

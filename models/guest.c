@@ -18,6 +18,8 @@ void guest_init(guest_t *g, int64_t usable_pages, int64_t kernel_pages, int64_t 
     g->mrc = mrc;
 }
 
+static void note_cost(guest_t *g, int anon, int64_t pages);
+
 /* Integer square root (the kernel's int_sqrt), for the watermark and inactive ratio. */
 static uint64_t isqrt(uint64_t x)
 {
@@ -45,6 +47,72 @@ int64_t guest_linux_high_wmark_pages(int64_t managed_pages)
     int64_t min_pages = (int64_t)(min_kb / (SIM_PAGE_BYTES / 1024));
     int64_t step = sim_max64(min_pages / 4, managed_pages * 10 / 10000);
     return min_pages + 2 * step;
+}
+
+void guest_set_file_cache(guest_t *g, int tracking, double dirty_fraction, int64_t readahead_pages)
+{
+    g->file_tracking = tracking;
+    g->dirty_fraction = dirty_fraction < 0 ? 0 : dirty_fraction > 1 ? 1 : dirty_fraction;
+    g->readahead_pages = readahead_pages < 1 ? 1 : readahead_pages;
+}
+
+/* Hit ratio of the page cache: the stationary curve at cache / F, or, following the
+ * file set, the share of the set ever read times the curve over the seen pages (pages of
+ * a grown set are assumed to take random popularity ranks: they carry (F - seen) / F of
+ * the references, every one a compulsory miss until read). */
+static double file_hit_ratio(const guest_t *g)
+{
+    double f = (double)g->file_pages;
+    if (f <= 0)
+        return 1.0;
+    if (!g->file_tracking)
+        return g->mrc ? cache_mrc_hit_ratio(g->mrc, (double)g->cache_pages / f) : (double)g->cache_pages / f;
+    double seen = (double)sim_min64(g->seen_pages, g->file_pages);
+    if (seen <= 0)
+        return 0.0;
+    double x = fmin(1.0, (double)g->cache_pages / seen);
+    return seen / f * (g->mrc ? cache_mrc_hit_ratio(g->mrc, x) : x);
+}
+
+/* Dirty cached pages evicted: written back (reclaim IO on the file side). */
+static void write_back(guest_t *g, int64_t evicted, guest_delta_t *d)
+{
+    if (g->dirty_fraction <= 0 || evicted <= 0)
+        return;
+    int64_t w = llround(g->dirty_fraction * (double)evicted);
+    d->writeback_pages += w;
+    note_cost(g, 0, w);
+}
+
+void guest_set_anon_refs(guest_t *g, int hot_cold, double hot_share)
+{
+    g->hot_cold = hot_cold;
+    g->hot_share = hot_share < 0 ? 0 : hot_share > 1 ? 1 : hot_share;
+}
+
+void guest_hot_cold(const guest_t *g, int64_t *hot, int64_t *hot_swapped, int64_t *cold, int64_t *cold_swapped)
+{
+    int64_t a = g->anon_demand_pages;
+    *hot = (int64_t)ceil(g->active_fraction * (double)a);
+    *hot = sim_max64(0, sim_min64(*hot, a));
+    *cold = a - *hot;
+    *cold_swapped = sim_min64(g->swapped_pages, *cold);        /* the coldest go to swap first */
+    *hot_swapped = g->swapped_pages - *cold_swapped;
+}
+
+/* Probability that an anon reference finds its page in guest swap. */
+static double anon_swapped_prob(const guest_t *g)
+{
+    double a = (double)g->anon_demand_pages;
+    if (a <= 0)
+        return 0;
+    if (!g->hot_cold)
+        return (double)g->swapped_pages / a;
+    int64_t h, hs, c, cs;
+    guest_hot_cold(g, &h, &hs, &c, &cs);
+    if (h == 0 || c == 0)
+        return (double)g->swapped_pages / a;             /* one class: uniform */
+    return g->hot_share * (double)hs / (double)h + (1.0 - g->hot_share) * (double)cs / (double)c;
 }
 
 void guest_set_reclaim(guest_t *g, guest_reclaim_rule_t rule, int swappiness)
@@ -174,7 +242,7 @@ static void cover_touched(guest_t *g, guest_delta_t *d)
 
 /* Make `want` pages available for anon by evicting cache; returns pages obtained
  * (free + evicted cache, at most want). */
-static int64_t make_room(guest_t *g, int64_t want)
+static int64_t make_room(guest_t *g, int64_t want, guest_delta_t *d)
 {
     int64_t free_pages = guest_free_pages(g);
     if (free_pages >= want)
@@ -190,10 +258,12 @@ static int64_t make_room(guest_t *g, int64_t want)
         guest_reclaim_split(g, need, &a, &c);
         reclaim_seen(g);
         evict_cache(g, c);
+        write_back(g, c, d);
         return free_pages + st + c;
     }
     int64_t evict = sim_min64(g->cache_pages, want - free_pages);
     g->cache_pages -= evict;
+    write_back(g, evict, d);
     return free_pages + evict;
 }
 
@@ -201,6 +271,7 @@ void guest_set_demand(guest_t *g, const workload_sample_t *s, guest_delta_t *d)
 {
     int64_t demand = sim_max64(0, s->anon_pages);
     g->file_pages = sim_max64(0, s->file_pages);
+    g->seen_pages = sim_min64(g->seen_pages, g->file_pages);
     g->active_fraction = s->active_fraction;
     g->access_pages_per_s = s->access_pages_per_s;
     if (g->reclaim == GUEST_RECLAIM_LINUX) {
@@ -234,7 +305,7 @@ void guest_set_demand(guest_t *g, const workload_sample_t *s, guest_delta_t *d)
         g->swapped_pages -= from_swap;
     } else if (demand > have) {
         int64_t grow = demand - have;
-        int64_t room = make_room(g, grow);
+        int64_t room = make_room(g, grow, d);
         g->anon_pages += room;
         int64_t rest = grow - room;
         if (rest > 0) {
@@ -271,15 +342,14 @@ void guest_rates(const guest_t *g, guest_rates_t *r)
     r->hit_ratio = 1.0;
     if (total <= 0 || g->access_pages_per_s <= 0) {
         if (f > 0)
-            r->hit_ratio = g->mrc ? cache_mrc_hit_ratio(g->mrc, (double)g->cache_pages / f) : 1.0;
+            r->hit_ratio = g->mrc || g->file_tracking ? file_hit_ratio(g) : 1.0;
         return;
     }
     double ra = g->access_pages_per_s * a / total;
     double rf = g->access_pages_per_s * f / total;
     if (f > 0)
-        r->hit_ratio = g->mrc ? cache_mrc_hit_ratio(g->mrc, (double)g->cache_pages / f)
-                              : (double)g->cache_pages / f;
-    double swapped_frac = a > 0 ? (double)g->swapped_pages / a : 0.0;
+        r->hit_ratio = file_hit_ratio(g);
+    double swapped_frac = anon_swapped_prob(g);
     r->swapin_faults_per_s = ra * swapped_frac;
     r->cache_miss_per_s = rf * (1.0 - r->hit_ratio);
     r->resident_refs_per_s = ra * (1.0 - swapped_frac) + rf * r->hit_ratio;
@@ -295,7 +365,7 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         int64_t whole = (int64_t)faults;
         g->swapin_carry = faults - (double)whole;
         int64_t want = sim_min64(g->swapped_pages, whole);
-        int64_t got = make_room(g, want);
+        int64_t got = make_room(g, want, d);
         g->swapped_pages -= got;
         g->anon_pages += got;
         d->swap_in_pages += got;
@@ -309,8 +379,16 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         double exact = r->cache_miss_per_s * dt_s + g->fill_carry;
         int64_t misses = (int64_t)exact;
         g->fill_carry = exact - (double)misses;
-        int64_t want = sim_min64(misses, g->file_pages - g->cache_pages);
+        int64_t want = sim_min64(misses * (g->file_tracking ? g->readahead_pages : 1), g->file_pages - g->cache_pages);
         int64_t fill = sim_min64(want, sim_max64(0, guest_free_pages(g)));
+        if (g->file_tracking && misses > 0) {
+            /* of the misses, the compulsory share ((F - seen) / F of the references, out
+             * of 1 - h) reads pages for the first time, readahead pages each */
+            double f = (double)g->file_pages, miss_p = 1.0 - r->hit_ratio;
+            double comp = miss_p > 0 ? fmin(1.0, ((f - (double)g->seen_pages) / f) / miss_p) : 0.0;
+            int64_t first = llround((double)misses * comp) * g->readahead_pages;
+            g->seen_pages = sim_min64(g->file_pages, g->seen_pages + first);
+        }
         if (g->reclaim == GUEST_RECLAIM_LINUX && want > 0) {
             /* misses on pages evicted by reclaim are refaults (mm/workingset.c): they
              * raise the file cost and mark file pages as thrashing */
@@ -338,6 +416,8 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
         }
         g->cache_pages += fill;
         d->cache_fill_pages += fill;
+        if (g->file_tracking)
+            g->seen_pages = sim_max64(g->seen_pages, g->cache_pages);
     }
     cover_touched(g, d);
 }
@@ -382,6 +462,7 @@ void guest_reclaim(guest_t *g, int64_t pages, guest_delta_t *d)
     if (g->reclaim == GUEST_RECLAIM_LINUX)
         reclaim_seen(g);
     evict_cache(g, from_cache);
+    write_back(g, from_cache, d);
     released += from_cache;
     pages -= from_cache;
     from_anon = sim_min64(from_anon, pages);

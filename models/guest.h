@@ -48,8 +48,8 @@
  *     happens (and stalls): it swaps another anonymous page out (thrashing).
  *
  * UNITS pages of 4 KiB, rates in pages/s, times in ns.
- * ASSUMPTIONS (documented choices): references are uniform over anon pages and Zipf over
- * file pages; the balloon takes touched and untouched free pages in proportion.  Under
+ * ASSUMPTIONS (documented choices): references are uniform over anon pages (or hot/cold,
+ * guest_set_anon_refs) and Zipf over file pages; the balloon takes touched and untouched free pages in proportion.  Under
  * cache-first, stale cache beyond a shrunken file set is counted as free (the old model);
  * under linux it stays cached (stale_pages) until reclaim takes it, first.
  */
@@ -82,6 +82,11 @@ typedef struct guest {
     guest_reclaim_rule_t reclaim;    /* guest_set_reclaim; cache-first after guest_init */
     int swappiness;                  /* vm_swappiness, 0..200 (Linux default 60) */
     int64_t high_wmark_pages;        /* the guest's high watermark (guest_linux_high_wmark_pages) */
+    int file_tracking;               /* page cache: 0 stationary (old), 1 follows the file set */
+    double dirty_fraction;           /* share of cached pages dirty (write-back on eviction) */
+    int64_t readahead_pages;         /* pages read per miss (file_tracking) */
+    int hot_cold;                    /* anon references: 0 uniform (old), 1 hot set + cold rest */
+    double hot_share;                /* share of anon references to the hot set (hot_cold) */
     /* state (pages) */
     int64_t usable_pages;
     int64_t touched_pages;
@@ -89,6 +94,7 @@ typedef struct guest {
     int64_t swapped_pages;
     int64_t cache_pages;
     int64_t stale_pages;             /* linux: cached pages beyond a shrunken file set */
+    int64_t seen_pages;              /* file_tracking: file-set pages read at least once */
     /* Linux reclaim balance (mm/swap.c lru_note_cost, mm/workingset.c) */
     int64_t shadow_pages;            /* file pages evicted by reclaim, not yet refaulted */
     uint64_t anon_cost, file_cost;   /* lruvec->anon_cost, ->file_cost */
@@ -113,6 +119,7 @@ typedef struct guest_delta {
     int64_t swap_out_pages;          /* anon pages written to guest swap */
     int64_t swap_in_pages;           /* anon pages read back from guest swap */
     int64_t cache_fill_pages;        /* pages read into the page cache (misses) */
+    int64_t writeback_pages;         /* dirty cached pages written back when evicted */
     int64_t oom_kills;               /* OOM episodes started */
     int64_t oom_dropped_pages;       /* anon demand dropped by OOM kills */
 } guest_delta_t;
@@ -127,6 +134,17 @@ typedef struct guest_rates {
 /* Boot: usable pages, kernel reserve touched. */
 void guest_init(guest_t *g, int64_t usable_pages, int64_t kernel_pages, int64_t swap_max_pages,
                 const cache_mrc_t *mrc);
+/* Hot and cold anonymous pages (guest_init leaves uniform references): the hot set,
+ * active_fraction x anon demand pages, takes hot_share of the anon references; the guest's
+ * reclaim (LRU-like) swaps cold pages first, so swapped pages are the coldest. */
+void guest_set_anon_refs(guest_t *g, int hot_cold, double hot_share);
+/* Hot and cold pages: of the anon demand, the hot set and how many of each are swapped. */
+void guest_hot_cold(const guest_t *g, int64_t *hot, int64_t *hot_swapped, int64_t *cold, int64_t *cold_swapped);
+/* The page cache follows the file set (guest_init leaves the stationary cache): a
+ * reference to a file page never read misses (compulsory), the hit ratio is
+ * (seen / F) h(cache / seen); each miss reads readahead_pages pages; a dirty_fraction
+ * of the evicted cache is written back. */
+void guest_set_file_cache(guest_t *g, int tracking, double dirty_fraction, int64_t readahead_pages);
 /* Choose the reclaim rule (guest_init leaves cache-first); swappiness 0..200. */
 void guest_set_reclaim(guest_t *g, guest_reclaim_rule_t rule, int swappiness);
 /* Linux's high watermark for a guest of managed_pages (mm/page_alloc.c,

@@ -47,6 +47,7 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
     host_t *h = v->host;
     double dt_s = sim_time_to_s(dt_ns);
     guest_delta_t d = {0};
+    int64_t seen_before = v->g.seen_pages;
     double misses = v->rates.cache_miss_per_s * dt_s;
     double host_faults = v->host_fault_per_s * dt_s;
     double stall_ns = h->io_closed
@@ -81,7 +82,8 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
      * the state elsewhere refreshes them (RATES ARE FRESH, header): when this interval
      * changed none of their inputs, they are still exact -- skip the page-cache curve.
      * This is the common case of a VM whose cache is full and that swaps nothing. */
-    if (back != 0 || d.swap_in_pages != 0 || d.cache_fill_pages != 0 || d.newly_touched_pages != 0)
+    if (back != 0 || d.swap_in_pages != 0 || d.cache_fill_pages != 0 || d.newly_touched_pages != 0 ||
+        v->g.seen_pages != seen_before)
         vm_refresh_rates(v);
 }
 
@@ -284,6 +286,10 @@ int host_check(const host_t *h, char *err, size_t errlen)
 
 /* ---------------------------------------------------------------- policy view */
 
+/* The window of ESX's sampler: a sampled page counts as active when touched within it
+ * (esx.c sample_period default, Waldspurger 2002 section 5.1). */
+#define POLICY_TOUCH_WINDOW_S 30.0
+
 struct policy_ctx { host_t h; };   /* never instantiated: a policy_ctx_t * is a host_t * */
 #define HOST(ctx) ((host_t *)(void *)(ctx))
 
@@ -400,14 +406,44 @@ double policy_truth_stall(policy_ctx_t *ctx, int32_t i, int64_t usable_pages)
     return vm_stall_ns(v, &r, 0, 1.0);
 }
 
+/* anon_refs = hot-cold: the share of v's usable pages that the reference process touches
+ * within a window of w seconds, P(touched) = 1 - exp(-lambda w) per page: hot and cold
+ * resident anon pages at their per-page rates, cached file pages at the hit rate spread
+ * over the cache, kernel pages always (assumed active), free and stale pages never.  The
+ * rates are wall-clock (io = closed: a stalled VM touches fewer pages). */
+static double vm_touched_fraction(const vm_t *v, double w)
+{
+    const guest_t *g = &v->g;
+    int64_t h, hs, c, cs;
+    guest_hot_cold(g, &h, &hs, &c, &cs);
+    double total = (double)(g->anon_demand_pages + g->file_pages);
+    double x = v->host->io_closed ? v->progress : 1.0;
+    double ra = total > 0 ? g->access_pages_per_s * x * (double)g->anon_demand_pages / total : 0;
+    double rf = total > 0 ? g->access_pages_per_s * x * (double)g->file_pages / total : 0;
+    double hot_share = c == 0 ? 1.0 : h == 0 ? 0.0 : g->hot_share;
+    double touched = (double)g->kernel_pages;
+    if (h > 0)
+        touched += (double)(h - hs) * -expm1(-ra * hot_share / (double)h * w);
+    if (c > 0)
+        touched += (double)(c - cs) * -expm1(-ra * (1.0 - hot_share) / (double)c * w);
+    if (g->cache_pages > 0)
+        touched += (double)g->cache_pages * -expm1(-rf * v->rates.hit_ratio / (double)g->cache_pages * w);
+    return touched / (double)g->usable_pages;
+}
+
 int64_t policy_sample_active(policy_ctx_t *ctx, int32_t i, int64_t n, gsl_rng *rng)
 {
     const vm_t *v = HOST(ctx)->vms[i];
     if (!v->running || n <= 0 || v->g.usable_pages <= 0)
         return 0;
-    /* True active fraction of the VM's memory: active share of the pages in use. */
-    double used = (double)(v->g.kernel_pages + v->g.anon_pages + v->g.cache_pages + v->g.stale_pages);
-    double f = v->g.active_fraction * used / (double)v->g.usable_pages;
+    double f;
+    if (v->g.hot_cold) {
+        f = vm_touched_fraction(v, POLICY_TOUCH_WINDOW_S);
+    } else {
+        /* True active fraction of the VM's memory: active share of the pages in use. */
+        double used = (double)(v->g.kernel_pages + v->g.anon_pages + v->g.cache_pages + v->g.stale_pages);
+        f = v->g.active_fraction * used / (double)v->g.usable_pages;
+    }
     if (f > 1)
         f = 1;
     if (f < 0)

@@ -101,6 +101,18 @@ static const sim_key_t vm_keys[] = {
      "get_scan_count's anon/file balance by swappiness and refault cost (mm/vmscan.c; docs/models.md)"},
     {"swappiness", SIM_KEY_INT, VO(swappiness), "60", 0, 200, NULL,
      "Linux vm_swappiness for reclaim = linux (default 60, mm/vmscan.c; 0..200)"},
+    {"anon_refs", SIM_KEY_CHOICE, VO(anon_refs), "uniform", SIM_NO_RANGE, "uniform|hot-cold",
+     "anonymous references: uniform over anon pages (the old model), or hot-cold = the hot set "
+     "(workload.active_fraction of anon) takes hot_share of them and guest reclaim swaps cold pages first"},
+    {"file_cache", SIM_KEY_CHOICE, VO(file_cache), "stationary", SIM_NO_RANGE, "stationary|tracking",
+     "page cache: stationary = one hit-ratio curve per group at workload.file_set (the old model); tracking = "
+     "a curve per VM rebuilt when its file set moves by 25%, compulsory misses on pages never read, readahead"},
+    {"dirty_fraction", SIM_KEY_FRACTION, VO(dirty_fraction), "0%", 0, 1, NULL,
+     "share of cached pages that are dirty: evicting them writes them back (reclaim IO; assumption)"},
+    {"readahead", SIM_KEY_BYTES, VO(readahead_bytes), "4KiB", 4096, 1e9, NULL,
+     "pages read per page-cache miss with file_cache = tracking (Linux read_ahead_kb default 128 KiB; size)"},
+    {"hot_share", SIM_KEY_FRACTION, VO(hot_share), "90%", 0, 1, NULL,
+     "share of anonymous references to the hot set (anon_refs = hot-cold; assumption, docs/models.md)"},
     {"start", SIM_KEY_DURATION, VO(start_ns), "0s", 0, 3.2e17, NULL, "boot time (duration from the run start)"},
     {"stop", SIM_KEY_DURATION, VO(stop_ns), "0s", 0, 3.2e17, NULL, "shutdown time; 0 = never (duration)"},
     {"restart", SIM_KEY_DURATION, VO(restart_ns), "0s", 0, 3.2e17, NULL,

@@ -73,6 +73,11 @@ typedef struct scn_vm {
     double zipf_alpha;
     char reclaim[SIM_STR_MAX];       /* cache-first | linux (guest.h) */
     int64_t swappiness;              /* Linux vm_swappiness, 0..200 */
+    char anon_refs[SIM_STR_MAX];     /* uniform | hot-cold (guest.h) */
+    char file_cache[SIM_STR_MAX];    /* stationary | tracking (guest.h) */
+    double dirty_fraction;
+    int64_t readahead_bytes;
+    double hot_share;                /* share of anon references to the hot set */
     sim_time_t start_ns;
     sim_time_t stop_ns;              /* 0 = runs to the end */
     sim_time_t restart_ns;           /* 0 = no restart; else stopped and booted again then */

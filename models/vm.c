@@ -116,6 +116,11 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     }
     guest_set_reclaim(&v->g, strcmp(v->gp->reclaim, "linux") ? GUEST_RECLAIM_CACHE_FIRST : GUEST_RECLAIM_LINUX,
                       (int)v->gp->swappiness);
+    guest_set_anon_refs(&v->g, !strcmp(v->gp->anon_refs, "hot-cold"), v->gp->hot_share);
+    guest_set_file_cache(&v->g, !strcmp(v->gp->file_cache, "tracking"), v->gp->dirty_fraction,
+                         sim_bytes_to_pages(v->gp->readahead_bytes));
+    if (v->mrc_own)
+        v->g.mrc = v->mrc_own;
     h->free_pages -= h->overhead_pages + v->g.touched_pages;
     vm_record_event(v, now_ns, "boot", (double)v->assigned_pages);
     vm_refresh_rates(v);

@@ -93,6 +93,7 @@ typedef struct vm {
     sim_time_t swapout_seen_ns;
     double swapout_pages_per_s;
     balloon_t b;
+    cache_mrc_t *mrc_own;      /* file_cache = tracking: this VM's curve (owned), else NULL */
     workload_t *wl;
     gsl_rng *wl_rng;
     sim_event_t *wl_ev;

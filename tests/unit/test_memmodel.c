@@ -275,3 +275,193 @@ Test(memmodel, closed_loop_fault_volume_falls_as_stall_rises, .timeout = 120)
     swap_storm("open", "10ms", &fo[1], &so[1]);
     cr_assert(fabs(fo[0] - fo[1]) < 1e-6 * fo[0], "open loop: %.0f vs %.0f faults/s", fo[0], fo[1]);
 }
+
+/* ------------------------------------------------------------------ hot and cold pages */
+
+/* Guest reclaim swaps the coldest pages: with a hot set of 20% taking 90% of the anon
+ * references, 300 swapped pages of 1000 fault at 0.1 * 300 / 800 per anon reference,
+ * where the uniform model (and the host's random choice) gives 300 / 1000. */
+Test(memmodel, guest_swaps_cold_pages_first)
+{
+    guest_t g;
+    guest_init(&g, 1000, 0, 1000, NULL);
+    guest_set_anon_refs(&g, 1, 0.9);
+    workload_sample_t s = {.anon_pages = 1000, .active_fraction = 0.2, .access_pages_per_s = 1000};
+    guest_delta_t d = {0};
+    guest_set_demand(&g, &s, &d);
+    guest_reclaim(&g, 300, &d);
+    cr_assert_eq(g.swapped_pages, 300);
+    int64_t h, hs, c, cs;
+    guest_hot_cold(&g, &h, &hs, &c, &cs);
+    cr_assert_eq(h, 200);
+    cr_assert_eq(hs, 0);
+    cr_assert_eq(cs, 300);
+    guest_rates_t r;
+    guest_rates(&g, &r);
+    cr_assert_float_eq(r.swapin_faults_per_s, 1000 * 0.1 * 300.0 / 800.0, 1e-9);
+    guest_set_anon_refs(&g, 0, 0.9);
+    guest_rates(&g, &r);
+    cr_assert_float_eq(r.swapin_faults_per_s, 1000 * 300.0 / 1000.0, 1e-9);
+    /* beyond the cold pages, hot ones go: 900 swapped = 800 cold + 100 hot */
+    guest_set_anon_refs(&g, 1, 0.9);
+    guest_reclaim(&g, 600, &d);
+    guest_hot_cold(&g, &h, &hs, &c, &cs);
+    cr_assert_eq(cs, 800);
+    cr_assert_eq(hs, 100);
+    guest_rates(&g, &r);
+    cr_assert_float_eq(r.swapin_faults_per_s, 1000 * (0.1 + 0.9 * 100.0 / 200.0), 1e-9);
+}
+
+/* Ballooning against host swapping with hot and cold pages: the same squeeze paid by
+ * the guest (it picks cold pages) costs fewer faults than by the host (random pages, hot
+ * ones too: double paging).  Here the same VM is squeezed by the balloon (oracle) or left
+ * to the host (static). */
+static double squeeze_faults(const char *policy, const char *anon_refs)
+{
+    char text[2048], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text,
+             "[simulation]\nduration = 10min\noutput = summary\n[host]\nmemory = 5GiB\n"
+             "[vm a]\ncount = 2\nmemory = 3GiB\nanon_refs = %s\nworkload = constant\nworkload.mean = 2.5GiB\n"
+             "workload.file_set = 16MiB\nworkload.active_fraction = 20%%\n[policy]\nname = %s\n",
+             anon_refs, policy);
+    db_t *db;
+    cr_assert_eq(harness_run(text, 42, &db, err), 0, "%s", err);
+    double f = harness_metric(db, "host_faults") + harness_metric(db, "guest_swap_in_bytes") / 4096.0;
+    db_close(db);
+    return f;
+}
+
+Test(memmodel, hot_cold_makes_ballooning_beat_host_swapping, .timeout = 120)
+{
+    double hc_balloon = squeeze_faults("oracle", "hot-cold"), hc_host = squeeze_faults("static", "hot-cold");
+    double u_balloon = squeeze_faults("oracle", "uniform");
+    cr_assert(hc_balloon < 0.5 * hc_host, "hot-cold: ballooned %.0f faults, host-swapped %.0f", hc_balloon, hc_host);
+    cr_assert(hc_balloon < u_balloon, "the guest's choice of cold pages: %.0f vs uniform %.0f", hc_balloon,
+              u_balloon);
+}
+
+/* ESX's sampler draws from the reference process: a VM at its working set with a 50%
+ * hot set (90% of references) shows about half of its pages touched in 30 s; an idle VM
+ * with a 5% hot set and a tenth of the rate shows few. */
+static double sampled_active(double active_fraction, const char *rate)
+{
+    char text[2048], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text,
+             "[simulation]\nduration = 5min\noutput = vm\n[host]\nmemory = 8GiB\n"
+             "[vm a]\nmemory = 4GiB\nanon_refs = hot-cold\nworkload = constant\nworkload.mean = 3GiB\n"
+             "workload.file_set = 256MiB\nworkload.active_fraction = %g\nworkload.access_rate = %s\n"
+             "[policy]\nname = esx-share\nlog_estimates = yes\n", active_fraction, rate);
+    db_t *db;
+    cr_assert_eq(harness_run(text, 42, &db, err), 0, "%s", err);
+    double f = harness_q1(db, "SELECT AVG(value) FROM policy_log WHERE what LIKE 'active%' AND time_ns > 60e9");
+    db_close(db);
+    return f;
+}
+
+Test(memmodel, esx_sampler_sees_the_reference_process, .timeout = 120)
+{
+    double busy = sampled_active(0.5, "64MiB/s"), idle = sampled_active(0.05, "4MiB/s");
+    cr_assert(busy > 0.3 && busy < 0.8, "busy VM sampled active %.3f", busy);
+    cr_assert(idle < 0.15, "idle VM sampled active %.3f", idle);
+}
+
+/* ------------------------------------------------------------------ vmware driver */
+
+/* The old vmw_balloon inflates free pages at 16384 pages/s but pages the guest must
+ * reclaim at its sleeping rate (2048 pages/s, halved on failure down to 512): the same
+ * inflation takes longer once free pages are gone, and never runs faster than the fast
+ * rate. */
+static double inflate_rate_mib(const char *pressure)
+{
+    char text[2048], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text,
+             "[simulation]\nduration = 10min\noutput = vm\n[host]\nmemory = 10GiB\n"
+             "[vm a]\ncount = 4\nmemory = 4GiB\nworkload = constant\nworkload.mean = 2.5GiB\n"
+             "workload.file_set = 1GiB\n[balloon]\npreset = vmware\npressure_rate = %s\n"
+             "pressure_rate_min = %s\n[policy]\nname = esx-share\n", pressure, strcmp(pressure, "0B/s") ? "2MiB/s" : "0B/s");
+    db_t *db;
+    cr_assert_eq(harness_run(text, 42, &db, err), 0, "%s", err);
+    double r = harness_q1(db, "SELECT SUM(moved_bytes) / 1048576.0 / (SUM(finished_ns - started_ns) / 1e9) "
+                              "FROM balloon_ops WHERE kind = 'inflate' AND moved_bytes > 0");
+    db_close(db);
+    return r;
+}
+
+Test(memmodel, vmware_driver_slows_under_guest_pressure, .timeout = 120)
+{
+    double fast = inflate_rate_mib("0B/s"), slow = inflate_rate_mib("8MiB/s");
+    cr_assert(slow < 0.8 * fast, "inflation %.1f MiB/s with the sleeping rate, %.1f without", slow, fast);
+    cr_assert(fast <= 64.0 * 1.0001, "never above inflate_rate: %.1f MiB/s", fast);
+}
+
+/* ------------------------------------------------------------------ page cache follows the file set */
+
+/* A file set that grows from 1000 to 8000 pages: the stationary model drops the hit ratio
+ * straight to h(1000 / 8000) (the cached pages taken as the most popular of the new set);
+ * tracking it, the 7000 pages never read carry 7/8 of the references and miss
+ * (compulsory) until read, then the hit ratio climbs back as they are read. */
+Test(memmodel, transition_misses_when_the_file_set_grows)
+{
+    cache_mrc_t *m;
+    char err[256];
+    cr_assert_eq(cache_mrc_create(&m, 0.8, 8000, err, sizeof err), 0, "%s", err);
+    guest_t g, st;
+    for (int k = 0; k < 2; k++) {
+        guest_t *x = k ? &st : &g;
+        guest_init(x, 100000, 0, 100000, m);
+        guest_set_file_cache(x, k == 0, 0, 1);
+        workload_sample_t s = {.anon_pages = 0, .file_pages = 1000, .access_pages_per_s = 1000};
+        guest_delta_t d = {0};
+        guest_set_demand(x, &s, &d);
+        guest_rates_t r;
+        for (int i = 0; i < 200; i++) {      /* warm up: most of the set read and cached */
+            guest_rates(x, &r);
+            guest_advance(x, &r, 0.1, &d);
+        }
+        cr_assert(x->cache_pages > 900, "warm-up cached %lld", (long long)x->cache_pages);
+        x->cache_pages = x->touched_pages = 1000;   /* the Zipf tail's last pages, at once */
+        x->seen_pages = k == 0 ? 1000 : 0;
+        guest_rates(x, &r);
+        cr_assert_float_eq(r.hit_ratio, 1.0, 1e-9, "a fully cached set never misses");
+        s.file_pages = 8000;
+        guest_set_demand(x, &s, &d);
+    }
+    guest_rates_t r, rs;
+    guest_rates(&g, &r);
+    guest_rates(&st, &rs);
+    cr_assert_float_eq(r.hit_ratio, 1000.0 / 8000.0, 1e-9, "tracking: only the seen eighth hits");
+    cr_assert_float_eq(rs.hit_ratio, cache_mrc_hit_ratio(m, 1000.0 / 8000.0), 1e-9);
+    cr_assert(rs.hit_ratio > r.hit_ratio + 0.2, "stationary %.3f vs tracking %.3f", rs.hit_ratio, r.hit_ratio);
+    /* the burst: misses read the new pages; the hit ratio climbs towards h(cache / F) */
+    guest_delta_t d = {0};
+    double h0 = r.hit_ratio;
+    for (int i = 0; i < 100; i++) {
+        guest_rates(&g, &r);
+        guest_advance(&g, &r, 0.1, &d);
+    }
+    guest_rates(&g, &r);
+    cr_assert(r.hit_ratio > h0 + 0.3, "after 10 s: %.3f (from %.3f)", r.hit_ratio, h0);
+    cr_assert(g.seen_pages > 4000, "seen %lld", (long long)g.seen_pages);
+    cr_assert(d.cache_fill_pages > 3000);
+    cache_mrc_destroy(m);
+}
+
+/* Readahead: each miss reads readahead pages, so a cache dropped by the balloon refills
+ * faster; dirty cached pages are written back when evicted. */
+Test(memmodel, readahead_and_write_back)
+{
+    guest_t g;
+    guest_init(&g, 100000, 0, 100000, NULL);
+    guest_set_file_cache(&g, 1, 0.25, 32);
+    workload_sample_t s = {.file_pages = 50000, .access_pages_per_s = 1000};
+    guest_delta_t d = {0};
+    guest_set_demand(&g, &s, &d);
+    guest_rates_t r;
+    guest_rates(&g, &r);
+    guest_advance(&g, &r, 1.0, &d);           /* 1000 misses, 32 pages each */
+    cr_assert_eq(g.cache_pages, 32000);
+    cr_assert_eq(g.seen_pages, 32000);
+    memset(&d, 0, sizeof d);
+    guest_reclaim(&g, guest_free_pages(&g) + 8000, &d);
+    cr_assert_eq(d.writeback_pages, 2000, "a quarter of 8000 evicted pages written back");
+}

@@ -184,21 +184,38 @@ for f in $FAMILIES; do
   done
 done
 secs=$(( $(date +%s) - t0 ))
-# one row per scenario: the study's scenario path tells its name
+# Three views, written once and read by the queries below:
+#   cat_name(study_key, name)          a scenario's name, from its file name
+#   cat_refused(study_key, point_index, policy, starts)
+#                                      points whose policy refused or left waiting a VM start
+#                                      (summed over the repetitions): it ran fewer VMs than the
+#                                      oracle, its mean slowdown is over other VMs, so it is
+#                                      not compared (hyperv-dm and squeezed run starts as
+#                                      memory requests, docs/policies.md)
+#   cat_exception(study_key, policy)   a comparable policy below the oracle by more than the
+#                                      paired interval (tolerance 1e-9)
+sqlite3 "$DB" <<SQL
+CREATE VIEW IF NOT EXISTS cat_name AS SELECT DISTINCT study_key,
+  replace(replace(scenario_path, rtrim(scenario_path, replace(scenario_path, '/', '')), ''), '.ini', '') AS name FROM runs;
+CREATE VIEW IF NOT EXISTS cat_refused AS SELECT r.study_key, r.point_index, r.policy, sum(s.value) AS starts
+  FROM runs r JOIN run_summary s ON s.run_id = r.run_id
+  WHERE s.metric IN ('requests_refused', 'requests_pending')
+  GROUP BY r.study_key, r.point_index, r.policy HAVING sum(s.value) > 0;
+CREATE VIEW IF NOT EXISTS cat_exception AS SELECT DISTINCT d.study_key, d.policy FROM point_diff d
+  WHERE d.metric = 'mean_slowdown' AND d.mean + coalesce(d.ci95, 0) < -1e-9
+  AND NOT EXISTS (SELECT 1 FROM cat_refused q WHERE q.study_key = d.study_key AND q.point_index = d.point_index);
+SQL
+# one row per scenario
 sqlite3 "$DB" <<SQL
 .mode list
 .separator |
-CREATE TEMP TABLE sc AS SELECT DISTINCT study_key, replace(replace(scenario_path, rtrim(scenario_path, replace(scenario_path, '/', '')), ''), '.ini', '') AS name FROM runs;
 SELECT '| scenario | oracle | best other | its mean | its paired difference to oracle (95%) | static | policies above oracle + interval |';
 SELECT '|---|---|---|---|---|---|---|';
 SELECT '| ' || sc.name || ' | ' || printf('%.4f', o.mean) || ' | ' || b.policy || ' | ' || printf('%.4f', ps.mean)
        || ' | ' || printf('%+.4f', b.mean) || ' ± ' || printf('%.4f', coalesce(b.ci95, 0)) || ' | '
        || printf('%.4f', st.mean) || ' | '
-       || coalesce((SELECT group_concat(d.policy, ', ') FROM point_diff d WHERE d.study_key = sc.study_key
-                    AND d.metric = 'mean_slowdown' AND d.mean + coalesce(d.ci95, 0) < -1e-9 AND NOT EXISTS (SELECT 1 FROM runs rq JOIN run_summary sq ON sq.run_id = rq.run_id
-                    WHERE rq.study_key = d.study_key AND rq.point_index = d.point_index
-                    AND sq.metric IN ('requests_refused', 'requests_pending') AND sq.value > 0)), '') || ' |'
-FROM sc
+       || coalesce((SELECT group_concat(x.policy, ', ') FROM cat_exception x WHERE x.study_key = sc.study_key), '') || ' |'
+FROM cat_name sc
 JOIN point_summary o ON o.study_key = sc.study_key AND o.metric = 'mean_slowdown' AND o.policy = 'oracle'
 JOIN point_summary st ON st.study_key = sc.study_key AND st.metric = 'mean_slowdown' AND st.policy = 'static'
 JOIN point_diff b ON b.study_key = sc.study_key AND b.metric = 'mean_slowdown' AND b.policy <> 'oracle'
@@ -212,17 +229,8 @@ nruns=$(sqlite3 "$DB" "SELECT count(*) FROM runs WHERE status = 'complete'")
 echo
 echo "$nsc scenarios, $nruns runs, $secs s wall (-j $J)"
 echo "exceptions:"
-sqlite3 "$DB" "SELECT DISTINCT replace(replace(r.scenario_path, rtrim(r.scenario_path, replace(r.scenario_path, '/', '')), ''), '.ini', '') || ' ' || d.policy
-               FROM point_diff d JOIN runs r ON r.study_key = d.study_key
-               WHERE d.metric = 'mean_slowdown' AND d.mean + coalesce(d.ci95, 0) < -1e-9 AND NOT EXISTS (SELECT 1 FROM runs rq JOIN run_summary sq ON sq.run_id = rq.run_id
-                                  WHERE rq.study_key = d.study_key AND rq.point_index = d.point_index
-                                  AND sq.metric IN ('requests_refused', 'requests_pending') AND sq.value > 0)
-               ORDER BY 1" | sed 's/^/  /'
-# A policy that refused (or left waiting) a VM start ran fewer VMs than the oracle: its mean
-# slowdown is over other VMs, so it is not compared (hyperv-dm and squeezed run starts as
-# memory requests, docs/policies.md).
+sqlite3 "$DB" "SELECT n.name || ' ' || x.policy FROM cat_exception x JOIN cat_name n USING (study_key) ORDER BY 1" | sed 's/^/  /'
 echo "not comparable (VM starts refused or still waiting, summed over the repetitions):"
-sqlite3 "$DB" "SELECT replace(replace(r.scenario_path, rtrim(r.scenario_path, replace(r.scenario_path, '/', '')), ''), '.ini', '') || ' ' || r.policy || ': ' || CAST(sum(s.value) AS INTEGER)
-               FROM runs r JOIN run_summary s ON s.run_id = r.run_id
-               WHERE s.metric IN ('requests_refused', 'requests_pending')
-               GROUP BY r.study_key, r.policy HAVING sum(s.value) > 0 ORDER BY 1" | sed 's/^/  /'
+sqlite3 "$DB" "SELECT n.name || ' ' || q.policy || ': ' || CAST(sum(q.starts) AS INTEGER)
+               FROM cat_refused q JOIN cat_name n USING (study_key)
+               GROUP BY q.study_key, q.policy ORDER BY 1" | sed 's/^/  /'

@@ -157,22 +157,18 @@ out:
     return rc;
 }
 
+static const char check_usage[] =
+    "usage: balloonsim check FILE... [--quiet] [--update-fingerprints] [--set K=V]... [-o DB]\n"
+    "  runs each scenario and checks its [expect] section; exit 1 listing every failed\n"
+    "  expectation with its actual value, 0 when all hold, 2 on bad input\n";
+
 int cli_cmd_check(int argc, char **argv)
 {
     cli_opts_t o;
     char err[SIM_ERR_MAX];
-    int rc = cli_parse(argc, argv, &o, CLI_CHECK, err, sizeof err);
-    if (rc == CLI_HELP) {
-        puts("usage: balloonsim check FILE... [--quiet] [--update-fingerprints] [--set K=V]... [-o DB]\n"
-             "  runs each scenario and checks its [expect] section; exit 1 listing every failed\n"
-             "  expectation with its actual value, 0 when all hold, 2 on bad input");
-        return 0;
-    }
-    if (rc || o.nfiles == 0) {
-        fprintf(stderr, "balloonsim check: %s\n", rc ? err : "expected scenario FILEs");
-        cli_opts_free(&o);
-        return 2;
-    }
+    int rc = cli_preamble(argc, argv, CLI_CHECK, check_usage, 0, &o);
+    if (rc >= 0)
+        return rc;
     int failed = 0, status = 0;
     volatile sig_atomic_t *stop = cli_install_signals(0);
     for (size_t i = 0; i < o.nfiles && !*stop; i++) {

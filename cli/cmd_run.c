@@ -205,20 +205,9 @@ int cli_cmd_run(int argc, char **argv)
 {
     cli_opts_t o;
     char err[SIM_ERR_MAX];
-    int rc = cli_parse(argc, argv, &o, CLI_RUN, err, sizeof err);
-    if (rc == CLI_HELP) {
-        fputs(run_usage, stdout);
-        return 0;
-    }
-    if (rc) {
-        fprintf(stderr, "balloonsim run: %s\n%s", err, run_usage);
-        return 2;
-    }
-    if (o.nfiles != 1) {
-        fprintf(stderr, "balloonsim run: expected one scenario FILE\n%s", run_usage);
-        cli_opts_free(&o);
-        return 2;
-    }
+    int rc = cli_preamble(argc, argv, CLI_RUN, run_usage, 1, &o);
+    if (rc >= 0)
+        return rc;
     volatile sig_atomic_t *stop = cli_install_signals(0);
     rc = cli_run_study(&o, o.files[0], stop, err, sizeof err);
     if (rc && rc != SIM_EINTR)

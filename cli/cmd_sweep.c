@@ -728,20 +728,9 @@ int cli_cmd_sweep(int argc, char **argv)
 {
     cli_opts_t o;
     char err[SIM_ERR_MAX];
-    int rc = cli_parse(argc, argv, &o, CLI_SWEEP, err, sizeof err);
-    if (rc == CLI_HELP) {
-        fputs(sweep_usage, stdout);
-        return 0;
-    }
-    if (rc) {
-        fprintf(stderr, "balloonsim sweep: %s\n%s", err, sweep_usage);
-        return 2;
-    }
-    if (o.nfiles != 1) {
-        fprintf(stderr, "balloonsim sweep: expected one scenario FILE\n%s", sweep_usage);
-        cli_opts_free(&o);
-        return 2;
-    }
+    int rc = cli_preamble(argc, argv, CLI_SWEEP, sweep_usage, 1, &o);
+    if (rc >= 0)
+        return rc;
     sim_ini_t *ini = NULL;
     sim_study_t *study = NULL;
     unsigned char *sel = NULL, *complete = NULL;

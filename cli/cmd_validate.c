@@ -36,20 +36,17 @@ int cli_validate_file(const char *file, char **sets, size_t nsets, char *err, si
     return cli_validate(&o, file, &runs, err, errlen);
 }
 
+static const char validate_usage[] =
+    "usage: balloonsim validate FILE... [--set section.key=value]... [--quiet]\n"
+    "  parse each scenario and bind every sweep point; run nothing\n";
+
 int cli_cmd_validate(int argc, char **argv)
 {
     cli_opts_t o;
     char err[SIM_ERR_MAX];
-    int rc = cli_parse(argc, argv, &o, CLI_VALIDATE, err, sizeof err);
-    if (rc == CLI_HELP) {
-        puts("usage: balloonsim validate FILE... [--set section.key=value]...");
-        return 0;
-    }
-    if (rc || o.nfiles < 1) {
-        fprintf(stderr, "balloonsim validate: %s\n", rc ? err : "expected a scenario FILE");
-        cli_opts_free(&o);
-        return 2;
-    }
+    int rc = cli_preamble(argc, argv, CLI_VALIDATE, validate_usage, 0, &o);
+    if (rc >= 0)
+        return rc;
     int status = 0;
     for (size_t i = 0; i < o.nfiles; i++) {
         size_t runs = 0;

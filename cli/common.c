@@ -558,3 +558,24 @@ int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, i
     }
     return -1;
 }
+
+int cli_preamble(int argc, char **argv, cli_kind_t kind, const char *usage, int one_file, cli_opts_t *o)
+{
+    char err[SIM_ERR_MAX];
+    int rc = cli_parse(argc, argv, o, kind, err, sizeof err);
+    if (rc == CLI_HELP) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (rc) {
+        fprintf(stderr, "balloonsim %s: %s\n%s", argv[0], err, usage);
+        return 2;
+    }
+    if (one_file ? o->nfiles != 1 : o->nfiles == 0) {
+        fprintf(stderr, "balloonsim %s: expected %s\n%s", argv[0], one_file ? "one scenario FILE" : "a scenario FILE",
+                usage);
+        cli_opts_free(o);
+        return 2;
+    }
+    return -1;
+}

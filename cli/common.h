@@ -51,6 +51,11 @@ int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, i
 int cli_getopt_index(int argc, char **argv, const char *shortopts, const struct option *longopts, int *longindex,
                      char *err, size_t errlen);
 void cli_opts_free(cli_opts_t *o);
+/* The preamble of a run-like command: parse argv (argv[0] the command's name) into *o and
+ * require one FILE (one_file) or at least one.  Returns -1 to go on (the caller frees *o
+ * with cli_opts_free), or the exit status after printing usage (0, --help) or a message
+ * and usage (2). */
+int cli_preamble(int argc, char **argv, cli_kind_t kind, const char *usage, int one_file, cli_opts_t *o);
 
 /* Load FILE, apply --set overrides and --seed, expand the study.  The caller owns
  * *ini and *study. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/statvfs.h>
+#include "sim/err.h"
 #include "sim/rng.h"
 #include "sim/units.h"
 #include "models/dc.h"
@@ -298,65 +299,46 @@ static void progress_cb(void *ctx, sim_time_t now, uint64_t events)
 
 /* ------------------------------------------------------------------ build */
 
-static int build(run_t *r, char *err, size_t errlen)
+/* Per VM group: its VM count (a bitbrains group without a count takes its directory's
+ * files, and never more) into counts[g], the total into *total, and its page-cache curve. */
+static int count_groups(run_t *r, int64_t *counts, int64_t *total, char *err, size_t errlen)
 {
     dc_t *dc = &r->dc;
     const scenario_t *s = dc->scn;
     int rc;
-    if ((rc = workload_library_create(&dc->lib))) {
-        snprintf(err, errlen, "out of memory");
-        return rc;
-    }
-    /* Count VMs (bitbrains groups may take their count from the directory). */
-    int64_t total = 0;
-    int64_t *counts = calloc(s->nvm_groups, sizeof *counts);
-    dc->mrcs = calloc(s->nvm_groups, sizeof *dc->mrcs);
-    if (!counts || !dc->mrcs) {
-        free(counts);
-        snprintf(err, errlen, "out of memory");
-        return SIM_ENOMEM;
-    }
+    char msg[SIM_ERR_MAX];
     for (size_t g = 0; g < s->nvm_groups; g++) {
         const scn_vm_t *gp = &s->vms[g];
         counts[g] = gp->count;
         if (!strcmp(gp->wl.type, "bitbrains")) {
             int64_t n;
-            char msg[SIM_ERR_MAX];
             if ((rc = workload_bitbrains_dir_count(dc->lib, gp->wl.file, &n, msg, sizeof msg))) {
-                snprintf(err, errlen, "%s: [vm %s] workload.file: %s", s->path, gp->name, msg);
-                free(counts);
+                sim_set_err(err, errlen, "%s: [vm %s] workload.file: %s", s->path, gp->name, msg);
                 return rc;
             }
             if (counts[g] == 0 || counts[g] > n)
                 counts[g] = counts[g] == 0 ? n : counts[g];
         }
-        total += counts[g];
+        *total += counts[g];
         int64_t file_pages = sim_bytes_to_pages(gp->wl.file_set_bytes);
-        char msg[SIM_ERR_MAX];
         if ((rc = cache_mrc_create(&dc->mrcs[g], gp->zipf_alpha, file_pages > 0 ? file_pages : 262144, msg,
                                    sizeof msg))) {
-            snprintf(err, errlen, "%s: [vm %s] zipf_alpha: %s", s->path, gp->name, msg);
-            free(counts);
+            sim_set_err(err, errlen, "%s: [vm %s] zipf_alpha: %s", s->path, gp->name, msg);
             return rc;
         }
     }
-    if (total > INT32_MAX / 2 || s->host.count > INT32_MAX / 2) {
-        snprintf(err, errlen, "%s: too many VMs or hosts (%lld VMs)", s->path, (long long)total);
-        free(counts);
+    if (*total > INT32_MAX / 2 || s->host.count > INT32_MAX / 2) {
+        sim_set_err(err, errlen, "%s: too many VMs or hosts (%lld VMs)", s->path, (long long)*total);
         return SIM_EINPUT;
     }
-    dc->nhosts = (int32_t)s->host.count;
-    dc->nvms = (int32_t)total;
-    dc->hosts = calloc((size_t)dc->nhosts, sizeof *dc->hosts);
-    dc->vms = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *dc->vms);
-    r->stats = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->stats);
-    r->by_id = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->by_id);
-    if (!dc->hosts || !dc->vms || !r->stats || !r->by_id) {
-        free(counts);
-        snprintf(err, errlen, "out of memory for %lld VMs", (long long)total);
-        return SIM_ENOMEM;
-    }
-    /* Hosts */
+    return SIM_OK;
+}
+
+/* The hosts, each with room for its share of the VMs; their rows in `hosts`. */
+static int build_hosts(run_t *r, char *err, size_t errlen)
+{
+    dc_t *dc = &r->dc;
+    const scenario_t *s = dc->scn;
     int32_t per_host = (dc->nvms + dc->nhosts - 1) / dc->nhosts;
     for (int32_t i = 0; i < dc->nhosts; i++) {
         host_t *h = &dc->hosts[i];
@@ -376,87 +358,92 @@ static int build(run_t *r, char *err, size_t errlen)
         h->swap_response_s = sim_time_to_s(h->swap_latency_ns);
         h->vms = calloc((size_t)(per_host ? per_host : 1), sizeof *h->vms);
         if (!h->vms) {
-            free(counts);
-            snprintf(err, errlen, "out of memory");
+            sim_set_err(err, errlen, "out of memory");
             return SIM_ENOMEM;
         }
         record_host(dc->rec, i, h->capacity_pages, h->reserve_pages);
     }
-    /* VMs */
-    int32_t id = 0;
-    for (size_t g = 0; g < s->nvm_groups; g++) {
-        const scn_vm_t *gp = &s->vms[g];
-        for (int64_t k = 0; k < counts[g]; k++, id++) {
-            /* host hi gets VMs hi, hi + nhosts, ...: nvms / nhosts of them, one more for the
-             * first nvms % nhosts hosts; its block of dc->vms follows those of hosts < hi */
-            int32_t hi = id % dc->nhosts, base = dc->nvms / dc->nhosts, rem = dc->nvms % dc->nhosts;
-            vm_t *v = &dc->vms[hi * base + (hi < rem ? hi : rem) + dc->hosts[hi].nvms];
-            r->by_id[id] = v;
-            char name[SIM_STR_MAX + 64], stream[SIM_STR_MAX + 96], msg[SIM_ERR_MAX];
-            v->id = id;
-            v->group = (int32_t)g;
-            v->index = (int32_t)k;
-            v->gp = gp;
-            v->host = &dc->hosts[id % dc->nhosts];
-            v->host->vms[v->host->nvms++] = v;
-            int64_t mem = gp->memory_bytes;
-            if (!strcmp(gp->wl.type, "bitbrains") && mem == 0) {
-                if ((rc = workload_bitbrains_provisioned_bytes(dc->lib, gp->wl.file, k, &mem, msg, sizeof msg))) {
-                    snprintf(err, errlen, "%s: [vm %s] workload.file: %s", s->path, gp->name, msg);
-                    free(counts);
-                    return rc;
-                }
-            }
-            v->configured_pages = sim_bytes_to_pages(mem);
-            v->startup_pages = gp->startup_bytes && gp->startup_bytes < mem ? sim_bytes_to_pages(gp->startup_bytes)
-                                                                              : v->configured_pages;
-            v->min_pages = sim_bytes_to_pages(gp->min_bytes);
-            if (v->configured_pages + v->host->overhead_pages > v->host->capacity_pages - v->host->reserve_pages) {
-                snprintf(err, errlen, "%s: [vm %s] memory: VM %lld (%lld MiB) does not fit on a host", s->path,
-                         gp->name, (long long)k, (long long)(mem / SIM_MIB));
-                free(counts);
-                return SIM_EINPUT;
-            }
-            vm_name(v, name, sizeof name);
-            v->record_series = dc->level >= 2 && fnmatch(s->sim.output_vms, name, 0) == 0;
-            /* decisions: auto follows the VM series; yes writes them for the output.vms VMs
-             * at any output level; no never */
-            v->record_decisions = !strcmp(s->sim.output_decisions, "auto") ? v->record_series
-                                  : !strcmp(s->sim.output_decisions, "yes") && fnmatch(s->sim.output_vms, name, 0) == 0;
-            snprintf(stream, sizeof stream, "vm/%s/workload", name);
-            v->wl_rng = sim_rng_stream(dc->seed, stream);
-            int oom = !v->wl_rng;
-            if (s->balloon.mtbf_ns > 0) {
-                snprintf(stream, sizeof stream, "vm/%s/balloon", name);
-                oom |= !(v->b.rng = sim_rng_stream(dc->seed, stream));
-            }
-            if (s->balloon.refuse_probability > 0) {
-                snprintf(stream, sizeof stream, "vm/%s/balloon/refuse", name);
-                oom |= !(v->b.refuse_rng = sim_rng_stream(dc->seed, stream));
-            }
-            if (oom) {
-                free(counts);
-                snprintf(err, errlen, "out of memory");
-                return SIM_ENOMEM;
-            }
-            if ((rc = workload_create(&v->wl, &gp->wl, dc->lib, k, v->wl_rng, msg, sizeof msg))) {
-                snprintf(err, errlen, "%s: [vm %s] workload: %s", s->path, gp->name, msg);
-                free(counts);
-                return rc;
-            }
-            record_vm(dc->rec, id, v->host->id, gp->name, (int32_t)k, name, v->configured_pages, v->startup_pages,
-                      v->min_pages, gp->shares, gp->weight);
-            sim_time_t end = s->sim.duration_ns;
-            if (gp->start_ns <= end)
-                sim_engine_at(dc->engine, gp->start_ns, PRIO_LIFE, on_life, v, 0);
-            if (gp->stop_ns > 0 && gp->stop_ns <= end)
-                sim_engine_at(dc->engine, gp->stop_ns, PRIO_LIFE, on_life, v, 1);
-            if (gp->restart_ns > 0 && gp->restart_ns <= end)
-                sim_engine_at(dc->engine, gp->restart_ns, PRIO_LIFE + 1, on_life, v, 2);
+    return SIM_OK;
+}
+
+/* VM `id`, the k-th of group g: its place (round robin over the hosts), memory, streams,
+ * workload, its row in `vms` and its life events. */
+static int build_vm(run_t *r, size_t g, int64_t k, int32_t id, char *err, size_t errlen)
+{
+    dc_t *dc = &r->dc;
+    const scenario_t *s = dc->scn;
+    const scn_vm_t *gp = &s->vms[g];
+    int rc;
+    /* host hi gets VMs hi, hi + nhosts, ...: nvms / nhosts of them, one more for the
+     * first nvms % nhosts hosts; its block of dc->vms follows those of hosts < hi */
+    int32_t hi = id % dc->nhosts, base = dc->nvms / dc->nhosts, rem = dc->nvms % dc->nhosts;
+    vm_t *v = &dc->vms[hi * base + (hi < rem ? hi : rem) + dc->hosts[hi].nvms];
+    r->by_id[id] = v;
+    char name[SIM_STR_MAX + 64], stream[SIM_STR_MAX + 96], msg[SIM_ERR_MAX];
+    v->id = id;
+    v->group = (int32_t)g;
+    v->index = (int32_t)k;
+    v->gp = gp;
+    v->host = &dc->hosts[id % dc->nhosts];
+    v->host->vms[v->host->nvms++] = v;
+    int64_t mem = gp->memory_bytes;
+    if (!strcmp(gp->wl.type, "bitbrains") && mem == 0) {
+        if ((rc = workload_bitbrains_provisioned_bytes(dc->lib, gp->wl.file, k, &mem, msg, sizeof msg))) {
+            sim_set_err(err, errlen, "%s: [vm %s] workload.file: %s", s->path, gp->name, msg);
+            return rc;
         }
     }
-    free(counts);
-    /* Policies: one instance per host, its own stream. */
+    v->configured_pages = sim_bytes_to_pages(mem);
+    v->startup_pages = gp->startup_bytes && gp->startup_bytes < mem ? sim_bytes_to_pages(gp->startup_bytes)
+                                                                      : v->configured_pages;
+    v->min_pages = sim_bytes_to_pages(gp->min_bytes);
+    if (v->configured_pages + v->host->overhead_pages > v->host->capacity_pages - v->host->reserve_pages) {
+        sim_set_err(err, errlen, "%s: [vm %s] memory: VM %lld (%lld MiB) does not fit on a host", s->path,
+                    gp->name, (long long)k, (long long)(mem / SIM_MIB));
+        return SIM_EINPUT;
+    }
+    vm_name(v, name, sizeof name);
+    v->record_series = dc->level >= 2 && fnmatch(s->sim.output_vms, name, 0) == 0;
+    /* decisions: auto follows the VM series; yes writes them for the output.vms VMs at any
+     * output level; no never */
+    v->record_decisions = !strcmp(s->sim.output_decisions, "auto") ? v->record_series
+                          : !strcmp(s->sim.output_decisions, "yes") && fnmatch(s->sim.output_vms, name, 0) == 0;
+    snprintf(stream, sizeof stream, "vm/%s/workload", name);
+    v->wl_rng = sim_rng_stream(dc->seed, stream);
+    int oom = !v->wl_rng;
+    if (s->balloon.mtbf_ns > 0) {
+        snprintf(stream, sizeof stream, "vm/%s/balloon", name);
+        oom |= !(v->b.rng = sim_rng_stream(dc->seed, stream));
+    }
+    if (s->balloon.refuse_probability > 0) {
+        snprintf(stream, sizeof stream, "vm/%s/balloon/refuse", name);
+        oom |= !(v->b.refuse_rng = sim_rng_stream(dc->seed, stream));
+    }
+    if (oom) {
+        sim_set_err(err, errlen, "out of memory");
+        return SIM_ENOMEM;
+    }
+    if ((rc = workload_create(&v->wl, &gp->wl, dc->lib, k, v->wl_rng, msg, sizeof msg))) {
+        sim_set_err(err, errlen, "%s: [vm %s] workload: %s", s->path, gp->name, msg);
+        return rc;
+    }
+    record_vm(dc->rec, id, v->host->id, gp->name, (int32_t)k, name, v->configured_pages, v->startup_pages,
+              v->min_pages, gp->shares, gp->weight);
+    sim_time_t end = s->sim.duration_ns;
+    if (gp->start_ns <= end)
+        sim_engine_at(dc->engine, gp->start_ns, PRIO_LIFE, on_life, v, 0);
+    if (gp->stop_ns > 0 && gp->stop_ns <= end)
+        sim_engine_at(dc->engine, gp->stop_ns, PRIO_LIFE, on_life, v, 1);
+    if (gp->restart_ns > 0 && gp->restart_ns <= end)
+        sim_engine_at(dc->engine, gp->restart_ns, PRIO_LIFE + 1, on_life, v, 2);
+    return SIM_OK;
+}
+
+/* One policy instance per host, with its own stream, and its first tick. */
+static int build_policies(run_t *r, char *err, size_t errlen)
+{
+    dc_t *dc = &r->dc;
+    const scenario_t *s = dc->scn;
     sim_time_t dt = s->policy->interval_ns(s->policy_params);
     for (int32_t i = 0; i < dc->nhosts; i++) {
         host_t *h = &dc->hosts[i];
@@ -464,12 +451,13 @@ static int build(run_t *r, char *err, size_t errlen)
         snprintf(stream, sizeof stream, "policy/%s/host/%d", s->policy->name, (int)i);
         h->policy_rng = sim_rng_stream(dc->seed, stream);
         if (!h->policy_rng) {
-            snprintf(err, errlen, "out of memory");
+            sim_set_err(err, errlen, "out of memory");
             return SIM_ENOMEM;
         }
-        if ((rc = s->policy->create(&h->policy_state, s->policy_params, (policy_ctx_t *)(void *)h, h->policy_rng,
-                                    msg, sizeof msg))) {
-            snprintf(err, errlen, "%s: [policy] %s: %s", s->path, s->policy->name, msg);
+        int rc = s->policy->create(&h->policy_state, s->policy_params, (policy_ctx_t *)(void *)h, h->policy_rng,
+                                   msg, sizeof msg);
+        if (rc) {
+            sim_set_err(err, errlen, "%s: [policy] %s: %s", s->path, s->policy->name, msg);
             return rc;
         }
         if (dt > 0 && dt <= s->sim.duration_ns)
@@ -479,8 +467,54 @@ static int build(run_t *r, char *err, size_t errlen)
     for (size_t k = 0; k < s->nrequests; k++)
         if (s->requests[k].at_ns <= s->sim.duration_ns)
             sim_engine_at(dc->engine, s->requests[k].at_ns, PRIO_LIFE + 2, on_request, dc, (int64_t)k);
-    sim_engine_at(dc->engine, 0, PRIO_SAMPLE, on_sample, r, 0);
     return SIM_OK;
+}
+
+/* Build the datacenter of r's scenario: groups, hosts, VMs, policies, the first sample.
+ * On failure what was built is left for teardown. */
+static int build(run_t *r, char *err, size_t errlen)
+{
+    dc_t *dc = &r->dc;
+    const scenario_t *s = dc->scn;
+    int64_t *counts = NULL, total = 0;
+    int rc;
+    if ((rc = workload_library_create(&dc->lib))) {
+        sim_set_err(err, errlen, "out of memory");
+        return rc;
+    }
+    counts = calloc(s->nvm_groups, sizeof *counts);
+    dc->mrcs = calloc(s->nvm_groups, sizeof *dc->mrcs);
+    if (!counts || !dc->mrcs) {
+        sim_set_err(err, errlen, "out of memory");
+        rc = SIM_ENOMEM;
+        goto out;
+    }
+    if ((rc = count_groups(r, counts, &total, err, errlen)))
+        goto out;
+    dc->nhosts = (int32_t)s->host.count;
+    dc->nvms = (int32_t)total;
+    dc->hosts = calloc((size_t)dc->nhosts, sizeof *dc->hosts);
+    dc->vms = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *dc->vms);
+    r->stats = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->stats);
+    r->by_id = calloc((size_t)(dc->nvms ? dc->nvms : 1), sizeof *r->by_id);
+    if (!dc->hosts || !dc->vms || !r->stats || !r->by_id) {
+        sim_set_err(err, errlen, "out of memory for %lld VMs", (long long)total);
+        rc = SIM_ENOMEM;
+        goto out;
+    }
+    if ((rc = build_hosts(r, err, errlen)))
+        goto out;
+    int32_t id = 0;
+    for (size_t g = 0; g < s->nvm_groups; g++)
+        for (int64_t k = 0; k < counts[g]; k++, id++)
+            if ((rc = build_vm(r, g, k, id, err, errlen)))
+                goto out;
+    if ((rc = build_policies(r, err, errlen)))
+        goto out;
+    sim_engine_at(dc->engine, 0, PRIO_SAMPLE, on_sample, r, 0);
+out:
+    free(counts);
+    return rc;
 }
 
 static void teardown(run_t *r)

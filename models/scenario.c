@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sim/err.h"
 #include "sim/units.h"
 #include "models/device.h"
 #include "models/scenario.h"
@@ -321,105 +322,92 @@ static int vm_groups(const sim_ini_t *ini, size_t *group_of, size_t *ngroups)
     return SIM_OK;
 }
 
-int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errlen)
-{
-    *out = NULL;
-    scenario_t *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
-        return SIM_ENOMEM;
-    }
-    int rc = SIM_OK;
-    snprintf(s->path, sizeof s->path, "%s", ini->path);
-    s->ini = ini;
-    sim_keys_defaults(&scn_sim_key_table, &s->sim, err, errlen);
-    sim_keys_defaults(&scn_host_key_table, &s->host, err, errlen);
-    sim_keys_defaults(&balloon_key_table, &s->balloon, err, errlen);
+/* What pass 1 learns of a scenario before anything is bound. */
+typedef struct scan {
+    size_t ngroups, nexpect, nrequests;
+    const char *policy_name;
+    int policy_line, have_host;
+    size_t *group_of;             /* VM group of each [vm] entry (vm_groups), SIZE_MAX else */
+} scan_t;
 
-    /* Pass 1: sections, VM groups, the policy name and the balloon preset. */
-    size_t ngroups = 0, nexpect = 0, nrequests = 0, *group_of = NULL;
-    const char *policy_name = "static";
-    int policy_line = 0, have_host = 0;
+/* Pass 1: sections, VM groups, the policy name and the balloon preset. */
+static int scan_sections(const sim_ini_t *ini, scenario_t *s, scan_t *sc, char *err, size_t errlen)
+{
     for (size_t i = 0; i < ini->count; i++) {
         const sim_ini_entry_t *e = &ini->entries[i];
         const char *name;
         int kind = section_kind(e->section, &name);
-        if (kind < 0) {
-            rc = failf(err, errlen, ini, e->line, e->section, e->key,
-                       "unknown section (sections: simulation, host, vm NAME, balloon, policy, expect, request NAME)");
-            goto fail;
-        }
-        if ((kind == K_VM || kind == K_REQUEST) && !name) {
-            rc = failf(err, errlen, ini, e->line, e->section, e->key,
-                       kind == K_VM ? "a [vm] section needs a name: [vm NAME]"
-                                    : "a [request] section needs a name: [request NAME]");
-            goto fail;
-        }
-        if (kind != K_VM && kind != K_REQUEST && name) {
-            rc = failf(err, errlen, ini, e->line, e->section, e->key,
-                       "only [vm NAME] and [request NAME] sections take a name");
-            goto fail;
-        }
+        if (kind < 0)
+            return failf(err, errlen, ini, e->line, e->section, e->key,
+                         "unknown section (sections: simulation, host, vm NAME, balloon, policy, expect, request NAME)");
+        if ((kind == K_VM || kind == K_REQUEST) && !name)
+            return failf(err, errlen, ini, e->line, e->section, e->key,
+                         kind == K_VM ? "a [vm] section needs a name: [vm NAME]"
+                                      : "a [request] section needs a name: [request NAME]");
+        if (kind != K_VM && kind != K_REQUEST && name)
+            return failf(err, errlen, ini, e->line, e->section, e->key,
+                         "only [vm NAME] and [request NAME] sections take a name");
         if (kind == K_HOST)
-            have_host = 1;
+            sc->have_host = 1;
         if (kind == K_EXPECT)
-            nexpect++;
+            sc->nexpect++;
         if (kind == K_POLICY && !strcmp(e->key, "name")) {
-            policy_name = e->value;
-            policy_line = e->line;
+            sc->policy_name = e->value;
+            sc->policy_line = e->line;
         }
         if (kind == K_BALLOON && !strcmp(e->key, "preset")) {
             const sim_key_t *k = sim_keys_find(&balloon_key_table, "preset");
             char msg[SIM_ERR_MAX];
-            if (sim_keys_parse(k, &s->balloon, e->value, msg, sizeof msg)) {
-                rc = failf(err, errlen, ini, e->line, e->section, e->key, msg);
-                goto fail;
-            }
+            if (sim_keys_parse(k, &s->balloon, e->value, msg, sizeof msg))
+                return failf(err, errlen, ini, e->line, e->section, e->key, msg);
         }
         if (kind == K_REQUEST) {        /* few: a linear search is enough */
             int seen = 0;
             for (size_t j = 0; j < i && !seen; j++)
                 seen = !strcmp(ini->entries[j].section, e->section);
             if (!seen)
-                nrequests++;
+                sc->nrequests++;
         }
     }
-    group_of = malloc((ini->count ? ini->count : 1) * sizeof *group_of);
-    if (!group_of || vm_groups(ini, group_of, &ngroups)) {
-        snprintf(err, errlen, "out of memory");
-        rc = SIM_ENOMEM;
-        goto fail;
+    sc->group_of = malloc((ini->count ? ini->count : 1) * sizeof *sc->group_of);
+    if (!sc->group_of || vm_groups(ini, sc->group_of, &sc->ngroups)) {
+        sim_set_err(err, errlen, "out of memory");
+        return SIM_ENOMEM;
     }
-    if (!have_host) {
-        rc = failf(err, errlen, ini, 0, "host", "memory", "missing: a scenario needs a [host] section with memory");
-        goto fail;
-    }
-    if ((rc = apply_preset(s, s->balloon.preset, err, errlen)))
-        goto fail;
-    s->policy = policy_find(policy_name);
+    if (!sc->have_host)
+        return failf(err, errlen, ini, 0, "host", "memory", "missing: a scenario needs a [host] section with memory");
+    return SIM_OK;
+}
+
+/* The policy named in [policy] (or static), its parameters at their defaults, and room for
+ * the VM groups and expectations pass 1 counted. */
+static int find_policy(const sim_ini_t *ini, scenario_t *s, const scan_t *sc, char *err, size_t errlen)
+{
+    s->policy = policy_find(sc->policy_name);
     if (!s->policy) {
         char msg[SIM_ERR_MAX];
-        int n = snprintf(msg, sizeof msg, "unknown policy '%s' (policies:", policy_name);
+        int n = snprintf(msg, sizeof msg, "unknown policy '%s' (policies:", sc->policy_name);
         for (size_t i = 0; i < policy_count() && n < (int)sizeof msg; i++)
             n += snprintf(msg + n, sizeof msg - n, " %s", policy_at(i)->name);
         snprintf(msg + n, n < (int)sizeof msg ? sizeof msg - n : 0, ")");
-        rc = failf(err, errlen, ini, policy_line, "policy", "name", msg);
-        goto fail;
+        return failf(err, errlen, ini, sc->policy_line, "policy", "name", msg);
     }
     s->policy_params = calloc(1, s->policy->params_size ? s->policy->params_size : 1);
-    s->vms = calloc(ngroups ? ngroups : 1, sizeof *s->vms);
-    s->expect = calloc(nexpect ? nexpect : 1, sizeof *s->expect);
-    s->expect_lines = calloc(nexpect ? nexpect : 1, sizeof *s->expect_lines);
-    s->requests = calloc(nrequests ? nrequests : 1, sizeof *s->requests);
+    s->vms = calloc(sc->ngroups ? sc->ngroups : 1, sizeof *s->vms);
+    s->expect = calloc(sc->nexpect ? sc->nexpect : 1, sizeof *s->expect);
+    s->expect_lines = calloc(sc->nexpect ? sc->nexpect : 1, sizeof *s->expect_lines);
+    s->requests = calloc(sc->nrequests ? sc->nrequests : 1, sizeof *s->requests);
     if (!s->policy_params || !s->vms || !s->expect || !s->expect_lines || !s->requests) {
-        snprintf(err, errlen, "out of memory");
-        rc = SIM_ENOMEM;
-        goto fail;
+        sim_set_err(err, errlen, "out of memory");
+        return SIM_ENOMEM;
     }
-    if (s->policy->keys && (rc = sim_keys_defaults(s->policy->keys, s->policy_params, err, errlen)))
-        goto fail;
+    return s->policy->keys ? sim_keys_defaults(s->policy->keys, s->policy_params, err, errlen) : SIM_OK;
+}
 
-    /* Pass 2: bind every entry. */
+/* Pass 2: bind every entry to its key table. */
+static int bind_entries(const sim_ini_t *ini, scenario_t *s, const size_t *group_of, char *err, size_t errlen)
+{
+    int rc;
     scn_vm_t vm_defaults;
     for (size_t i = 0; i < ini->count; i++) {
         const sim_ini_entry_t *e = &ini->entries[i];
@@ -451,22 +439,17 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
                     snprintf(msg, sizeof msg, "unknown key for policy '%s': '%s' is a key of polic%s %s "
                              "(change policy.name, or remove the key)", s->policy->name, e->key,
                              nown == 1 ? "y" : "ies", owners);
-                    rc = failf(err, errlen, ini, e->line, e->section, e->key, msg);
-                    goto fail;
+                    return failf(err, errlen, ini, e->line, e->section, e->key, msg);
                 }
             }
-            if (!s->policy->keys) {
-                rc = failf(err, errlen, ini, e->line, e->section, e->key, "unknown key: this policy has no keys");
-                goto fail;
-            }
+            if (!s->policy->keys)
+                return failf(err, errlen, ini, e->line, e->section, e->key, "unknown key: this policy has no keys");
             tabs[0] = s->policy->keys, targets[0] = s->policy_params, n = 1;
             break;
         case K_EXPECT:
-            if (e->key[0] != '#') {
-                rc = failf(err, errlen, ini, e->line, e->section, e->key,
+            if (e->key[0] != '#')
+                return failf(err, errlen, ini, e->line, e->section, e->key,
                            "not an expectation: write `METRIC OP VALUE` with OP one of < <= > >= == !=");
-                goto fail;
-            }
             s->expect_lines[s->nexpect] = e->line;
             s->expect[s->nexpect++] = e->value;
             continue;
@@ -476,11 +459,9 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
             size_t g = group_of[i];          /* numbered in order of first appearance */
             if (g == s->nvm_groups) {
                 s->nvm_groups++;
-                if (strlen(name) >= SIM_STR_MAX || strchr(name, '/') || strchr(name, '*')) {
-                    rc = failf(err, errlen, ini, e->line, e->section, e->key,
-                               "VM group names may not contain '/' or '*' and are at most 255 bytes");
-                    goto fail;
-                }
+                if (strlen(name) >= SIM_STR_MAX || strchr(name, '/') || strchr(name, '*'))
+                    return failf(err, errlen, ini, e->line, e->section, e->key,
+                                 "VM group names may not contain '/' or '*' and are at most 255 bytes");
                 if (g == 0) {              /* the defaults are parsed once, then copied */
                     sim_keys_defaults(&scn_vm_key_table, &s->vms[0], err, errlen);
                     sim_keys_defaults(&workload_key_table, &s->vms[0].wl, err, errlen);
@@ -513,12 +494,15 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
             continue;
         }
         if ((rc = bind(ini, e, tabs, targets, n, err, errlen)))
-            goto fail;
+            return rc;
     }
+    return SIM_OK;
+}
 
-    if ((rc = bind_vm_balloon(s, ini, err, errlen)))
-        goto fail;
-    /* Storage presets: their values for the keys the file does not give. */
+/* Storage presets (device.h): their latency and bandwidth for the device keys the file
+ * does not give, on the host's swap device and on each VM group's disk and swap. */
+static void apply_storage_presets(const sim_ini_t *ini, scenario_t *s)
+{
     const device_preset_t *dev = device_preset_find(s->host.storage);
     if (dev) {
         if (!sim_ini_find(ini, "host", "swap_latency"))
@@ -541,130 +525,152 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
         if (!sim_ini_find(ini, sec, "swap_bandwidth"))
             v->swap_bytes_per_s = dev->bytes_per_s;
     }
+}
 
-    /* Required keys and cross-key checks. */
+/* Required [host] keys and the cross-key checks of host, balloon and policy. */
+static int check_host(const sim_ini_t *ini, const scenario_t *s, char *err, size_t errlen)
+{
     char msg[SIM_ERR_MAX];
-    if (!sim_ini_find(ini, "host", "memory")) {
-        rc = failf(err, errlen, ini, 0, "host", "memory", "missing required key (e.g. memory = 64GiB)");
-        goto fail;
-    }
-    if (s->host.high < s->host.soft || s->host.soft < s->host.hard || s->host.hard < s->host.low) {
-        rc = failf(err, errlen, ini, 0, "host", "high", "thresholds must satisfy high >= soft >= hard >= low");
-        goto fail;
-    }
-    if (s->host.reserve_bytes >= s->host.memory_bytes) {
-        rc = failf(err, errlen, ini, 0, "host", "reserve", "the reserve must be smaller than the host memory");
-        goto fail;
-    }
     const char *key;
+    if (!sim_ini_find(ini, "host", "memory"))
+        return failf(err, errlen, ini, 0, "host", "memory", "missing required key (e.g. memory = 64GiB)");
+    if (s->host.high < s->host.soft || s->host.soft < s->host.hard || s->host.hard < s->host.low)
+        return failf(err, errlen, ini, 0, "host", "high", "thresholds must satisfy high >= soft >= hard >= low");
+    if (s->host.reserve_bytes >= s->host.memory_bytes)
+        return failf(err, errlen, ini, 0, "host", "reserve", "the reserve must be smaller than the host memory");
     if (balloon_params_check(&s->balloon, &key, msg, sizeof msg)) {
         const sim_ini_entry_t *at = sim_ini_find(ini, "balloon", key);
-        rc = failf(err, errlen, ini, at ? at->line : 0, "balloon", key, msg);
-        goto fail;
+        return failf(err, errlen, ini, at ? at->line : 0, "balloon", key, msg);
     }
-    if (s->policy->check && s->policy->check(s->policy_params, msg, sizeof msg)) {
-        rc = failf(err, errlen, ini, 0, "policy", s->policy->name, msg);
-        goto fail;
+    if (s->policy->check && s->policy->check(s->policy_params, msg, sizeof msg))
+        return failf(err, errlen, ini, 0, "policy", s->policy->name, msg);
+    if (s->nvm_groups == 0)
+        return failf(err, errlen, ini, 0, "vm NAME", "count", "no VMs: add a [vm NAME] section");
+    return SIM_OK;
+}
+
+/* The keys of one VM group v against each other and the host (host_usable: bytes a host
+ * has for VMs); startup defaults to memory here. */
+static int check_vm_group(const sim_ini_t *ini, scn_vm_t *v, int64_t host_usable, char *err, size_t errlen)
+{
+    char msg[SIM_ERR_MAX];
+    char sec[SIM_STR_MAX + 8];
+    const char *key;
+    snprintf(sec, sizeof sec, "vm %s", v->name);
+    int is_bb = !strcmp(v->wl.type, "bitbrains");
+    if (!is_bb && v->memory_bytes <= 0)
+        return failf(err, errlen, ini, v->line, sec, "memory", "missing required key (e.g. memory = 4GiB)");
+    if (!is_bb && v->count < 1)
+        return failf(err, errlen, ini, v->line, sec, "count", "must be >= 1");
+    if (v->memory_bytes > host_usable) {
+        char a[32], b[32];
+        sim_units_format_bytes(v->memory_bytes, a, sizeof a);
+        sim_units_format_bytes(host_usable, b, sizeof b);
+        snprintf(msg, sizeof msg, "a VM of %s does not fit on a host with %s for VMs "
+                 "(memory - reserve - vm_overhead)", a, b);
+        return failf(err, errlen, ini, sim_ini_find(ini, sec, "memory") ? sim_ini_find(ini, sec, "memory")->line : v->line,
+                   sec, "memory", msg);
     }
-    if (s->nvm_groups == 0) {
-        rc = failf(err, errlen, ini, 0, "vm NAME", "count", "no VMs: add a [vm NAME] section");
-        goto fail;
+    if (v->startup_bytes == 0)
+        v->startup_bytes = v->memory_bytes;
+    if (v->memory_bytes && v->startup_bytes > v->memory_bytes)
+        return failf(err, errlen, ini, v->line, sec, "startup", "must be <= memory");
+    if (v->memory_bytes && v->min_bytes > v->memory_bytes)
+        return failf(err, errlen, ini, v->line, sec, "min", "must be <= memory");
+    if (v->memory_bytes && v->kernel_bytes >= v->memory_bytes)
+        return failf(err, errlen, ini, v->line, sec, "kernel", "the kernel reserve must be smaller than memory");
+    if (balloon_params_check(&v->balloon, &key, msg, sizeof msg)) {
+        char full[SIM_STR_MAX];
+        snprintf(full, sizeof full, "balloon.%s", key);
+        const sim_ini_entry_t *at = sim_ini_find(ini, sec, full);
+        return failf(err, errlen, ini, at ? at->line : v->line, sec, at ? full : "balloon", msg);
     }
-    int64_t host_usable = s->host.memory_bytes - s->host.reserve_bytes - s->host.vm_overhead_bytes;
-    for (size_t g = 0; g < s->nvm_groups; g++) {
-        scn_vm_t *v = &s->vms[g];
-        char sec[SIM_STR_MAX + 8];
-        snprintf(sec, sizeof sec, "vm %s", v->name);
-        int is_bb = !strcmp(v->wl.type, "bitbrains");
-        if (!is_bb && v->memory_bytes <= 0) {
-            rc = failf(err, errlen, ini, v->line, sec, "memory", "missing required key (e.g. memory = 4GiB)");
-            goto fail;
-        }
-        if (!is_bb && v->count < 1) {
-            rc = failf(err, errlen, ini, v->line, sec, "count", "must be >= 1");
-            goto fail;
-        }
-        if (v->memory_bytes > host_usable) {
-            char a[32], b[32];
-            sim_units_format_bytes(v->memory_bytes, a, sizeof a);
-            sim_units_format_bytes(host_usable, b, sizeof b);
-            snprintf(msg, sizeof msg, "a VM of %s does not fit on a host with %s for VMs "
-                     "(memory - reserve - vm_overhead)", a, b);
-            rc = failf(err, errlen, ini, sim_ini_find(ini, sec, "memory") ? sim_ini_find(ini, sec, "memory")->line : v->line,
-                       sec, "memory", msg);
-            goto fail;
-        }
-        if (v->startup_bytes == 0)
-            v->startup_bytes = v->memory_bytes;
-        if (v->memory_bytes && v->startup_bytes > v->memory_bytes) {
-            rc = failf(err, errlen, ini, v->line, sec, "startup", "must be <= memory");
-            goto fail;
-        }
-        if (v->memory_bytes && v->min_bytes > v->memory_bytes) {
-            rc = failf(err, errlen, ini, v->line, sec, "min", "must be <= memory");
-            goto fail;
-        }
-        if (v->memory_bytes && v->kernel_bytes >= v->memory_bytes) {
-            rc = failf(err, errlen, ini, v->line, sec, "kernel", "the kernel reserve must be smaller than memory");
-            goto fail;
-        }
-        if (balloon_params_check(&v->balloon, &key, msg, sizeof msg)) {
-            char full[SIM_STR_MAX];
-            snprintf(full, sizeof full, "balloon.%s", key);
-            const sim_ini_entry_t *at = sim_ini_find(ini, sec, full);
-            rc = failf(err, errlen, ini, at ? at->line : v->line, sec, at ? full : "balloon", msg);
-            goto fail;
-        }
-        if (workload_params_check(&v->wl, msg, sizeof msg)) {
-            rc = failf(err, errlen, ini, v->line, sec, "workload", msg);
-            goto fail;
-        }
-    }
-    if (!policy_find(s->sim.baseline)) {
-        const sim_ini_entry_t *e = sim_ini_find(ini, "simulation", "baseline");
-        snprintf(msg, sizeof msg, "unknown policy '%s' (the baseline is a policy name, e.g. static)",
-                 s->sim.baseline);
-        rc = failf(err, errlen, ini, e ? e->line : 0, "simulation", "baseline", msg);
-        goto fail;
-    }
+    if (workload_params_check(&v->wl, msg, sizeof msg))
+        return failf(err, errlen, ini, v->line, sec, "workload", msg);
+    return SIM_OK;
+}
+
+/* Each [request NAME]: a size, on a host that exists, that a host could ever grant. */
+static int check_requests(const sim_ini_t *ini, const scenario_t *s, char *err, size_t errlen)
+{
     for (size_t k = 0; k < s->nrequests; k++) {
         const scn_request_t *q = &s->requests[k];
-        char sec[SIM_STR_MAX + 16];
+        char sec[SIM_STR_MAX + 16], msg[SIM_ERR_MAX];
         snprintf(sec, sizeof sec, "request %s", q->name);
         const sim_ini_entry_t *at = sim_ini_find(ini, sec, "host");
-        if (!sim_ini_find(ini, sec, "size")) {
-            rc = failf(err, errlen, ini, q->line, sec, "size", "missing required key (e.g. size = 1GiB)");
-            goto fail;
-        }
+        if (!sim_ini_find(ini, sec, "size"))
+            return failf(err, errlen, ini, q->line, sec, "size", "missing required key (e.g. size = 1GiB)");
         if (q->host >= s->host.count) {
             snprintf(msg, sizeof msg, "no host %lld: hosts are 0 .. %lld ([host] count)", (long long)q->host,
                      (long long)s->host.count - 1);
-            rc = failf(err, errlen, ini, at ? at->line : q->line, sec, "host", msg);
-            goto fail;
+            return failf(err, errlen, ini, at ? at->line : q->line, sec, "host", msg);
         }
         if (q->size_bytes > s->host.memory_bytes - s->host.reserve_bytes) {
             at = sim_ini_find(ini, sec, "size");
-            rc = failf(err, errlen, ini, at ? at->line : q->line, sec, "size",
-                       "larger than a host's memory less its reserve: it could never be granted");
-            goto fail;
+            return failf(err, errlen, ini, at ? at->line : q->line, sec, "size",
+                         "larger than a host's memory less its reserve: it could never be granted");
         }
     }
-    /* output = vm with a pattern that names no VM would record no VM sample: a typo */
+    return SIM_OK;
+}
+
+/* [simulation] against the rest: the baseline is a policy; output = vm with a pattern that
+ * names no VM would record no VM sample (a typo). */
+static int check_simulation(const sim_ini_t *ini, const scenario_t *s, char *err, size_t errlen)
+{
+    if (!policy_find(s->sim.baseline)) {
+        char msg[SIM_ERR_MAX];
+        const sim_ini_entry_t *e = sim_ini_find(ini, "simulation", "baseline");
+        snprintf(msg, sizeof msg, "unknown policy '%s' (the baseline is a policy name, e.g. static)",
+                 s->sim.baseline);
+        return failf(err, errlen, ini, e ? e->line : 0, "simulation", "baseline", msg);
+    }
     int counted = 1;
     for (size_t g = 0; g < s->nvm_groups; g++)
         counted &= s->vms[g].count > 0;
     if (counted && !strcmp(s->sim.output, "vm") && scenario_sampled_vms(s) == 0) {
+        char msg[SIM_ERR_MAX];
         const sim_ini_entry_t *e = sim_ini_find(ini, "simulation", "output.vms");
         snprintf(msg, sizeof msg, "'%s' matches no VM at output = vm (VMs are named GROUP/INDEX, e.g. %s/0)",
                  s->sim.output_vms, s->vms[0].name);
-        rc = failf(err, errlen, ini, e ? e->line : 0, "simulation", "output.vms", msg);
-        goto fail;
+        return failf(err, errlen, ini, e ? e->line : 0, "simulation", "output.vms", msg);
     }
-    free(group_of);
+    return SIM_OK;
+}
+
+int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    scenario_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        sim_set_err(err, errlen, "out of memory");
+        return SIM_ENOMEM;
+    }
+    snprintf(s->path, sizeof s->path, "%s", ini->path);
+    s->ini = ini;
+    sim_keys_defaults(&scn_sim_key_table, &s->sim, err, errlen);
+    sim_keys_defaults(&scn_host_key_table, &s->host, err, errlen);
+    sim_keys_defaults(&balloon_key_table, &s->balloon, err, errlen);
+    scan_t sc = {0, 0, 0, "static", 0, 0, NULL};
+    int rc;
+    if ((rc = scan_sections(ini, s, &sc, err, errlen)) || (rc = apply_preset(s, s->balloon.preset, err, errlen)) ||
+        (rc = find_policy(ini, s, &sc, err, errlen)) || (rc = bind_entries(ini, s, sc.group_of, err, errlen)) ||
+        (rc = bind_vm_balloon(s, ini, err, errlen)))
+        goto fail;
+    apply_storage_presets(ini, s);
+    if ((rc = check_host(ini, s, err, errlen)))
+        goto fail;
+    int64_t host_usable = s->host.memory_bytes - s->host.reserve_bytes - s->host.vm_overhead_bytes;
+    for (size_t g = 0; g < s->nvm_groups; g++)
+        if ((rc = check_vm_group(ini, &s->vms[g], host_usable, err, errlen)))
+            goto fail;
+    if ((rc = check_simulation(ini, s, err, errlen)) || (rc = check_requests(ini, s, err, errlen)))
+        goto fail;
+    free(sc.group_of);
     *out = s;
     return SIM_OK;
 fail:
-    free(group_of);
+    free(sc.group_of);
     scenario_destroy(s);
     return rc;
 }

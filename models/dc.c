@@ -4,6 +4,8 @@
  */
 #include <fnmatch.h>
 #include <math.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +26,21 @@ enum { PRIO_LIFE = 0, PRIO_WORKLOAD = 10, PRIO_POLICY = 50, PRIO_SAMPLE = 90 };
 typedef struct vm_stats {
     double usable_sum, assigned_sum, balloon_sum, slowdown_sum;
     double usable_max, assigned_max, balloon_max, slowdown_max;
+    double idle_sum;                /* pages usable beyond need, summed over samples */
     int64_t n;
+    /* flexibility (docs/models.md "The four claims"): the need at the previous sample, and
+     * the open wait for memory (since rise_ns) when waiting is set */
+    int64_t need_prev;
+    int has_prev, short_prev, waiting;
+    sim_time_t rise_ns;
 } vm_stats_t;
+
+/* Waits for memory (seconds), one per demand rise, in the order they end. */
+typedef struct waits {
+    double *s;
+    size_t n, cap;
+    int oom;
+} waits_t;
 
 /* Memory layout (performance, issue 9): dc.vms holds the VMs HOST-MAJOR -- the VMs of host
  * 0 (slots 0, 1, ...), then those of host 1, ... -- so that a policy tick or a sample, which
@@ -41,6 +56,10 @@ typedef struct run {
     sim_time_t last_sample_ns;
     double flushed_wall_s;          /* wall time of the last commit at a sample time */
     const dc_options_t *opt;
+    double util_sum;                /* sum over samples and hosts of resident / capacity */
+    double idle_sum;                /* sum over samples of the pages usable beyond need (all VMs) */
+    int64_t util_n, idle_n;
+    waits_t waits;
 } run_t;
 
 void dc_fingerprint_add(dc_t *dc, const void *data, size_t len)
@@ -183,6 +202,78 @@ static double vm_slowdown(const vm_t *v, double dt_ns)
     return dt_ns > 0 ? 1.0 + stall / dt_ns : 1.0;
 }
 
+/* ------------------------------------------------------------------ the four claims
+ * Observed at sample times only (they read the state, never change it: results and
+ * fingerprints do not move).  Definitions (docs/models.md "The four claims as metrics"):
+ *   need      = kernel + anonymous demand + file set of the workload, at most the VM's
+ *               configured memory (what no policy can exceed without hot-add);
+ *   idle      = max(0, usable - need): memory a VM holds beyond its need;
+ *   short     = need > usable + WAIT_TOLERANCE x configured;
+ *   a rise    = a sample where a running VM is short, was not short at the previous
+ *               sample, and its need grew since that sample;
+ *   arrival   = the first later sample where it is no longer short; the wait is the time
+ *               between the two samples.  A wait still open when the VM stops or the run
+ *               ends is counted up to then (a lower bound).
+ * Resolution: the sample interval. */
+#define WAIT_TOLERANCE 0.01
+
+static int waits_push(waits_t *w, double s)
+{
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 64;
+        double *p = realloc(w->s, cap * sizeof *p);
+        if (!p) {
+            w->oom = 1;
+            return -1;
+        }
+        w->s = p, w->cap = cap;
+    }
+    w->s[w->n++] = s;
+    return 0;
+}
+
+static int64_t vm_need_pages(const vm_t *v)
+{
+    int64_t need = v->g.kernel_pages + v->g.anon_demand_pages + v->g.file_pages;
+    return need < v->configured_pages ? need : v->configured_pages;
+}
+
+/* Host utilisation, idle memory and waits for memory of host h's VMs at time now. */
+static void observe_host(run_t *r, const host_t *h, sim_time_t now)
+{
+    int64_t resident = 0;
+    for (int32_t i = 0; i < h->nvms; i++) {
+        const vm_t *v = h->vms[i];
+        vm_stats_t *st = &r->stats[v - r->dc.vms];
+        if (!v->running) {
+            if (st->waiting)                       /* stopped while waiting: censored */
+                waits_push(&r->waits, sim_time_to_s(now - st->rise_ns));
+            st->waiting = 0, st->has_prev = 0, st->short_prev = 0;
+            continue;
+        }
+        resident += vm_resident(v);
+        int64_t need = vm_need_pages(v), usable = v->g.usable_pages;
+        double idle = usable > need ? (double)(usable - need) : 0;
+        st->idle_sum += idle;
+        r->idle_sum += idle;
+        int is_short = (double)need > (double)usable + WAIT_TOLERANCE * (double)v->configured_pages;
+        if (st->waiting && !is_short) {
+            waits_push(&r->waits, sim_time_to_s(now - st->rise_ns));
+            st->waiting = 0;
+        } else if (!st->waiting && is_short && st->has_prev && !st->short_prev && need > st->need_prev) {
+            st->waiting = 1;
+            st->rise_ns = now;
+        }
+        st->need_prev = need;
+        st->short_prev = is_short;
+        st->has_prev = 1;
+    }
+    if (h->capacity_pages > 0) {
+        r->util_sum += (double)resident / (double)h->capacity_pages;
+        r->util_n++;
+    }
+}
+
 static void sample(run_t *r, sim_time_t now)
 {
     dc_t *dc = &r->dc;
@@ -208,6 +299,8 @@ static void sample(run_t *r, sim_time_t now)
                                       dt_s > 0 ? swapouts / dt_s : 0, dt_s > 0 ? faults / dt_s : 0};
             record_host_sample(dc->rec, &s);
         }
+        if (dt_ns > 0 || now == 0)
+            observe_host(r, h, now);
         for (int32_t i = 0; i < h->nvms; i++) {
             vm_t *v = h->vms[i];
             vm_stats_t *st = &r->stats[v - dc->vms];
@@ -242,6 +335,8 @@ static void sample(run_t *r, sim_time_t now)
             v->c_sampled = v->c;
         }
     }
+    if (dt_ns > 0 || now == 0)
+        r->idle_n++;
     r->last_sample_ns = now;
     /* Commit at sample times, at most once per FLUSH_WALL_S of wall time (and record.c
      * commits every BATCH_ROWS rows): a commit costs every index page the batch touched,
@@ -550,6 +645,7 @@ static void teardown(run_t *r)
     free(dc->vms);
     free(dc->scratch);
     free(r->stats);
+    free(r->waits.s);
     free(r->by_id);
     workload_library_destroy(dc->lib);
     sim_engine_destroy(dc->engine);
@@ -566,6 +662,7 @@ static double pending_requests(const dc_t *dc)
 }
 
 static void summarise_requests(dc_t *dc);
+static void summarise_claims(run_t *r);
 
 static void summarise(run_t *r)
 {
@@ -599,6 +696,7 @@ static void summarise(run_t *r)
             {"balloon_moved_bytes_per_day", (v->c.balloon_inflated_pages + v->c.balloon_deflated_pages) * P * 86400.0 / run_s},
             {"target_reversals", v->c.target_reversals},
             {"target_reversals_per_h", v->c.target_reversals * 3600.0 / run_s},
+            {"idle_mean_bytes", st->idle_sum / n * P},
         };
         for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
             record_vm_summary(dc->rec, v->id, rows[k].m, rows[k].val);
@@ -629,6 +727,36 @@ static void summarise(run_t *r)
     for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
         record_run_summary(dc->rec, rows[k].m, rows[k].val);
     summarise_requests(dc);
+    summarise_claims(r);
+}
+
+/* The articles' claims (observe_host): host utilisation, idle memory, waits for memory.
+ * Waits still open at the end of the run are counted up to the end (lower bounds). */
+static void summarise_claims(run_t *r)
+{
+    dc_t *dc = &r->dc;
+    for (int32_t i = 0; i < dc->nvms; i++) {
+        vm_stats_t *st = &r->stats[i];
+        if (st->waiting)
+            waits_push(&r->waits, sim_time_to_s(r->end_ns - st->rise_ns));
+        st->waiting = 0;
+    }
+    waits_t *w = &r->waits;
+    double p50 = 0, p95 = 0;
+    if (w->n > 0 && !w->oom) {
+        gsl_sort(w->s, 1, w->n);
+        p50 = gsl_stats_quantile_from_sorted_data(w->s, 1, w->n, 0.50);
+        p95 = gsl_stats_quantile_from_sorted_data(w->s, 1, w->n, 0.95);
+    }
+    struct { const char *m; double val; } rows[] = {
+        {"host_utilisation_mean", r->util_n ? r->util_sum / (double)r->util_n : 0},
+        {"idle_mean_bytes", r->idle_n ? r->idle_sum / (double)r->idle_n * (double)SIM_PAGE_BYTES : 0},
+        {"demand_rises", w->oom ? NAN : (double)w->n},
+        {"memory_wait_p50_s", w->oom ? NAN : p50},
+        {"memory_wait_p95_s", w->oom ? NAN : p95},
+    };
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
+        record_run_summary(dc->rec, rows[k].m, rows[k].val);
 }
 
 /* Memory requests (request.h): counts by outcome and the time to grant. */

@@ -29,9 +29,11 @@
  *   events, vm_ticks; memory requests (request.h, docs/database.md): requests,
  *   requests_ok, requests_refused, requests_cannot_free, requests_domains_refused,
  *   requests_not_enough_memory, requests_deadline, requests_pending, request_wait_mean_s,
- *   request_wait_max_s.
+ *   request_wait_max_s; the articles' claims (docs/models.md "The four claims as
+ *   metrics"): host_utilisation_mean (fraction), idle_mean_bytes, demand_rises,
+ *   memory_wait_p50_s, memory_wait_p95_s (observed at sample times).
  * Per VM (vm_summary): the same counters plus usable/assigned/balloon mean, max, final
- * (bytes), slowdown mean and max, short_fraction.
+ * (bytes), slowdown mean and max, short_fraction, idle_mean_bytes.
  */
 #ifndef MODELS_DC_H
 #define MODELS_DC_H

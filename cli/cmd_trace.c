@@ -165,6 +165,13 @@ static int cmd_generate(int argc, char **argv)
         fprintf(stderr, "balloonsim trace generate: %s\n", err);
         return 2;
     }
+    /* the input trace (or Bitbrains directory) is never the output (issue 15) */
+    if (outpath && strcmp(outpath, "-") && p.file[0] &&
+        (!strcmp(p.type, "trace") || !strcmp(p.type, "bitbrains")) &&
+        cli_check_output_vs(outpath, p.file, "trace", err, sizeof err)) {
+        fprintf(stderr, "balloonsim trace generate: %s\n", err);
+        return 2;
+    }
     if (workload_library_create(&lib)) {
         fprintf(stderr, "balloonsim trace generate: out of memory\n");
         return 2;

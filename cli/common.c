@@ -498,6 +498,12 @@ int cli_check_points(const sim_study_t *study, const unsigned char *sel, char *e
 int cli_check_output_vs(const char *out, const char *in, const char *what, char *err, size_t errlen)
 {
     static const char *const beside[] = {"", "-wal", "-shm", "-journal"};
+    struct stat st;
+    if (stat(in, &st) == 0 && S_ISDIR(st.st_mode) && sim_in_dir(out, in)) {
+        snprintf(err, errlen, "%.900s: is in the Bitbrains directory %.900s, an input (its *.csv files are "
+                 "traces): an output is never written into an input directory (choose another -o)", out, in);
+        return SIM_EINPUT;
+    }
     for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
         char p[4200];
         if (snprintf(p, sizeof p, "%s%s", out, beside[i]) >= (int)sizeof p)

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sim/db.h"
+#include "sim/file.h"
 #include "sim/units.h"
 #include "cli/expect.h"
 
@@ -187,39 +188,97 @@ int expect_metric_value(sqlite3 *h, int64_t run_id, const char *metric, double *
     return SIM_EINPUT;
 }
 
-/* Rewrite `fingerprint == X` lines of file with fp. */
+/* Append line[0..len) to buf with its fingerprint value replaced by fp, all else kept:
+ * "  fingerprint != OLD   ; why\r\n" -> "  fingerprint == NEW   ; why\r\n" (the operator
+ * becomes ==; indentation, spacing, an inline comment and the line end stay).  0, or -1
+ * when the line is not `fingerprint OP VALUE`. */
+static int replace_fingerprint(const char *line, size_t len, const char *fp, char *buf, size_t *used)
+{
+    static const char name[] = "fingerprint";
+    size_t i = 0, op, v, ve;
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (len - i < sizeof name - 1 || memcmp(line + i, name, sizeof name - 1))
+        return -1;
+    for (op = i + sizeof name - 1; op < len && (line[op] == ' ' || line[op] == '\t'); op++)
+        ;
+    if (len - op < 2 || line[op + 1] != '=')
+        return -1;
+    for (v = op + 2; v < len && (line[v] == ' ' || line[v] == '\t'); v++)
+        ;
+    for (ve = v; ve < len && !isspace((unsigned char)line[ve]); ve++)
+        ;
+    if (ve == v)
+        return -1;
+    size_t u = *used;
+    memcpy(buf + u, line, op);
+    memcpy(buf + u + op, "==", 2);
+    memcpy(buf + u + op + 2, line + op + 2, v - op - 2);
+    u += v;
+    memcpy(buf + u, fp, strlen(fp));
+    u += strlen(fp);
+    memcpy(buf + u, line + ve, len - ve);
+    *used = u + len - ve;
+    return 0;
+}
+
+/* Rewrite the `fingerprint == X` lines of file with fp: only the value changes
+ * (replace_fingerprint); the file is edited where a symlink points, keeping its mode
+ * (sim_rewrite_file). */
 int expect_update_fingerprints(const char *file, const int *lines, size_t n, const char *fp, char *err,
                                size_t errlen)
 {
-    FILE *f = fopen(file, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot read", file);
+    FILE *f = sim_open_regular(file, "a scenario", err, errlen);
+    if (!f)
         return SIM_EIO;
+    char *text = NULL, *out = NULL;
+    size_t len = 0, cap = 0, used = 0;
+    int rc = SIM_EIO;
+    for (;;) {                                   /* the whole file (at most SIM_INI_MAX_FILE) */
+        if (len + 4096 > cap) {
+            char *t = realloc(text, cap = 2 * cap + 8192);
+            if (!t)
+                goto nomem;
+            text = t;
+        }
+        size_t got = fread(text + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", file);
-    FILE *o = fopen(tmp, "w");
-    if (!o) {
-        fclose(f);
-        snprintf(err, errlen, "%.900s: cannot write", tmp);
-        return SIM_EIO;
+    if (ferror(f)) {
+        snprintf(err, errlen, "%.900s: cannot read", file);
+        goto out;
     }
-    char buf[1024];
+    /* each replaced line grows by at most strlen(fp) + 1 (a value never shorter than 1) */
+    if (!(out = malloc(len + n * (strlen(fp) + 2) + 1)))
+        goto nomem;
     int ln = 0;
-    while (fgets(buf, sizeof buf, f)) {
-        ln++;
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t end = nl ? (size_t)(nl - text) + 1 : len;
         int hit = 0;
+        ln++;
         for (size_t i = 0; i < n; i++)
             hit |= lines[i] == ln;
-        if (hit)
-            fprintf(o, "fingerprint == %s\n", fp);
-        else
-            fputs(buf, o);
+        if (!hit) {
+            memcpy(out + used, text + at, end - at);
+            used += end - at;
+        } else if (replace_fingerprint(text + at, end - at, fp, out, &used)) {
+            snprintf(err, errlen, "%.900s:%d: expected 'fingerprint == VALUE' to update", file, ln);
+            rc = SIM_EINPUT;
+            goto out;
+        }
+        at = end;
     }
+    rc = sim_rewrite_file(file, out, used, err, errlen);
+    goto out;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    rc = SIM_ENOMEM;
+out:
     fclose(f);
-    if (fclose(o) != 0 || rename(tmp, file) != 0) {
-        snprintf(err, errlen, "%.900s: cannot replace", file);
-        return SIM_EIO;
-    }
-    return SIM_OK;
+    free(text);
+    free(out);
+    return rc;
 }

@@ -8,6 +8,12 @@
 #      the trace keep their bytes.
 #   4. `check` removes its temporary database on SIGINT and on SIGTERM.
 #   5. Write errors on stdout exit non-zero: keys, sweep --dry-run, trace check > /dev/full.
+#   6. check --update-fingerprints through a symlink edits the target (the link stays), keeps
+#      its mode, every comment (inline ones on the fingerprint line too), its spacing and
+#      CRLF line ends: the file is the old one with the value replaced, byte for byte; through
+#      a hard link, every name sees the edit (same inode).
+#   7. trace generate never writes over its input trace (same path, symlink, hard link) nor
+#      into a Bitbrains input directory: exit 2, the input unchanged, no new file.
 source "$(dirname "$0")/lib.bash"
 private_binary
 S=scenarios/default.ini
@@ -80,5 +86,54 @@ if [ -w /dev/full ]; then
 else
   echo "skip /dev/full: not writable here"
 fi
+
+# 6. --update-fingerprints: symlink, mode, comments, CRLF, hard link
+src=tests/regression/esx-idle-tax.ini
+want=$(awk '/^fingerprint ==/ {print $3}' "$src")
+mkdir -p "$T/fp/real"
+# the pinned line indented, with odd spacing and an inline comment; CRLF line ends
+sed 's/^fingerprint == .*/  fingerprint   ==  0123456789abcdef   ; pinned on purpose (issue 15)/' "$src" \
+  | sed 's/$/\r/' > "$T/fp/real/s.ini"
+sed "s/0123456789abcdef/$want/" "$T/fp/real/s.ini" > "$T/fp/expected"
+chmod 640 "$T/fp/real/s.ini"
+ln -s real/s.ini "$T/fp/link.ini"
+"$B" check --quiet --update-fingerprints "$T/fp/link.ini" >"$T/out" 2>"$T/err"; rc=$?
+[ "$rc" = 0 ] && ok "update through a symlink: exit 0" || bad "update through a symlink: exit $rc: $(head -c 300 "$T/err")"
+[ -L "$T/fp/link.ini" ] && [ "$(readlink "$T/fp/link.ini")" = real/s.ini ] && ok "the symlink is still a symlink to its target" \
+  || bad "the symlink was replaced: $(ls -l "$T/fp")"
+cmp -s "$T/fp/real/s.ini" "$T/fp/expected" && ok "the target is the old text with the value replaced (comments, spacing, CRLF kept)" \
+  || bad "the target differs: $(diff "$T/fp/expected" "$T/fp/real/s.ini" | cat -A | head -c 400)"
+[ "$(stat -c %a "$T/fp/real/s.ini")" = 640 ] && ok "the target keeps its mode 640" || bad "mode now $(stat -c %a "$T/fp/real/s.ini")"
+ls -A "$T/fp" "$T/fp/real" | grep -q '^\.' && bad "a temporary file was left: $(ls -A "$T/fp/real")" || ok "no temporary file left"
+sed "s/$want/0123456789abcdef/" "$T/fp/expected" > "$T/fp/real/s.ini"
+ln "$T/fp/real/s.ini" "$T/fp/hard.ini"
+ino=$(stat -c %i "$T/fp/real/s.ini")
+"$B" check --quiet --update-fingerprints "$T/fp/hard.ini" >"$T/out" 2>"$T/err" || bad "update through a hard link: $(head -c 300 "$T/err")"
+cmp -s "$T/fp/real/s.ini" "$T/fp/expected" && [ "$(stat -c %i "$T/fp/real/s.ini")" = "$ino" ] \
+  && ok "update through a hard link: both names see the edit (same inode)" || bad "hard link: the other name kept the old text"
+sed "s/$want/0123456789abcdef/" "$T/fp/expected" > "$T/fp/plain.ini"; chmod 600 "$T/fp/plain.ini"
+"$B" check --quiet --update-fingerprints "$T/fp/plain.ini" >"$T/out" 2>"$T/err" || bad "update of a plain file: $(head -c 300 "$T/err")"
+cmp -s "$T/fp/plain.ini" "$T/fp/expected" && [ "$(stat -c %a "$T/fp/plain.ini")" = 600 ] \
+  && ok "update of a plain file: text as expected, mode 600 kept" || bad "plain file: mode $(stat -c %a "$T/fp/plain.ini")"
+
+# 7. trace generate vs its input trace
+mkdir -p "$T/tg/bb"
+printf 'time_s,anon_mib\n0,100\n60,200\n' > "$T/tg/t.csv"
+cp scenarios/traces/bitbrains/1.csv "$T/tg/bb/1.csv"
+ln -s t.csv "$T/tg/sym.csv"; ln "$T/tg/t.csv" "$T/tg/hard.csv"
+sum0=$(cat "$T/tg/t.csv" "$T/tg/bb/1.csv" | md5sum)
+for out in "$T/tg/t.csv" "$T/tg/sym.csv" "$T/tg/hard.csv" "$T/tg/./t.csv"; do
+  expect_status 2 "$B" trace generate --set workload=trace --set workload.file="$T/tg/t.csv" --duration 2min --step 60s -o "$out"
+  expect_msg "is the same file as the trace"
+done
+for out in "$T/tg/bb/1.csv" "$T/tg/bb/new.csv"; do
+  expect_status 2 "$B" trace generate --set workload=bitbrains --set workload.file="$T/tg/bb" --duration 2min --step 60s -o "$out"
+  expect_msg "is in the Bitbrains directory"
+done
+[ "$(cat "$T/tg/t.csv" "$T/tg/bb/1.csv" | md5sum)" = "$sum0" ] && ok "trace generate: the input traces are unchanged" \
+  || bad "trace generate wrote over its input"
+[ ! -e "$T/tg/bb/new.csv" ] && ok "trace generate refused: no new file" || bad "trace generate refused but left $T/tg/bb/new.csv"
+"$B" trace generate --set workload=trace --set workload.file="$T/tg/t.csv" --duration 2min --step 60s -o "$T/tg/copy.csv" 2>"$T/err" \
+  && [ -s "$T/tg/copy.csv" ] && ok "trace generate into another file works" || bad "trace generate to another file: $(head -c 300 "$T/err")"
 
 e2e_done safety

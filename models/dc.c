@@ -1006,6 +1006,10 @@ out_mark:
             snprintf(err, errlen, "%s", ferr);
             rc = frc;
             res->status = "failed";
+        } else if (frc) {           /* a disk still full: say so, the row stays 'running' */
+            size_t n = strlen(err);
+            snprintf(err + n, errlen - n, "; the run could not be marked 'failed' (%s): it stays 'running', "
+                     "which every reader treats as not done", ferr);
         }
     }
     teardown(r);

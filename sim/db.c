@@ -8,10 +8,12 @@
  *     timeout (SQLITE_BUSY/LOCKED) are SIM_EIO with a hint saying what to do; the open
  *     transaction is rolled back by the caller, so the file stays consistent.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "sim/db.h"
@@ -27,14 +29,29 @@ struct db {
 
 #define DB_BUSY_TIMEOUT_MS 10000   /* how long a write waits for another writer (db.h) */
 
+/* Whether a file size limit (RLIMIT_FSIZE, `ulimit -f`) is set: writes beyond it fail
+ * with EFBIG, which SQLite reports as a plain I/O error (SQLITE_IOERR_WRITE) and does
+ * not always keep in sqlite3_system_errno. */
+static int fsize_limited(void)
+{
+    struct rlimit rl;
+    return getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY;
+}
+
 /* Message "PATH: WHAT: SQLite's reason", with a hint for the two failures a user can
  * act on: a full disk and a database another process holds. */
 static int fail(db_t *db, int rc, const char *what, char *err, size_t errlen)
 {
     char hint[128] = "";
     rc &= 0xff;                 /* primary code of an extended one */
+    int sys = db && db->h ? sqlite3_system_errno(db->h) : 0;
     if (rc == SQLITE_FULL)
         snprintf(hint, sizeof hint, " (free space on its file system, or write elsewhere with -o)");
+    else if (rc == SQLITE_IOERR && (sys == EFBIG || (!sys && fsize_limited())))
+        snprintf(hint, sizeof hint, " (a file size limit is set, ulimit -f: raise it or "
+                 "write elsewhere with -o)");
+    else if (rc == SQLITE_IOERR && sys)
+        snprintf(hint, sizeof hint, " (%s)", strerror(sys));
     else if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         snprintf(hint, sizeof hint, " (another process is writing to it; gave up after %d s)",
                  DB_BUSY_TIMEOUT_MS / 1000);

@@ -12,6 +12,12 @@
 #   3. A full disk (a 1 MiB tmpfs; skipped with a message when mount is not permitted):
 #      exit 2, a message saying the disk is full, a database that opens, passes
 #      integrity_check and holds the run as not complete.
+#   3b. Writes that fail in mid-run, without root: a file size limit (ulimit -f 4 MiB, with
+#      SIGXFSZ ignored, so that write(2) fails with EFBIG and SQLite reports an I/O error)
+#      on a 30-day run that would write 500 MB.  The first failed write stops the
+#      simulation (the run's event count is a small part of the same run's without the
+#      limit; before issue 15 it simulated to the end), the run is marked 'failed' with the
+#      message, exit 2 with that one-line message, and the database passes integrity_check.
 #   4. A database another process holds (sqlite3 in BEGIN EXCLUSIVE): the run waits for
 #      the busy timeout (10 s), then exits 2 saying the database is locked.
 # Random moments come from CRASH_SEED (printed, so that a failure can be replayed).
@@ -138,6 +144,27 @@ if mount -t tmpfs -o size=1M tmpfs "$T/full" 2>"$T/err"; then
 else
   echo "skip full disk: cannot mount a tmpfs here ($(head -c 120 "$T/err"))"
 fi
+
+# ---------------------------------------------------------------- 3b. a file size limit
+LIM=(--set simulation.duration=30d --set simulation.sample_interval=5s)
+"$B" run scenarios/default.ini -o "$T/nolimit.db" --quiet "${LIM[@]}" --set simulation.output=summary \
+  || bad "file size limit: reference run failed"
+full_events=$(sqlite3 "$T/nolimit.db" "SELECT events FROM runs")
+( trap '' XFSZ; ulimit -f 4096; exec "$B" run scenarios/default.ini -o "$T/fsize.db" --quiet "${LIM[@]}" ) \
+  >/dev/null 2>"$T/err"
+rc=$?
+[ "$rc" = 2 ] && ok "file size limit: exit 2" || bad "file size limit: exit $rc (want 2): $(head -c 300 "$T/err")"
+grep -q "write failed: .*file size limit" "$T/err" && [ "$(wc -l < "$T/err")" = 1 ] \
+  && ok "file size limit: one message line: $(head -n1 "$T/err")" || bad "file size limit: message: $(head -c 300 "$T/err")"
+check_db "$T/fsize.db" "file size limit"
+row=$(sqlite3 -separator '|' "$T/fsize.db" "SELECT status, events, message FROM runs" 2>&1)
+st=${row%%|*}; rest=${row#*|}; ev=${rest%%|*}; msg=${rest#*|}
+[ "$st" = failed ] && ok "file size limit: the run is marked 'failed'" || bad "file size limit: run left '$st'"
+case $msg in *"write failed"*) ok "file size limit: runs.message holds the error";;
+  *) bad "file size limit: runs.message is '$msg'";; esac
+[ -n "$ev" ] && [ "$ev" -lt $(( full_events / 2 )) ] \
+  && ok "file size limit: the simulation stopped at the failure ($ev of $full_events events)" \
+  || bad "file size limit: simulated on after the failed write ($ev of $full_events events)"
 
 # ---------------------------------------------------------------- 4. a database another process holds
 db=$T/locked.db

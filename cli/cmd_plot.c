@@ -176,8 +176,53 @@ static int set_filter(plot_t *p, const char *k, const char *v)
     } else if (!strcmp(k, "study")) {
         p->o.study = v;
     } else {
-        return plot_fail(p, "unknown filter '%s' (filters: run, policy, group, study)", k);
+        if (p->o.nwhere >= PLOT_MAX_WHERE)
+            return plot_fail(p, "--where: at most %d filters", PLOT_MAX_WHERE);
+        if (!k[0] || strlen(k) >= sizeof p->o.where[0].axis)
+            return plot_fail(p, "--where takes AXIS=VALUE (a study axis, section.key, run, policy, group or study),"
+                                " not '%s=%s'", k, v);
+        plot_where_t *w = &p->o.where[p->o.nwhere++];
+        snprintf(w->axis, sizeof w->axis, "%s", k);
+        w->value = v;
     }
+    return SIM_OK;
+}
+
+/* --yrange LO:HI, either side empty or '*' for automatic. */
+static int parse_yrange(plot_t *p, const char *val)
+{
+    const char *colon = strchr(val, ':');
+    char msg[128];
+    if (!colon)
+        return plot_fail(p, "--yrange takes LO:HI (numbers in the unit of the y axis; '*' for automatic), not '%s'", val);
+    char lo[64], hi[64];
+    snprintf(lo, sizeof lo, "%.*s", (int)(colon - val < 63 ? colon - val : 63), val);
+    snprintf(hi, sizeof hi, "%s", colon + 1);
+    p->o.has_ylo = lo[0] && strcmp(lo, "*");
+    p->o.has_yhi = hi[0] && strcmp(hi, "*");
+    if ((p->o.has_ylo && sim_units_parse_number(lo, &p->o.ylo, msg, sizeof msg)) ||
+        (p->o.has_yhi && sim_units_parse_number(hi, &p->o.yhi, msg, sizeof msg)))
+        return plot_fail(p, "--yrange takes LO:HI (numbers in the unit of the y axis; '*' for automatic), not '%s'", val);
+    if (p->o.has_ylo && p->o.has_yhi && !(p->o.ylo < p->o.yhi))
+        return plot_fail(p, "--yrange %s: LO must be below HI", val);
+    return SIM_OK;
+}
+
+/* --hline Y[:LABEL]: a horizontal reference line at Y (in the unit of the y axis). */
+static int parse_hline(plot_t *p, const char *val)
+{
+    char num[64], msg[128];
+    const char *colon = strchr(val, ':');
+    size_t n = colon ? (size_t)(colon - val) : strlen(val);
+    if (p->o.nhline >= PLOT_MAX_HLINE)
+        return plot_fail(p, "--hline: at most %d lines", PLOT_MAX_HLINE);
+    snprintf(num, sizeof num, "%.*s", (int)(n < 63 ? n : 63), val);
+    plot_hline_t *h = &p->o.hline[p->o.nhline];
+    if (n >= sizeof num || sim_units_parse_number(num, &h->y, msg, sizeof msg) || !isfinite(h->y))
+        return plot_fail(p, "--hline takes Y or Y:LABEL (Y a number in the unit of the y axis, e.g. 1.10:budget),"
+                            " not '%s'", val);
+    snprintf(h->label, sizeof h->label, "%s", colon ? colon + 1 : "");
+    p->o.nhline++;
     return SIM_OK;
 }
 
@@ -193,6 +238,10 @@ static int parse_args(plot_t *p, int argc, char **argv)
         {"style", required_argument, NULL, 256},  {"size", required_argument, NULL, 256},
         {"as", required_argument, NULL, 256},     {"over", required_argument, NULL, 256},
         {"log", required_argument, NULL, 256},    {"paired", required_argument, NULL, 256},
+        {"xlabel", required_argument, NULL, 256}, {"ylabel", required_argument, NULL, 256},
+        {"yrange", required_argument, NULL, 256}, {"hline", required_argument, NULL, 256},
+        {"yscale", required_argument, NULL, 256}, {"normalise", no_argument, NULL, 'N'},
+        {"normalize", no_argument, NULL, 'N'},
         {"script-only", no_argument, NULL, 'S'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -213,6 +262,10 @@ static int parse_args(plot_t *p, int argc, char **argv)
             o->quiet = 1;
             continue;
         }
+        if (c == 'N') {
+            o->normalise = 1;
+            continue;
+        }
         if (c == 1) {
             if (o->db_path)
                 return plot_fail(p, "unexpected argument '%s' (one DB only)", val);
@@ -227,8 +280,9 @@ static int parse_args(plot_t *p, int argc, char **argv)
         } else if (!strcmp(name, "--where")) {
             const char *e = strchr(val, '=');
             if (!e)
-                return plot_fail(p, "--where takes key=value (run, policy, group, study), not '%s'", val);
-            char k[32];
+                return plot_fail(p, "--where takes AXIS=VALUE (a study axis, section.key, run, policy, group or"
+                                    " study), not '%s'", val);
+            char k[300];
             snprintf(k, sizeof k, "%.*s", (int)(e - val), val);
             int rc = set_filter(p, k, e + 1);
             if (rc)
@@ -270,6 +324,22 @@ static int parse_args(plot_t *p, int argc, char **argv)
             o->over = val;
         } else if (!strcmp(name, "--paired")) {
             o->paired = val;
+        } else if (!strcmp(name, "--xlabel")) {
+            o->xlabel = val;
+        } else if (!strcmp(name, "--ylabel")) {
+            o->ylabel = val;
+        } else if (!strcmp(name, "--yrange")) {
+            int rc = parse_yrange(p, val);
+            if (rc)
+                return rc;
+        } else if (!strcmp(name, "--hline")) {
+            int rc = parse_hline(p, val);
+            if (rc)
+                return rc;
+        } else if (!strcmp(name, "--yscale")) {
+            if (strcmp(val, "shared") && strcmp(val, "panel"))
+                return plot_fail(p, "--yscale must be shared or panel, not '%s'", val);
+            o->yscale = val;
         } else if (!strcmp(name, "--log")) {
             if (strcmp(val, "x") && strcmp(val, "y") && strcmp(val, "xy") && strcmp(val, "yx"))
                 return plot_fail(p, "--log must be x, y or xy, not '%s'", val);
@@ -343,7 +413,7 @@ static int setup_output(plot_t *p)
         p->w_in = p->o.size_w;
         p->h_in = p->o.size_h;
     }
-    snprintf(p->gp_path, sizeof p->gp_path, "%s/%s.gp", p->dir, p->stem);
+    snprintf(p->gp_path, sizeof p->gp_path, "%s/%s.%s.gp", p->dir, p->stem, p->ext);
     return SIM_OK;
 }
 
@@ -452,6 +522,8 @@ int cli_cmd_plot(int argc, char **argv)
         rc = open_db(p);
     if (!rc)
         rc = resolve_run(p);
+    if (!rc)
+        rc = plot_select_runs(p);
     if (!rc && !(p->gp = fopen(p->gp_path, "w")))
         rc = plot_fail(p, "%s: cannot write: %s", p->gp_path, strerror(errno));
     if (!rc) {
@@ -470,7 +542,7 @@ int cli_cmd_plot(int argc, char **argv)
         status = 2;
     } else if (!p->o.quiet) {
         if (p->o.script_only)
-            printf("wrote %s (run: cd %s && gnuplot %s.gp)", p->gp_path, p->dir, p->stem);
+            printf("wrote %s (run: cd %s && gnuplot %s.%s.gp)", p->gp_path, p->dir, p->stem, p->ext);
         else
             printf("wrote %s/%s.%s%s%s%s, script %s", p->dir, p->stem, p->ext, p->fmt == OUT_TEX ? " (+ " : "",
                    p->fmt == OUT_TEX ? p->stem : "", p->fmt == OUT_TEX ? ".pdf)" : "", p->gp_path);

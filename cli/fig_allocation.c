@@ -102,6 +102,7 @@ int plot_fig_allocation(plot_t *p, int argc, char **argv)
     fputs("set key outside top center horizontal maxrows 2 reverse Left samplen 1.5\nset grid noxtics\n", g);
     fputs("# components stack to the configured size: kernel + anon + cache + free = usable;"
           " + balloon = assigned; + unassigned = configured\n", g);
+    plot_gp_user(p, 1);
     fputs("plot ", g);
     plot_gp_file(p, p->data[p->ndata - 1]);
     fputs(" using ($3/mdiv) title 'kernel' lc rgb '#555555', \\\n"
@@ -109,7 +110,9 @@ int plot_fig_allocation(plot_t *p, int argc, char **argv)
           "     '' using ($5/mdiv) title 'page cache' lc rgb '#9ecae1', \\\n"
           "     '' using ($6/mdiv) title 'free' lc rgb '#ffffff', \\\n"
           "     '' using ($7/mdiv) title 'balloon' lc rgb '#D55E00' fs pattern 2 border lc rgb '#333333', \\\n"
-          "     '' using ($8/mdiv) title 'not assigned' lc rgb '#888888' fs pattern 4 border lc rgb '#333333'\n", g);
+          "     '' using ($8/mdiv) title 'not assigned' lc rgb '#888888' fs pattern 4 border lc rgb '#333333'", g);
+    plot_gp_hlines(p);
+    fputc('\n', g);
     plot_strlist_free(&names);
     return SIM_OK;
 }

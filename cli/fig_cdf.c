@@ -68,20 +68,16 @@ int plot_fig_cdf(plot_t *p, int argc, char **argv)
         ? "SELECT r.policy, s.value FROM vm_summary s JOIN runs r ON r.run_id = s.run_id"
           " JOIN vms v ON v.run_id = s.run_id AND v.vm_id = s.vm_id WHERE s.metric = ?1"
           " AND (r.status = 'complete' OR r.run_id = ?2) AND (?2 IS NULL OR r.run_id = ?2)"
-          " AND (?3 IS NULL OR r.policy = ?3) AND (?4 IS NULL OR r.study_key = ?4) AND (?5 IS NULL OR v.grp = ?5)"
+          " AND (?2 IS NOT NULL OR r.run_id IN " PLOT_SELECTED ") AND (?5 IS NULL OR v.grp = ?5)"
           " ORDER BY r.run_id, s.vm_id"
         : "SELECT r.policy, s.value FROM run_summary s JOIN runs r ON r.run_id = s.run_id WHERE s.metric = ?1"
           " AND (r.status = 'complete' OR r.run_id = ?2) AND (?2 IS NULL OR r.run_id = ?2)"
-          " AND (?3 IS NULL OR r.policy = ?3) AND (?4 IS NULL OR r.study_key = ?4) ORDER BY r.run_id", &st);
+          " AND (?2 IS NOT NULL OR r.run_id IN " PLOT_SELECTED ") ORDER BY r.run_id", &st);
     if (rc)
         goto out;
     sqlite3_bind_text(st, 1, p->o.metric, -1, SQLITE_STATIC);
     if (p->o.has_run)
         sqlite3_bind_int64(st, 2, p->o.run_id);
-    if (p->o.policy)
-        sqlite3_bind_text(st, 3, p->o.policy, -1, SQLITE_STATIC);
-    if (p->o.study)
-        sqlite3_bind_text(st, 4, p->o.study, -1, SQLITE_STATIC);
     if (over_vms && p->o.group)
         sqlite3_bind_text(st, 5, p->o.group, -1, SQLITE_STATIC);
     char xlabel[300];

@@ -38,15 +38,11 @@ int plot_fig_ops(plot_t *p, int argc, char **argv)
                       " JOIN runs r ON r.run_id = o.run_id JOIN vms v ON v.run_id = o.run_id AND v.vm_id = o.vm_id"
                       " WHERE o.finished_ns IS NOT NULL AND o.finished_ns >= o.issued_ns"
                       " AND (r.status = 'complete' OR r.run_id = ?1) AND (?1 IS NULL OR r.run_id = ?1)"
-                      " AND (?2 IS NULL OR r.policy = ?2) AND (?3 IS NULL OR r.study_key = ?3)"
+                      " AND (?1 IS NOT NULL OR r.run_id IN " PLOT_SELECTED ")"
                       " AND (?4 IS NULL OR v.grp = ?4) ORDER BY o.run_id, o.issued_ns, o.vm_id", &st)))
         return rc;
     if (p->o.has_run)
         sqlite3_bind_int64(st, 1, run);
-    if (p->o.policy)
-        sqlite3_bind_text(st, 2, p->o.policy, -1, SQLITE_STATIC);
-    if (p->o.study)
-        sqlite3_bind_text(st, 3, p->o.study, -1, SQLITE_STATIC);
     if (p->o.group)
         sqlite3_bind_text(st, 4, p->o.group, -1, SQLITE_STATIC);
     /* rows in memory first: the series key depends on whether several policies appear */
@@ -145,6 +141,12 @@ int plot_fig_ops(plot_t *p, int argc, char **argv)
             fputs(ymax > 0 ? "set yrange [0:*]\n" : "set yrange [0:1]\n", g);
         if (set.n == 1)
             fputs("unset key\n", g);
+        double ylo = INFINITY;
+        for (size_t i = 0; i < nops; i++)
+            ylo = ops[i].latency_s > 0 && ops[i].latency_s < ylo ? ops[i].latency_s : ylo;
+        plot_gp_log_range(p, 'x', xmin, xmax);
+        plot_gp_log_range(p, 'y', ylo, ymax);
+        plot_gp_user(p, 1);
         fputs("plot ", g);
         for (size_t k = 0; k < set.n; k++) {
             fprintf(g, "%s", k ? ", \\\n     " : "");
@@ -152,6 +154,7 @@ int plot_fig_ops(plot_t *p, int argc, char **argv)
             fprintf(g, " index %zu using 1:2 with points ls %zu title ", k, k % 8 + 1);
             plot_gp_str(p, set.s[k].key);
         }
+        plot_gp_hlines(p);
         fputc('\n', g);
     } else {
         plot_gp_set(p, "xlabel", "balloon operation latency (s)");

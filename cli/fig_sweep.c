@@ -20,6 +20,7 @@
 #include "cli/common.h"
 #include "cli/stats.h"
 #include "cli/plot.h"
+#include "cli/tables.h"
 
 typedef struct sw_pt {
     char *study, *axes, *policy, *xtext;
@@ -91,6 +92,7 @@ typedef struct sweep_fig {
     const char *metric, *xname;
     char section[256], key[256];  /* xname as a run_params section.key, when it is one */
     int from_params, x_is_policy;
+    int from_overcommit;          /* --x overcommit: v_run_axes.overcommit (cli/tables.c) */
     strlist_t metrics, axes, lines, cats;
     sw_pt_t *pts;
     size_t npts, cap, skipped;    /* skipped: runs without the parameter or the metric */
@@ -98,7 +100,7 @@ typedef struct sweep_fig {
     x_kind_t kind;
     const char *xunit;
     double xdiv;
-    double mean_min, xmin_seen, xmax_seen, ymax_seen;
+    double mean_min, xmin_seen, xmax_seen, ymax_seen, ymin_seen;
 } sweep_fig_t;
 
 /* The metric (a run_summary metric) and the x parameter: --x, else the first axis of the
@@ -114,13 +116,9 @@ static int choose_x(plot_t *p, sweep_fig_t *sf)
         return rc;
     }
     /* the axes of the selected runs */
-    if ((rc = plot_prepare(p, "SELECT DISTINCT axes FROM runs WHERE status = 'complete' AND (?1 IS NULL OR policy = ?1)"
-                         " AND (?2 IS NULL OR study_key = ?2) ORDER BY run_id", &st)))
+    if ((rc = plot_prepare(p, "SELECT DISTINCT axes FROM runs WHERE status = 'complete' AND run_id IN " PLOT_SELECTED
+                              " ORDER BY run_id", &st)))
         return rc;
-    if (p->o.policy)
-        sqlite3_bind_text(st, 1, p->o.policy, -1, SQLITE_STATIC);
-    if (p->o.study)
-        sqlite3_bind_text(st, 2, p->o.study, -1, SQLITE_STATIC);
     int nruns = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         plot_axis_names(plot_col_text(st, 0), &sf->axes);
@@ -129,8 +127,8 @@ static int choose_x(plot_t *p, sweep_fig_t *sf)
     sqlite3_finalize(st);
     st = NULL;
     if (!nruns) {
-        rc = plot_fail(p, "no complete runs in %s%s%s", p->o.db_path, p->o.policy ? " with policy " : "",
-                  p->o.policy ? p->o.policy : "");
+        rc = plot_fail(p, "no complete runs in %s%s", p->o.db_path,
+                       p->o.policy || p->o.study || p->o.nwhere ? " among the runs the filters select" : "");
         return rc;
     }
     sf->xname = p->o.x;
@@ -154,10 +152,18 @@ static int choose_x(plot_t *p, sweep_fig_t *sf)
         sqlite3_finalize(st);
         st = NULL;
     }
+    if (!sf->from_params && plot_strlist_find(&sf->axes, sf->xname) < 0 && !strcmp(sf->xname, "overcommit")) {
+        char err[SIM_ERR_MAX];      /* TEMP run_axes and views on the read-only connection */
+        if ((rc = tables_build(p->db, 1, err, sizeof err)))
+            return plot_fail(p, "%s", err);
+        sf->from_overcommit = 1;
+        return SIM_OK;
+    }
     if (!sf->from_params && plot_strlist_find(&sf->axes, sf->xname) < 0) {
         char list[2048];
         plot_strlist_join(&sf->axes, list, sizeof list);
-        rc = plot_fail(p, "unknown --x '%s': not an axis of the selected runs (%s) nor a stored parameter section.key",
+        rc = plot_fail(p, "unknown --x '%s': not an axis of the selected runs (%s), a stored parameter section.key"
+                          " nor overcommit",
                   sf->xname, sf->axes.n ? list : "they have none");
         return rc;
     }
@@ -174,17 +180,19 @@ static int collect_points(plot_t *p, sweep_fig_t *sf)
     /* --paired P: each run's value less that of P's run of the same study and repetition
      * whose axes are the same but policy.name (as table point_diff pairs them); runs
      * without one are left out. */
-    rc = plot_prepare(p,
-                 "SELECT r.study_key, r.point_index, r.axes, r.policy, s.value - CASE WHEN ?6 IS NULL THEN 0 ELSE"
+    char sql[2048];
+    /* column 5, the x text: the stored parameter, or the run's overcommit */
+    snprintf(sql, sizeof sql, "SELECT r.study_key, r.point_index, r.axes, r.policy, s.value - CASE WHEN ?6 IS NULL THEN 0 ELSE"
                  " (SELECT sb.value FROM runs b JOIN run_summary sb ON sb.run_id = b.run_id AND sb.metric = ?1"
                  "  WHERE b.status = 'complete' AND b.study_key = r.study_key AND b.repetition = r.repetition"
-                 "  AND b.policy = ?6 AND replace(coalesce(b.axes, ''), 'policy.name=' || b.policy, '')"
-                 "  = replace(coalesce(r.axes, ''), 'policy.name=' || r.policy, '') ORDER BY b.run_id LIMIT 1) END,"
-                 " (SELECT p.value FROM run_params p WHERE p.run_id = r.run_id AND p.section = ?2 AND p.key = ?3)"
-                 " FROM runs r JOIN run_summary s ON s.run_id = r.run_id AND s.metric = ?1"
-                 " WHERE r.status = 'complete' AND (?4 IS NULL OR r.policy = ?4) AND (?5 IS NULL OR r.study_key = ?5)"
-                 " ORDER BY r.run_id",
-                 &st);
+                 "  AND b.policy = ?6 AND replace(coalesce(b.axes, '') || ',', '=' || b.policy || ',', '=,')"
+                 "  = replace(coalesce(r.axes, '') || ',', '=' || r.policy || ',', '=,') ORDER BY b.run_id LIMIT 1) END,"
+                 " %s FROM runs r JOIN run_summary s ON s.run_id = r.run_id AND s.metric = ?1"
+                 " WHERE r.status = 'complete' AND r.run_id IN " PLOT_SELECTED " ORDER BY r.run_id",
+             sf->from_overcommit
+                 ? "(SELECT printf('%.4g', a.overcommit) FROM temp.v_run_axes a WHERE a.run_id = r.run_id)"
+                 : "(SELECT p.value FROM run_params p WHERE p.run_id = r.run_id AND p.section = ?2 AND p.key = ?3)");
+    rc = plot_prepare(p, sql, &st);
     if (rc)
         return rc;
     if (p->o.paired)
@@ -192,13 +200,9 @@ static int collect_points(plot_t *p, sweep_fig_t *sf)
     sqlite3_bind_text(st, 1, sf->metric, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, sf->section, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, sf->key, -1, SQLITE_STATIC);
-    if (p->o.policy)
-        sqlite3_bind_text(st, 4, p->o.policy, -1, SQLITE_STATIC);
-    if (p->o.study)
-        sqlite3_bind_text(st, 5, p->o.study, -1, SQLITE_STATIC);
     while (sqlite3_step(st) == SQLITE_ROW) {
         char xt[256] = "";
-        if (sf->from_params)
+        if (sf->from_params || sf->from_overcommit)
             snprintf(xt, sizeof xt, "%s", plot_col_text(st, 5));
         else
             plot_axis_value(plot_col_text(st, 2), sf->xname, xt, sizeof xt);
@@ -303,7 +307,14 @@ static void x_axis(sweep_fig_t *sf)
 static void assign_lines(sweep_fig_t *sf)
 {
     /* lines: policy (unless x is the policy) and every other axis not determined by x or policy */
+    /* x is the policy when it is policy.name, or an axis whose values are the policies'
+     * names (${pol=static, mom} on policy.name): then bars per category, not per policy */
     sf->x_is_policy = !strcmp(sf->xname, "policy.name") || !strcmp(sf->xname, "policy");
+    if (!sf->x_is_policy && !sf->from_params && !sf->from_overcommit) {
+        sf->x_is_policy = 1;
+        for (size_t i = 0; i < sf->npts; i++)
+            sf->x_is_policy = sf->x_is_policy && !strcmp(sf->pts[i].xtext, sf->pts[i].policy);
+    }
     strlist_t other = {0};
     for (size_t a = 0; a < sf->axes.n; a++) {
         if (!strcmp(sf->axes.v[a], sf->xname) || axis_determined(sf->pts, sf->npts, sf->axes.v[a], 0) ||
@@ -330,6 +341,7 @@ static int write_data(plot_t *p, sweep_fig_t *sf)
 {
     int rc;
     sf->mean_min = INFINITY, sf->xmin_seen = INFINITY, sf->xmax_seen = -INFINITY, sf->ymax_seen = -INFINITY;
+    sf->ymin_seen = INFINITY;
     FILE *f = plot_open_data(p, NULL);
     if (!f) {
         rc = SIM_EIO;
@@ -349,6 +361,7 @@ static int write_data(plot_t *p, sweep_fig_t *sf)
         fputc('\n', f);
         sf->mean_min = sf->pts[i].mean < sf->mean_min ? sf->pts[i].mean : sf->mean_min;
         sf->ymax_seen = sf->pts[i].mean + sf->pts[i].ci > sf->ymax_seen ? sf->pts[i].mean + sf->pts[i].ci : sf->ymax_seen;
+        sf->ymin_seen = sf->pts[i].mean - sf->pts[i].ci < sf->ymin_seen ? sf->pts[i].mean - sf->pts[i].ci : sf->ymin_seen;
         sf->xmin_seen = sf->pts[i].x < sf->xmin_seen ? sf->pts[i].x : sf->xmin_seen;
         sf->xmax_seen = sf->pts[i].x > sf->xmax_seen ? sf->pts[i].x : sf->xmax_seen;
     }
@@ -365,15 +378,22 @@ static void write_script(plot_t *p, const sweep_fig_t *sf, int argc, char **argv
     const char *dat = p->data[p->ndata - 1];
     if (sf->xunit[0])
         plot_gp_set(p, "xlabel", "%s (%s)", sf->xname, sf->xunit);
+    else if (sf->from_overcommit)
+        plot_gp_set(p, "xlabel", "overcommit (configured VM memory / host memory)");
     else
-        plot_gp_set(p, "xlabel", "%s", sf->x_is_policy ? "policy" : sf->xname);
+        plot_gp_set(p, "xlabel", "%s", !strcmp(sf->xname, "policy.name") ? "policy" : sf->xname);
     plot_gp_set(p, "ylabel", "%s", sf->ylabel);
     plot_gp_logscale(p);
+    double ylo = sf->ymin_seen, yhi = sf->ymax_seen;
+    plot_hline_extent(p, &ylo, &yhi);
+    if (p->o.log && strchr(p->o.log, 'y'))   /* the data's range: the lowest mean if a CI reaches 0 */
+        plot_gp_log_range(p, 'y', ylo > 0 ? ylo : sf->mean_min, yhi);
+    plot_gp_log_range(p, 'x', sf->xmin_seen, sf->xmax_seen);
     if (sf->mean_min >= 0 && !(p->o.log && strchr(p->o.log, 'y'))) {  /* non-negative: error bars clip at 0 */
-        if (sf->ymax_seen <= 0)
+        if (yhi <= 0)
             fputs("set yrange [0:1]\n", g);
         else if (sf->kind == XK_CATEGORY)   /* autoscaling ignores the error-bar vectors: include them */
-            fprintf(g, "set yrange [0:%.6g]\n", sf->ymax_seen * 1.05);
+            fprintf(g, "set yrange [0:%.6g]\n", yhi * 1.05);
         else
             fputs("set yrange [0:*]\n", g);
     }
@@ -381,12 +401,13 @@ static void write_script(plot_t *p, const sweep_fig_t *sf, int argc, char **argv
         double d = sf->xmin_seen != 0 ? fabs(sf->xmin_seen) * 0.1 : 1;
         fprintf(g, "set xrange [%.6g:%.6g]\n", sf->xmin_seen - d, sf->xmax_seen + d);
     }
-    fputs(sf->lines.n > 1 ? "set key outside top center horizontal reverse Left samplen 2.5\n" : "unset key\n", g);
+    fputs(sf->lines.n > 1 ? "set key outside top center horizontal reverse Left samplen 2.5 width 1.5\n" : "unset key\n", g);
     if (sf->kind == XK_CATEGORY) {
         double bw = 0.8 / (double)sf->lines.n;
         fprintf(g, "set xrange [-0.5:%zu-0.5]\nset grid noxtics\nset boxwidth %.4g absolute\n", sf->cats.n,
                 bw * 0.9);
         plot_gp_category_tics(p, &sf->cats);
+        plot_gp_user(p, 1);
         fputs("# bars: mean; black bars: 95% confidence interval\nplot ", g);
         for (size_t l = 0; l < sf->lines.n; l++) {
             double off = ((double)l - (double)(sf->lines.n - 1) / 2) * bw;
@@ -399,14 +420,16 @@ static void write_script(plot_t *p, const sweep_fig_t *sf, int argc, char **argv
             fprintf(g, ", \\\n     '' index %zu using ($1%+.4g):($2-$3):(0):(2*$3) with vectors heads size"
                        " screen %.3g,90 lc rgb '#000000' notitle", l, off, caps);
         }
+        plot_gp_hlines(p);
         fputc('\n', g);
     } else {
         /* lines are dodged sideways by a little so that their error bars do not hide each other */
         int logx = p->o.log && strchr(p->o.log, 'x');
         fprintf(g, "dodge = %.4g   # x shift between lines (set 0 to turn off)\n",
                 logx || sf->lines.n < 2 ? 0 : 0.006 * (sf->xmax_seen - sf->xmin_seen));
-        fputs("set offsets graph 0.04, graph 0.04, 0, 0\n# lines: mean; error bars: 95% confidence interval\nplot ",
-              g);
+        fputs("set offsets graph 0.04, graph 0.04, 0, 0\n", g);
+        plot_gp_user(p, 1);
+        fputs("# lines: mean; error bars: 95% confidence interval\nplot ", g);
         for (size_t l = 0; l < sf->lines.n; l++) {
             double k = (double)l - (double)(sf->lines.n - 1) / 2;
             fprintf(g, "%s", l ? ", \\\n     " : "");
@@ -416,6 +439,7 @@ static void write_script(plot_t *p, const sweep_fig_t *sf, int argc, char **argv
                     l % 8 + 1);
             plot_gp_str(p, sf->lines.v[l]);
         }
+        plot_gp_hlines(p);
         fputc('\n', g);
     }
     if (sf->skipped && !p->o.quiet)

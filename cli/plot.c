@@ -173,7 +173,8 @@ FILE *plot_open_data(plot_t *p, const char *suffix)
     if (p->ndata >= 4)
         return NULL;
     char *name = p->data[p->ndata];
-    snprintf(name, sizeof p->data[0], "%s%s%s.dat", p->stem, suffix ? "-" : "", suffix ? suffix : "");
+    /* STEM.EXT[.PART].dat: a png and a pdf of one name keep their own data (and script) */
+    snprintf(name, sizeof p->data[0], "%s.%s%s%s.dat", p->stem, p->ext, suffix ? "." : "", suffix ? suffix : "");
     snprintf(path, sizeof path, "%s/%s", p->dir, name);
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -259,6 +260,11 @@ void plot_metric_display(const char *metric, double max_abs, double *scale, char
 
 /* ================================================================== terminal and styles */
 
+/* The font every figure names: Nimbus Sans, URW's metric clone of Helvetica (Debian
+ * fonts-urw-base35, installed by scripts/deps.sh), so that the PDF embeds the font its
+ * script names (pdffonts: NimbusSans-Regular; tests/e2e/figures.sh). */
+#define PLOT_FONT "Nimbus Sans"
+
 static void gp_terminal(plot_t *p)
 {
     FILE *f = p->gp;
@@ -266,20 +272,20 @@ static void gp_terminal(plot_t *p)
     switch (p->fmt) {
     case OUT_PDF:
         /* cairo sizes fonts at 96 dpi: fontscale 0.75 makes 8 mean 8 pt */
-        fprintf(f, "set terminal pdfcairo size %.3gin,%.3gin font 'Helvetica,%g' fontscale 0.75 linewidth %g"
+        fprintf(f, "set terminal pdfcairo size %.3gin,%.3gin font '" PLOT_FONT ",%g' fontscale 0.75 linewidth %g"
                    " noenhanced\n", p->w_in, p->h_in, p->font_pt, lw);
         break;
     case OUT_PNG: {
         /* pngcairo sizes fonts at 96 px per inch and draws linewidth 1 one pixel wide; scale both
          * to our dpi so that the png looks like the pdf (where linewidth 1 is 0.5 pt) */
         double dpi = (double)p->px_w / p->w_in;
-        fprintf(f, "set terminal pngcairo size %d,%d font 'Helvetica,%g' fontscale %.4g linewidth %.4g"
+        fprintf(f, "set terminal pngcairo size %d,%d font '" PLOT_FONT ",%g' fontscale %.4g linewidth %.4g"
                    " pointscale %.4g noenhanced background '#ffffff'\n",
                 p->px_w, p->px_h, p->font_pt, dpi / 96, lw * dpi / 144, dpi / 144);
         break;
     }
     case OUT_SVG:
-        fprintf(f, "set terminal svg size %d,%d font 'Helvetica,%g' linewidth %g noenhanced background '#ffffff'\n",
+        fprintf(f, "set terminal svg size %d,%d font '" PLOT_FONT ",%g' linewidth %g noenhanced background '#ffffff'\n",
                 (int)lround(p->w_in * 72), (int)lround(p->h_in * 72), p->font_pt, lw);
         break;
     case OUT_TEX:
@@ -313,6 +319,7 @@ static void gp_styles(const plot_t *p)
         fprintf(p->gp, "set style line %d lc rgb '%s' dt %s lw %g pt %d ps %g\n", i + 1, ls[i].rgb, ls[i].dt, lw,
                 ls[i].pt, ps);
     fputs("set style line 20 lc rgb '#777777' dt (4,3) lw 1   # reference lines\n"
+          "set style line 21 lc rgb '#000000' dt (6,3) lw 1   # --hline\n"
           "set border 3 lw 1\nset xtics nomirror out scale 0.6\nset ytics nomirror out scale 0.6\n"
           "set grid ytics lc rgb '#dddddd' lw 1 dt 1\n"
           "set key samplen 2.5 spacing 1.0\n", p->gp);
@@ -324,7 +331,7 @@ void plot_gp_header(plot_t *p, int argc, char **argv)
     char line[2048];
     size_t k = 0;
     snprintf(line, sizeof line,
-             "written by balloonsim plot; restyle it here, then in this directory run: gnuplot %s.gp", p->stem);
+             "written by balloonsim plot; restyle it here, then in this directory run: gnuplot %s.%s.gp", p->stem, p->ext);
     plot_gp_comment(p, line);
     line[0] = 0;
     for (int i = 0; i < argc && k < sizeof line; i++)   /* argv[0] is "plot" */
@@ -381,14 +388,9 @@ int plot_pick_run(plot_t *p, int64_t *run_id, char *policy, size_t plen)
                     p->o.db_path, (long long)n, n == 1 ? "" : "s", (long long)lo, (long long)hi);
     }
     if ((rc = plot_prepare(p,
-                      "SELECT run_id, policy FROM runs WHERE status = 'complete'"
-                      " AND (?1 IS NULL OR policy = ?1) AND (?2 IS NULL OR study_key = ?2) ORDER BY run_id LIMIT 1",
-                      &st)))
+                           "SELECT run_id, policy FROM runs WHERE status = 'complete' AND run_id IN " PLOT_SELECTED
+                           " ORDER BY run_id LIMIT 1", &st)))
         return rc;
-    if (p->o.policy)
-        sqlite3_bind_text(st, 1, p->o.policy, -1, SQLITE_STATIC);
-    if (p->o.study)
-        sqlite3_bind_text(st, 2, p->o.study, -1, SQLITE_STATIC);
     int found = sqlite3_step(st) == SQLITE_ROW;
     if (found) {
         *run_id = sqlite3_column_int64(st, 0);
@@ -396,8 +398,8 @@ int plot_pick_run(plot_t *p, int64_t *run_id, char *policy, size_t plen)
     }
     sqlite3_finalize(st);
     if (!found)
-        return plot_fail(p, "no complete run in %s%s%s%s%s", p->o.db_path, p->o.policy ? " with policy " : "",
-                    p->o.policy ? p->o.policy : "", p->o.study ? " in study " : "", p->o.study ? p->o.study : "");
+        return plot_fail(p, "no complete run in %s%s", p->o.db_path, p->o.policy || p->o.study || p->o.nwhere
+                                                                     ? " among the runs the filters select" : "");
     return SIM_OK;
 }
 
@@ -622,7 +624,7 @@ int plot_run_gnuplot(plot_t *p)
     }
     fcntl(execpipe[1], F_SETFD, FD_CLOEXEC);
     char script[1100];
-    snprintf(script, sizeof script, "%s.gp", p->stem);
+    snprintf(script, sizeof script, "%s.%s.gp", p->stem, p->ext);
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
@@ -801,7 +803,10 @@ void plot_gp_cdf_plot(plot_t *p, const series_set_t *set, double xmin, double xm
     fputs("set yrange [0:1.02]\nset ytics 0.25\nset key outside top center horizontal reverse Left samplen 2.5\n", g);
     if (set->n == 1)
         fputs("unset key\n", g);
-    fputs("set offsets graph 0.02, graph 0.02, 0, 0\nplot ", g);
+    fputs("set offsets graph 0.02, graph 0.02, 0, 0\n", g);
+    plot_gp_log_range(p, 'x', xmin, xmax);
+    plot_gp_user(p, 1);
+    fputs("plot ", g);
     for (size_t k = 0; k < set->n; k++) {
         fprintf(g, "%s", k ? ", \\\n     " : "");
         plot_gp_file(p, dat);
@@ -810,5 +815,277 @@ void plot_gp_cdf_plot(plot_t *p, const series_set_t *set, double xmin, double xm
         fprintf(g, ", \\\n     '' index %zu every ::0::0 using 1:(0):(0):2 with vectors nohead ls %zu notitle", k,
                 k % 8 + 1);
     }
+    plot_gp_hlines(p);
     fputc('\n', g);
+}
+
+/* ================================================================== selection (--where) */
+
+typedef int (*parse_fn_t)(const char *s, double *v);
+
+static int as_number(const char *s, double *v)
+{
+    char e[128];
+    return !sim_units_parse_number(s, v, e, sizeof e);
+}
+
+static int as_bytes(const char *s, double *v)
+{
+    char e[128];
+    int64_t b;
+    if (sim_units_parse_bytes(s, &b, e, sizeof e))
+        return 0;
+    *v = (double)b;
+    return 1;
+}
+
+static int as_duration(const char *s, double *v)
+{
+    char e[128];
+    sim_time_t ns;
+    if (sim_units_parse_duration(s, &ns, e, sizeof e))
+        return 0;
+    *v = (double)ns;
+    return 1;
+}
+
+static int as_rate(const char *s, double *v)
+{
+    char e[128];
+    return !sim_units_parse_rate(s, v, e, sizeof e);
+}
+
+static int as_fraction(const char *s, double *v)
+{
+    char e[128];
+    return !sim_units_parse_fraction(s, v, e, sizeof e);
+}
+
+/* Equal as text, or as numbers in the first unit both parse in (plain number, size,
+ * duration, rate, fraction): 24GiB == 24576MiB, 50% == 0.5, 1h == 60min. */
+int plot_values_equal(const char *a, const char *b)
+{
+    static const parse_fn_t parsers[] = {as_number, as_bytes, as_duration, as_rate, as_fraction};
+    if (!strcmp(a, b))
+        return 1;
+    for (size_t i = 0; i < sizeof parsers / sizeof parsers[0]; i++) {
+        double x, y;
+        if (parsers[i](a, &x) && parsers[i](b, &y))
+            return x == y || fabs(x - y) <= 1e-9 * fmax(fabs(x), fabs(y));
+    }
+    return 0;
+}
+
+/* The value of `axis` for a run: its study axis of that name (runs.axes), else its stored
+ * section.key (run_params).  0 when the run has neither. */
+static int where_value(sqlite3_stmt *param, int64_t run, const char *axes, const char *axis, char *buf, size_t len)
+{
+    if (plot_axis_value(axes, axis, buf, len))
+        return 1;
+    sqlite3_reset(param);
+    sqlite3_bind_int64(param, 1, run);
+    sqlite3_bind_text(param, 2, axis, -1, SQLITE_STATIC);
+    int found = sqlite3_step(param) == SQLITE_ROW;
+    if (found)
+        snprintf(buf, len, "%s", plot_col_text(param, 0));
+    sqlite3_reset(param);
+    return found;
+}
+
+/* Does the run pass every --where?  Filters on one axis are alternatives (OR), filters on
+ * different axes all apply (AND).  Counts, per filter, the runs that match it alone. */
+static int where_match(plot_t *p, sqlite3_stmt *param, int64_t run, const char *axes, int *known, int64_t *hits,
+                       strlist_t *values)
+{
+    int all = 1;
+    for (int i = 0; i < p->o.nwhere; i++) {
+        char v[512];
+        int first = 1, any = 0;
+        for (int j = 0; j < i; j++)
+            first = first && strcmp(p->o.where[j].axis, p->o.where[i].axis);
+        if (!first)
+            continue;                     /* this axis was handled with its first filter */
+        if (!where_value(param, run, axes, p->o.where[i].axis, v, sizeof v)) {
+            all = 0;
+            continue;
+        }
+        plot_strlist_intern(&values[i], v);
+        for (int j = i; j < p->o.nwhere; j++) {
+            if (strcmp(p->o.where[j].axis, p->o.where[i].axis))
+                continue;
+            known[j] = 1;
+            if (plot_values_equal(v, p->o.where[j].value)) {
+                hits[j]++;
+                any = 1;
+            }
+        }
+        all = all && any;
+    }
+    return all;
+}
+
+/* The message when --where selects nothing: the filter that matched no run and the values
+ * its axis takes, or the axes there are. */
+static int where_fail(plot_t *p, const int *known, const int64_t *hits, const strlist_t *values, const strlist_t *axes)
+{
+    char list[2048];
+    for (int i = 0; i < p->o.nwhere; i++) {
+        const plot_where_t *w = &p->o.where[i];
+        int first = 0;
+        while (strcmp(p->o.where[first].axis, w->axis))
+            first++;
+        if (!known[i]) {
+            plot_strlist_join(axes, list, sizeof list);
+            return plot_fail(p, "--where %s=%s: no run has '%s' (study axes: %s; or any section.key, e.g. host.memory)",
+                             w->axis, w->value, w->axis, axes->n ? list : "none");
+        }
+        if (!hits[i]) {
+            plot_strlist_join(&values[first], list, sizeof list);
+            return plot_fail(p, "--where %s=%s: no run has %s = %s (its values: %s)", w->axis, w->value, w->axis,
+                             w->value, list);
+        }
+    }
+    return plot_fail(p, "no run passes all the filters together (--where on different axes must all hold)");
+}
+
+/* temp.plot_runs: the runs that --policy, --study and every --where select (any status;
+ * the figures keep the complete ones).  Fails when --where selects nothing. */
+int plot_select_runs(plot_t *p)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(p->h, "CREATE TEMP TABLE IF NOT EXISTS plot_runs(run_id INTEGER PRIMARY KEY);"
+                           " DELETE FROM temp.plot_runs", NULL, NULL, &msg) != SQLITE_OK) {
+        plot_fail(p, "%s: cannot select runs: %s", p->o.db_path, msg ? msg : "?");
+        sqlite3_free(msg);
+        return SIM_EIO;
+    }
+    sqlite3_stmt *runs = NULL, *param = NULL, *ins = NULL;
+    int rc;
+    if ((rc = plot_prepare(p, "SELECT run_id, coalesce(axes, '') FROM runs WHERE (?1 IS NULL OR policy = ?1)"
+                              " AND (?2 IS NULL OR study_key = ?2) ORDER BY run_id", &runs)) ||
+        (rc = plot_prepare(p, "SELECT value FROM run_params WHERE run_id = ?1 AND section || '.' || key = ?2", &param)) ||
+        (rc = plot_prepare(p, "INSERT INTO temp.plot_runs VALUES(?)", &ins)))
+        goto out;
+    if (p->o.policy)
+        sqlite3_bind_text(runs, 1, p->o.policy, -1, SQLITE_STATIC);
+    if (p->o.study)
+        sqlite3_bind_text(runs, 2, p->o.study, -1, SQLITE_STATIC);
+    int known[PLOT_MAX_WHERE] = {0};
+    int64_t hits[PLOT_MAX_WHERE] = {0}, selected = 0;
+    strlist_t values[PLOT_MAX_WHERE], axes = {0};
+    memset(values, 0, sizeof values);
+    while (sqlite3_step(runs) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(runs, 0);
+        const char *ax = plot_col_text(runs, 1);
+        plot_axis_names(ax, &axes);
+        if (!where_match(p, param, id, ax, known, hits, values))
+            continue;
+        sqlite3_bind_int64(ins, 1, id);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            rc = sql_fail(p, "cannot select runs");
+            break;
+        }
+        sqlite3_reset(ins);
+        selected++;
+    }
+    if (!rc && p->o.nwhere && !selected)
+        rc = where_fail(p, known, hits, values, &axes);
+    for (int i = 0; i < PLOT_MAX_WHERE; i++)
+        plot_strlist_free(&values[i]);
+    plot_strlist_free(&axes);
+out:
+    sqlite3_finalize(runs);
+    sqlite3_finalize(param);
+    sqlite3_finalize(ins);
+    return rc;
+}
+
+/* ================================================================== the user's axes */
+
+/* What the command line asks of the axes, written after the figure's own settings so that
+ * it wins: --xlabel/--ylabel (when labels), --yrange, and the --hline lines (arrows across
+ * the graph at y, tags 90..) with their labels. */
+void plot_gp_user(plot_t *p, int labels)
+{
+    FILE *g = p->gp;
+    if (labels && p->o.xlabel)
+        plot_gp_set(p, "xlabel", "%s", p->o.xlabel);
+    if (labels && p->o.ylabel)
+        plot_gp_set(p, "ylabel", "%s", p->o.ylabel);
+    if (p->o.nhline)
+        fputs("set style textbox opaque noborder margins 1,1\n", g);
+    if (p->o.has_ylo || p->o.has_yhi) {
+        fputs("set yrange [", g);
+        if (p->o.has_ylo)
+            fprintf(g, "%.10g", p->o.ylo);
+        else
+            fputc('*', g);
+        fputc(':', g);
+        if (p->o.has_yhi)
+            fprintf(g, "%.10g", p->o.yhi);
+        else
+            fputc('*', g);
+        fputs("]\n", g);
+    }
+    for (int i = 0; i < p->o.nhline; i++) {
+        fprintf(g, "set arrow %d from graph 0, first %.10g to graph 1, first %.10g nohead ls 21 front   # --hline\n",
+                90 + i, p->o.hline[i].y, p->o.hline[i].y);
+        if (!p->o.hline[i].label[0])
+            continue;
+        fprintf(g, "set label %d ", 90 + i);
+        plot_gp_str(p, p->o.hline[i].label);
+        fprintf(g, " at graph 0.98, first %.10g right offset 0,0.6 front boxed tc rgb '#000000' font ',%g'\n",
+                p->o.hline[i].y, p->font_pt - 1);
+    }
+}
+
+/* The --hline values as invisible plot elements (", Y with lines lt nodraw notitle"), so
+ * that autoscaling includes them; the arrows of plot_gp_user draw them across the graph. */
+void plot_gp_hlines(plot_t *p)
+{
+    for (int i = 0; i < p->o.nhline; i++)
+        fprintf(p->gp, ", \\\n     %.10g with lines lt nodraw notitle", p->o.hline[i].y);
+}
+
+/* The extremes of the --hline values folded into [*lo, *hi]. */
+void plot_hline_extent(const plot_t *p, double *lo, double *hi)
+{
+    for (int i = 0; i < p->o.nhline; i++) {
+        *lo = p->o.hline[i].y < *lo ? p->o.hline[i].y : *lo;
+        *hi = p->o.hline[i].y > *hi ? p->o.hline[i].y : *hi;
+    }
+}
+
+/* A logarithmic axis ranges over the data [lo, hi] (padded by 5% of its decades), not to
+ * the enclosing powers of ten that gnuplot's autoscale picks; under 1.5 decades it gets
+ * explicit ticks at 1, 2, 5 (or 1..9) times powers of ten, which gnuplot would not label. */
+void plot_gp_log_range(plot_t *p, char axis, double lo, double hi)
+{
+    if (!p->o.log || !strchr(p->o.log, axis) || !(lo > 0) || !(hi >= lo) || !isfinite(hi))
+        return;
+    if (axis == 'y' && (p->o.has_ylo || p->o.has_yhi))
+        return;                                   /* --yrange decides */
+    double f = pow(hi / lo, 0.05);
+    f = f < 1.05 ? 1.05 : f;
+    double a = lo / f, b = hi * f;
+    fprintf(p->gp, "set %crange [%.6g:%.6g]   # the data's range, not whole decades\n", axis, a, b);
+    if (b / a >= pow(10, 1.5))
+        return;
+    static const double m125[] = {1, 2, 5}, m19[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    for (int pass = 0; pass < 2; pass++) {
+        const double *m = pass ? m19 : m125;
+        size_t nm = pass ? 9 : 3, n = 0;
+        char buf[1024];
+        size_t k = 0;
+        for (double d = pow(10, floor(log10(a))); d <= b; d *= 10)
+            for (size_t i = 0; i < nm; i++)
+                if (m[i] * d >= a && m[i] * d <= b && k < sizeof buf - 40) {
+                    k += (size_t)snprintf(buf + k, sizeof buf - k, "%s'%g' %g", n ? ", " : "", m[i] * d, m[i] * d);
+                    n++;
+                }
+        if (n >= 3 || pass == 1) {
+            fprintf(p->gp, "set %ctics (%s)\n", axis, buf);
+            return;
+        }
+    }
 }

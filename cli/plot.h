@@ -8,6 +8,10 @@
 #ifndef CLI_PLOT_H
 #define CLI_PLOT_H
 
+/* SQL that keeps the runs selected by --policy, --study and --where (table temp.plot_runs,
+ * made by plot_select_runs): "r.run_id IN " PLOT_SELECTED. */
+#define PLOT_SELECTED "(SELECT run_id FROM temp.plot_runs)"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,12 +21,34 @@
 
 typedef enum { OUT_PDF, OUT_PNG, OUT_SVG, OUT_TEX } out_fmt_t;
 
+/* --where AXIS=VALUE on a study axis or a stored section.key (cli/plot.c plot_select_runs). */
+#define PLOT_MAX_WHERE 16
+#define PLOT_MAX_HLINE 8
+typedef struct plot_where {
+    char axis[256];
+    const char *value;
+} plot_where_t;
+
+typedef struct plot_hline {
+    double y;                  /* in the unit of the figure's y axis */
+    char label[128];           /* "" for none */
+} plot_hline_t;
+
 typedef struct plot_opts {
     const char *db_path, *figure, *out;
     int has_run;
     int64_t run_id;
     const char *policy, *group, *study;
+    plot_where_t where[PLOT_MAX_WHERE];
+    int nwhere;
     const char *metric, *x, *as, *over, *log;
+    const char *xlabel, *ylabel;   /* replace the figure's axis labels */
+    int has_ylo, has_yhi;      /* --yrange LO:HI, either side may be '*' (automatic) */
+    double ylo, yhi;
+    plot_hline_t hline[PLOT_MAX_HLINE];
+    int nhline;
+    int normalise;             /* timeline: VM memory as a fraction of its configured size */
+    const char *yscale;        /* timeline: "shared" (default) or "panel" */
     const char *paired;        /* sweep: draw differences to this policy's runs */
     int has_at;
     double at_s;
@@ -45,7 +71,7 @@ typedef struct plot {
     double font_pt;
     FILE *gp;
     char gp_path[5200];
-    char data[4][1100];        /* base names of the data files written */
+    char data[4][1100];        /* base names of the data files written: STEM.EXT[.PART].dat */
     int ndata;
     char err[SIM_ERR_MAX];
 } plot_t;
@@ -95,6 +121,12 @@ int plot_fig_timeline(plot_t *p, int argc, char **argv);
 
 /* Helpers (cli/plot.c). */
 void plot_axis_names(const char *axes, strlist_t *out);
+void plot_gp_log_range(plot_t *p, char axis, double lo, double hi);
+void plot_gp_user(plot_t *p, int labels);
+void plot_gp_hlines(plot_t *p);
+void plot_hline_extent(const plot_t *p, double *lo, double *hi);
+int plot_select_runs(plot_t *p);
+int plot_values_equal(const char *a, const char *b);
 int plot_axis_value(const char *axes, const char *name, char *buf, size_t len);
 int plot_close_data(plot_t *p, FILE **fp);
 const char *plot_col_text(sqlite3_stmt *st, int i);

@@ -6,7 +6,10 @@ set -u
 pkgs_needed=()
 need() { dpkg -s "$1" >/dev/null 2>&1 || pkgs_needed+=("$1"); }
 # procps: pgrep, used by the crash and sweep tests
-for p in build-essential pkg-config libgsl-dev libsqlite3-dev libinih-dev libcriterion-dev gnuplot-nox sqlite3 procps "$@"; do
+# fonts-urw-base35: Nimbus Sans, the font the figures name and embed (cli/plot.c); poppler-utils:
+# pdffonts, with which tests/e2e/figures.sh checks that the PDF embeds it
+for p in build-essential pkg-config libgsl-dev libsqlite3-dev libinih-dev libcriterion-dev gnuplot-nox sqlite3 procps \
+         fonts-urw-base35 poppler-utils "$@"; do
   need "$p"
 done
 [ ${#pkgs_needed[@]} -eq 0 ] && exit 0

@@ -63,7 +63,7 @@ check "point_diff equals the hand computation (mean, sd, ci95 with t = 4.3027; r
 # the figure option draws the same differences (gnuplot need not run: --script-only)
 "$B" plot "$T/p.db" --figure sweep --x policy.name --metric mean_slowdown --paired static --script-only --quiet \
   -o "$T/pd.png" || bad "plot --paired"
-fig=$(awk '!/^#/ && NF >= 6 {print $6, $2, $3}' "$T/pd.dat" | sort)
+fig=$(awk '!/^#/ && NF >= 6 {print $6, $2, $3}' "$T/pd.png.dat" | sort)
 tab=$(q "$T/p.db" "SELECT '\"' || policy || '\"', printf('%.6g', mean), printf('%.6g', ci95) FROM point_diff
                    WHERE metric = 'mean_slowdown'" | tr '|' ' ' | sort)
 check "plot --paired static: its data are point_diff's means and half-widths" [ -n "$fig" -a "$fig" = "$tab" ]

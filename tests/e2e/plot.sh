@@ -5,7 +5,7 @@
 # Checks, each printed as it runs:
 #   1. every figure (timeline, allocation, sweep by category and by number, cdf, balloon-ops
 #      scatter and cdf) exits 0 with an empty stderr (gnuplot warned about nothing), writes a
-#      PNG of exactly the --size asked (PNG header bytes 16-23), and its FILE.gp re-runs in
+#      PNG of exactly the --size asked (PNG header bytes 16-23), and its FILE.png.gp re-runs in
 #      gnuplot from its directory with nothing on stderr;
 #   2. the data files hold one row per database row they claim to plot (compared with a
 #      sqlite3 count), and what they hold is right: allocation stacks add up to the configured
@@ -28,7 +28,7 @@ rows() { awk '!/^#/ && NF {n++} END {print n+0}' "$1"; }
 png_size() { od -An -tu1 -j16 -N8 "$1" | awk '{printf "%dx%d", $1*16777216+$2*65536+$3*256+$4, $5*16777216+$6*65536+$7*256+$8}'; }
 
 # A figure that must succeed: plot it at 640x400, then rerun its script by hand.
-#   figure NAME DB ARGS...  -> $T/out/NAME.png, .gp, data
+#   figure NAME DB ARGS...  -> $T/out/NAME.png, NAME.png.gp, its data NAME.png[.PART].dat
 figure() {
   local name="$1" db="$2"; shift 2
   local out="$T/out/$name.png"
@@ -40,9 +40,9 @@ figure() {
   [ -s "$T/err" ] && bad "$name: stderr not empty: $(head -n1 "$T/err")"
   [ "$(png_size "$out")" = 640x400 ] || bad "$name: PNG is $(png_size "$out"), asked 640x400"
   rm -f "$out"
-  (cd "$T/out" && gnuplot "$name.gp") 2>"$T/err2"
+  (cd "$T/out" && gnuplot "$name.png.gp") 2>"$T/err2"
   if [ -s "$T/err2" ] || [ ! -s "$out" ]; then
-    bad "$name: gnuplot $name.gp by hand: $(head -n1 "$T/err2")"; return 1
+    bad "$name: gnuplot $name.png.gp by hand: $(head -n1 "$T/err2")"; return 1
   fi
   ok "$name: exit 0, no warnings, 640x400 PNG, script reruns cleanly"
 }
@@ -61,36 +61,36 @@ RI=$(q "$T/one.db" "SELECT run_index FROM runs WHERE run_id = $R")   # what --ru
 echo "-- 1, 2: figures and their data"
 if figure timeline "$T/one.db" --figure timeline; then
   check "timeline: host rows = host_samples" \
-    [ "$(rows "$T/out/timeline-host.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM host_samples WHERE run_id=$R")" ]
+    [ "$(rows "$T/out/timeline.png.host.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM host_samples WHERE run_id=$R")" ]
   check "timeline: VM rows = vm_samples" \
-    [ "$(rows "$T/out/timeline-vms.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM vm_samples WHERE run_id=$R")" ]
+    [ "$(rows "$T/out/timeline.png.vms.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM vm_samples WHERE run_id=$R")" ]
   check "timeline: one block per VM" \
-    [ "$(grep -c '^# block' "$T/out/timeline-vms.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM vms WHERE run_id=$R")" ]
+    [ "$(grep -c '^# block' "$T/out/timeline.png.vms.dat")" = "$(q "$T/one.db" "SELECT count(*) FROM vms WHERE run_id=$R")" ]
 fi
 "$B" run "$F" -o "$T/big.db" "${SHORT[@]}" --set "policy.name=$BAL" --set host.count=5 --set 'vm web.count=8' ||
   { echo "FAIL: run"; exit 1; }
 if figure timeline-big "$T/big.db" --figure timeline; then
   check "timeline, 5 hosts: one row per sample time (mean, min, max over hosts)" \
-    [ "$(rows "$T/out/timeline-big-host.dat")" = "$(q "$T/big.db" "SELECT count(DISTINCT time_ns) FROM host_samples")" ]
-  check "timeline, 11 VMs: one panel per group" [ "$(grep -c '^# block' "$T/out/timeline-big-vms.dat")" = 3 ]
+    [ "$(rows "$T/out/timeline-big.png.host.dat")" = "$(q "$T/big.db" "SELECT count(DISTINCT time_ns) FROM host_samples")" ]
+  check "timeline, 11 VMs: one panel per group" [ "$(grep -c '^# block' "$T/out/timeline-big.png.vms.dat")" = 3 ]
   check "timeline, 11 VMs: one row per group and sample time" \
-    [ "$(rows "$T/out/timeline-big-vms.dat")" = "$(q "$T/big.db" "SELECT count(*) FROM (SELECT DISTINCT v.grp, s.time_ns FROM vm_samples s JOIN vms v USING(run_id, vm_id))")" ]
-  check "timeline, group web: the mean of its 8 VMs at the last sample" [ "$(awk '/^# block 0/ {b=1} /^# block 1/ {b=0} b && !/^#/ && NF {u=$2} END {printf "%.4g", u}' "$T/out/timeline-big-vms.dat")" = \
+    [ "$(rows "$T/out/timeline-big.png.vms.dat")" = "$(q "$T/big.db" "SELECT count(*) FROM (SELECT DISTINCT v.grp, s.time_ns FROM vm_samples s JOIN vms v USING(run_id, vm_id))")" ]
+  check "timeline, group web: the mean of its 8 VMs at the last sample" [ "$(awk '/^# block 0/ {b=1} /^# block 1/ {b=0} b && !/^#/ && NF {u=$2} END {printf "%.4g", u}' "$T/out/timeline-big.png.vms.dat")" = \
     "$(q "$T/big.db" "SELECT printf('%.4g', avg(usable_bytes) / 1048576.0) FROM vm_samples s JOIN vms v USING(run_id, vm_id) WHERE v.grp='web' AND time_ns=(SELECT max(time_ns) FROM vm_samples)")" ]
 fi
 if figure allocation "$T/one.db" --figure allocation --at 300; then
   check "allocation: one row per VM" \
-    [ "$(rows "$T/out/allocation.dat")" = "$(q "$T/one.db" "SELECT count(DISTINCT vm_id) FROM vm_samples WHERE run_id=$R")" ]
+    [ "$(rows "$T/out/allocation.png.dat")" = "$(q "$T/one.db" "SELECT count(DISTINCT vm_id) FROM vm_samples WHERE run_id=$R")" ]
   check "allocation: --at 300 takes the samples at 300 s" \
-    awk '!/^#/ && NF && $11 != 300 {exit 1}' "$T/out/allocation.dat"
+    awk '!/^#/ && NF && $11 != 300 {exit 1}' "$T/out/allocation.png.dat"
   check "allocation: kernel+anon+cache+free+balloon+unassigned = configured" \
-    awk '!/^#/ && NF { s = $3+$4+$5+$6+$7+$8; if (s - $10 > 0.01 || $10 - s > 0.01) exit 1 }' "$T/out/allocation.dat"
+    awk '!/^#/ && NF { s = $3+$4+$5+$6+$7+$8; if (s - $10 > 0.01 || $10 - s > 0.01) exit 1 }' "$T/out/allocation.png.dat"
 fi
 if figure sweep-policy "$T/cmp.db" --figure sweep --metric stall_s --x policy.name; then
   check "sweep by policy: one row per sweep point" \
-    [ "$(rows "$T/out/sweep-policy.dat")" = "$(q "$T/cmp.db" "SELECT count(DISTINCT point_index) FROM runs WHERE status='complete'")" ]
+    [ "$(rows "$T/out/sweep-policy.png.dat")" = "$(q "$T/cmp.db" "SELECT count(DISTINCT point_index) FROM runs WHERE status='complete'")" ]
   check "sweep by policy: the other axis (host.memory) splits the lines" \
-    [ "$(grep -c '^# block' "$T/out/sweep-policy.dat")" = 2 ]
+    [ "$(grep -c '^# block' "$T/out/sweep-policy.png.dat")" = 2 ]
 fi
 # a sweep writes point_summary; a run added afterwards must be drawn too (plot aggregates
 # run_summary itself, so the figure never lags the runs)
@@ -99,30 +99,30 @@ fi
   { echo "FAIL: sweep then run"; exit 1; }
 if figure sweep-after-run "$T/ps.db" --figure sweep --metric stall_s --x policy.name; then
   check "sweep figure after a later run: n counts every complete run" \
-    [ "$(awk '!/^#/ && NF {n += $4} END {print n}' "$T/out/sweep-after-run.dat")" = "$(q "$T/ps.db" "SELECT count(*) FROM runs WHERE status='complete'")" ]
+    [ "$(awk '!/^#/ && NF {n += $4} END {print n}' "$T/out/sweep-after-run.png.dat")" = "$(q "$T/ps.db" "SELECT count(*) FROM runs WHERE status='complete'")" ]
 fi
 if figure sweep-memory "$T/cmp.db" --figure sweep --metric mean_slowdown --x host.memory; then
-  check "sweep by memory: one line per policy" [ "$(grep -c '^# block' "$T/out/sweep-memory.dat")" = 2 ]
-  check "sweep by memory: x in GiB (10, 14)" awk '!/^#/ && NF && $1 != 10 && $1 != 14 {exit 1}' "$T/out/sweep-memory.dat"
+  check "sweep by memory: one line per policy" [ "$(grep -c '^# block' "$T/out/sweep-memory.png.dat")" = 2 ]
+  check "sweep by memory: x in GiB (10, 14)" awk '!/^#/ && NF && $1 != 10 && $1 != 14 {exit 1}' "$T/out/sweep-memory.png.dat"
   # mean and CI of static at 10 GiB, recomputed: t(0.975, 2) = 4.302653
   want=$(q "$T/cmp.db" "SELECT s.value FROM run_summary s JOIN runs r USING(run_id) JOIN run_params p USING(run_id)
          WHERE s.metric='mean_slowdown' AND r.policy='static' AND p.section='host' AND p.key='memory' AND p.value='10GiB'" |
          awk '{x[NR]=$1; m+=$1} END {m/=NR; for(i=1;i<=NR;i++) v+=(x[i]-m)^2; sd=sqrt(v/(NR-1)); printf "%.5g %.5g %d", m, 4.302653*sd/sqrt(NR), NR}')
-  got=$(awk '/^# block/ {b=$0} b ~ /"static"/ && !/^#/ && NF && $1 == 10 {printf "%.5g %.5g %d", $2*1, $3*1, $4}' "$T/out/sweep-memory.dat")
+  got=$(awk '/^# block/ {b=$0} b ~ /"static"/ && !/^#/ && NF && $1 == 10 {printf "%.5g %.5g %d", $2*1, $3*1, $4}' "$T/out/sweep-memory.png.dat")
   check "sweep: static at 10 GiB: mean, ci95, n = $want (got $got)" [ "$want" = "$got" ]
 fi
 if figure cdf "$T/cmp.db" --figure cdf --metric slowdown_mean; then
   check "cdf: one row per VM of every complete run" \
-    [ "$(rows "$T/out/cdf.dat")" = "$(q "$T/cmp.db" "SELECT count(*) FROM vm_summary s JOIN runs r USING(run_id) WHERE r.status='complete' AND s.metric='slowdown_mean'")" ]
+    [ "$(rows "$T/out/cdf.png.dat")" = "$(q "$T/cmp.db" "SELECT count(*) FROM vm_summary s JOIN runs r USING(run_id) WHERE r.status='complete' AND s.metric='slowdown_mean'")" ]
   check "cdf: every curve ends at 1 and never decreases" \
-    awk '/^# block/ {if (n && last != 1) exit 1; prev=0; n=0} !/^#/ && NF {if ($2 < prev) exit 1; prev=$2; last=$2; n++} END {if (last != 1) exit 1}' "$T/out/cdf.dat"
+    awk '/^# block/ {if (n && last != 1) exit 1; prev=0; n=0} !/^#/ && NF {if ($2 < prev) exit 1; prev=$2; last=$2; n++} END {if (last != 1) exit 1}' "$T/out/cdf.png.dat"
 fi
 nops=$(q "$T/one.db" "SELECT count(*) FROM balloon_ops WHERE run_id=$R AND finished_ns IS NOT NULL AND finished_ns >= issued_ns")
 if [ "$nops" -gt 0 ]; then
   figure ops "$T/one.db" --figure balloon-ops --run "$RI" &&
-    check "balloon-ops: one row per finished operation ($nops)" [ "$(rows "$T/out/ops.dat")" = "$nops" ]
+    check "balloon-ops: one row per finished operation ($nops)" [ "$(rows "$T/out/ops.png.dat")" = "$nops" ]
   figure ops-cdf "$T/one.db" --figure balloon-ops --run "$RI" --as cdf &&
-    check "balloon-ops cdf: one row per finished operation" [ "$(rows "$T/out/ops-cdf.dat")" = "$nops" ]
+    check "balloon-ops cdf: one row per finished operation" [ "$(rows "$T/out/ops-cdf.png.dat")" = "$nops" ]
 else
   bad "policy $BAL made no balloon operations in 20 min of the default scenario"
 fi
@@ -231,7 +231,7 @@ expect_err "unknown metric 'nope' \(vm_summary metrics: .*slowdown_mean" \
   "$B" plot "$T/cmp.db" --figure cdf --metric nope -o "$T/out/e.png"
 expect_err "unknown --x 'nope'" "$B" plot "$T/cmp.db" --figure sweep --x nope -o "$T/out/e.png"
 expect_err "run index" "$B" plot "$T/one.db" --figure timeline --where "run=1 OR 1=1" -o "$T/out/e.png"
-expect_err "unknown filter" "$B" plot "$T/one.db" --figure timeline --where "1=1" -o "$T/out/e.png"
+expect_err "[-]-where 1=1: no run has '1' \(study axes: none" "$B" plot "$T/one.db" --figure timeline --where "1=1" -o "$T/out/e.png"
 expect_err "no VM group 'nope' in run [0-9]+ \(groups: web, batch, idle\)" \
   "$B" plot "$T/one.db" --figure timeline --group nope -o "$T/out/e.png"
 expect_err "must end in .pdf, .png, .svg or .tex" "$B" plot "$T/one.db" --figure timeline -o "$T/out/e.jpg"

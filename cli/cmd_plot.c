@@ -3,10 +3,12 @@
  *
  *   balloonsim plot DB --figure NAME -o FILE.{pdf,png,svg,tex} [filters] [options]
  *
- * WHAT IT WRITES.  FILE (the figure), FILE.gp (the gnuplot script that drew it) and the
- * data it plotted: FILE.dat, or FILE-host.dat / FILE-vms.dat for the timeline.  The
- * script is self-contained and refers to its data by base name, so a researcher can
- * restyle a figure with `cd DIR && gnuplot FILE.gp`.  Data files are whitespace
+ * WHAT IT WRITES.  For -o STEM.EXT: the figure, STEM.EXT.gp (the gnuplot script that
+ * drew it) and the data it plotted: STEM.EXT.dat, or STEM.EXT.host.dat / STEM.EXT.vms.dat
+ * for the timeline.  The extension is part of every name, so that a PNG and a PDF of one
+ * stem keep their own script and data.  The script is self-contained and refers to its
+ * data by base name, so a researcher can restyle a figure with
+ * `cd DIR && gnuplot STEM.EXT.gp`.  Full reference: docs/figures.md.  Data files are whitespace
  * separated, one '#' header line naming the columns (with units), blocks (gnuplot
  * `index`) separated by two blank lines, each block opened by a "# block N: LABEL" line.
  *
@@ -38,11 +40,21 @@
  *                latency CDF (--as cdf), one series per kind (and policy).
  *
  * FILTERS are not SQL: --run N (the 0-based run index of sweep --runs), --policy NAME,
- * --group NAME, --study KEY, or the same as
- * --where key=value.  Every query is a prepared statement with bound parameters.  Only
- * runs with status 'complete' are drawn, except a run named with --run.
+ * --group NAME, --study KEY, and --where AXIS=VALUE (repeatable) on any study axis (named,
+ * ${mem=...}, or section.key) or any stored section.key, compared as numbers when both
+ * sides parse in one unit (24GiB == 24576MiB), else as text; filters on one axis are
+ * alternatives, on different axes all apply (cli/plot.c plot_select_runs: the selected
+ * runs go into temp.plot_runs, which every figure's query reads).  Every query is a
+ * prepared statement with bound parameters.  Only runs with status 'complete' are drawn,
+ * except a run named with --run.
  *
- * STYLE.  Paper (default): vector output, 3.3 in x 2.2 in (one column), 8 pt Helvetica,
+ * AXES.  --xlabel, --ylabel and --yrange LO:HI replace the figure's own; --hline Y[:LABEL]
+ * draws a dashed reference line across the graph at Y (in the unit of the y axis) that
+ * autoscaling includes.  --log x|y ranges the axis over the data (not to whole decades),
+ * with ticks at 1, 2, 5 x 10^k when it spans under 1.5 decades.
+ *
+ * STYLE.  Paper (default): vector output, 3.3 in x 2.2 in (one column), 8 pt Nimbus Sans
+ * (URW's metric clone of Helvetica, Debian fonts-urw-base35; the PDF embeds it),
  * Okabe-Ito colours that also differ by dash pattern and point type, so that the figure
  * survives black-and-white printing.  --style slides: 16:9, 8 in x 4.5 in, 14 pt.  The
  * timeline grows taller with its panels.  pdf via pdfcairo, svg via svg, tex via cairolatex
@@ -105,15 +117,20 @@ static const char usage_head[] =
     "figures:\n";
 static const char usage_tail[] =
     "filters (not SQL): --run N (0-based run index)  --policy NAME  --group NAME  --study KEY\n"
-    "                   or --where run=ID | policy=NAME | group=NAME | study=KEY\n"
+    "  --where AXIS=VALUE     repeatable: a study axis (mem=24GiB, pol=mom) or section.key;\n"
+    "                         one axis: any value; several axes: all (24GiB == 24576MiB)\n"
+    "axes:\n"
+    "  --xlabel TEXT  --ylabel TEXT   replace the axis labels\n"
+    "  --yrange LO:HI         y range in the axis unit ('*' for automatic)\n"
+    "  --hline Y[:LABEL]      repeatable: a reference line at Y (e.g. --hline 1.10:budget)\n"
+    "  --log x|y|xy           logarithmic axes, ranged over the data\n"
     "options:\n"
     "  --style paper|slides   paper: 3.3x2.2 in, 8 pt (default); slides: 16:9, 14 pt\n"
     "  --size WxH             png: pixels (default 300 dpi); pdf/svg/tex: inches\n"
-    "  --log x|y|xy           logarithmic axes\n"
-    "  --script-only          write FILE.gp and the data, do not run gnuplot\n"
+    "  --script-only          write STEM.EXT.gp and the data, do not run gnuplot\n"
     "  --quiet                print nothing on success\n"
-    "Beside FILE it writes FILE.gp and FILE.dat (or FILE-*.dat): restyle with\n"
-    "`cd DIR && gnuplot FILE.gp`.\n";
+    "Beside STEM.EXT it writes STEM.EXT.gp and STEM.EXT.dat (or STEM.EXT.*.dat): restyle\n"
+    "with `cd DIR && gnuplot STEM.EXT.gp`.  Reference: docs/figures.md.\n";
 
 /* The usage, its list of figures from the figure table (a help line may hold '\n'). */
 static void print_usage(FILE *f)

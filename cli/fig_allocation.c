@@ -89,8 +89,8 @@ int plot_fig_allocation(plot_t *p, int argc, char **argv)
     double mdiv = plot_mem_div(max_cfg, &munit), tdiv = plot_time_div(t_s, &tunit);
     plot_gp_header(p, argc, argv);
     FILE *g = p->gp;
-    char line[256];
-    snprintf(line, sizeof line, "run %lld, policy %s, at t = %g s", (long long)run, policy, t_s);
+    char line[512], rl[200];
+    snprintf(line, sizeof line, "%s, policy %s, at t = %g s", plot_run_label(p, run, rl, sizeof rl), policy, t_s);
     plot_gp_comment(p, line);
     fprintf(g, "mdiv = %g    # MiB per %s\n", mdiv, munit);
     fputs("set style data histograms\nset style histogram rowstacked\nset boxwidth 0.75 relative\n"

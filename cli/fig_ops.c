@@ -88,7 +88,7 @@ int plot_fig_ops(plot_t *p, int argc, char **argv)
     }
     series_set_t set = {0};
     FILE *f = NULL;
-    char key[200];
+    char key[512];
     for (size_t i = 0; i < nops; i++) {
         snprintf(key, sizeof key, "%s%s%s", ops[i].kind, policies.n > 1 ? " / " : "",
                  policies.n > 1 ? ops[i].policy : "");
@@ -127,7 +127,8 @@ int plot_fig_ops(plot_t *p, int argc, char **argv)
     plot_gp_header(p, argc, argv);
     FILE *g = p->gp;
     if (p->o.has_run) {
-        snprintf(key, sizeof key, "run %lld, policy %s", (long long)run, policy);
+        char rl[200];
+        snprintf(key, sizeof key, "%s, policy %s", plot_run_label(p, run, rl, sizeof rl), policy);
         plot_gp_comment(p, key);
     }
     plot_gp_logscale(p);

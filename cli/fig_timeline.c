@@ -393,8 +393,8 @@ int plot_fig_timeline(plot_t *p, int argc, char **argv)
     plot_gp_header(p, argc, argv);
     FILE *g = p->gp;
     {
-        char line[256];
-        snprintf(line, sizeof line, "run %lld, policy %s", (long long)tl.run, tl.policy);
+        char line[512], rl[200];
+        snprintf(line, sizeof line, "%s, policy %s", plot_run_label(p, tl.run, rl, sizeof rl), tl.policy);
         fputc('\n', g);
         plot_gp_comment(p, line);
     }

@@ -403,6 +403,21 @@ int plot_pick_run(plot_t *p, int64_t *run_id, char *policy, size_t plen)
     return SIM_OK;
 }
 
+/* "run INDEX (study KEY, run_id ID)": the run as --run and v_runs.run number it. */
+const char *plot_run_label(plot_t *p, int64_t run_id, char *buf, size_t len)
+{
+    sqlite3_stmt *st;
+    snprintf(buf, len, "run_id %lld", (long long)run_id);
+    if (plot_prepare(p, "SELECT run_index, study_key FROM runs WHERE run_id = ?", &st))
+        return buf;
+    sqlite3_bind_int64(st, 1, run_id);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(buf, len, "run %lld (study %s, run_id %lld)", (long long)sqlite3_column_int64(st, 0),
+                 plot_col_text(st, 1), (long long)run_id);
+    sqlite3_finalize(st);
+    return buf;
+}
+
 /* A resolved parameter of a run as text ("" if absent). */
 void plot_run_param(plot_t *p, int64_t run_id, const char *section, const char *key, char *buf, size_t len)
 {

@@ -152,6 +152,7 @@ FILE *plot_open_data(plot_t *p, const char *suffix);
 int plot_pick_run(plot_t *p, int64_t *run_id, char *policy, size_t plen);
 int plot_prepare(plot_t *p, const char *sql, sqlite3_stmt **st);
 int plot_run_gnuplot(plot_t *p);
+const char *plot_run_label(plot_t *p, int64_t run_id, char *buf, size_t len);
 void plot_run_param(plot_t *p, int64_t run_id, const char *section, const char *key, char *buf, size_t len);
 void plot_series_add(series_set_t *set, const char *key, double v);
 void plot_series_free(series_set_t *set);

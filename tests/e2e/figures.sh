@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# tests/e2e/figures.sh -- the figure controls of `balloonsim plot` (issue 21, cli/plot.c,
+# cli/fig_*.c), checked on what they write: the data files against the database (through
+# sqlite3 and the typed view v_runs, not through plot's own code), and the gnuplot script.
+#   1. --where AXIS=VALUE selects exactly the matching runs, on a named axis, numerically
+#      in one unit (12GiB == 12288MiB), OR on one axis, AND across axes; bad filters exit 2
+#      naming the values or axes there are;
+#   2. a policy swept as a named axis (${pol=...}) draws bars per policy category like
+#      --x policy.name (the same data); --x overcommit takes v_runs.overcommit;
+#   3. --xlabel, --ylabel, --yrange, --hline reach the script, and gnuplot draws it without
+#      a warning; a log axis ranges over the data (not to 0.1 or 1);
+#   4. a PNG and a PDF of one name keep their own script and data; the PDF embeds the font
+#      its script names (pdffonts);
+#   5. the timeline with many VMs: at most 12 panels, grouped by VM group with the right
+#      "mean of N VMs" counts, --normalise divides by the configured size, --yscale panel,
+#      and --as heatmap (VMs x time, colour usable / anon demand) against vm_samples.
+source "$(dirname "$0")/lib.bash"
+private_binary
+for tool in gnuplot sqlite3 pdffonts awk; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (scripts/deps.sh installs it)"; exit 1; }
+done
+F=scenarios/default.ini
+O="$T/fig"; mkdir -p "$O"
+rows() { awk '!/^#/ && NF {n++} END {print n+0}' "$1"; }
+# draw NAME ARGS...: plot -o $O/NAME.png (or NAME with its extension), exit 0, no warning
+draw() {
+  local name="$1"; shift
+  case "$name" in *.*) ;; *) name="$name.png" ;; esac
+  "$B" plot "$@" --quiet -o "$O/$name" 2>"$T/err"
+  local rc=$?
+  if [ "$rc" = 0 ] && [ ! -s "$T/err" ]; then ok "plot -o $name: exit 0, no warning"; return 0; fi
+  bad "plot -o $name: exit $rc: $(head -n1 "$T/err")"; return 1
+}
+
+"$B" run "$F" -o "$T/s.db" --quiet --set simulation.duration=20min --set simulation.sample_interval=60s \
+  --set 'host.memory=${mem=10GiB, 12GiB}' --set 'policy.name=${pol=static, esx-share}' --set simulation.repeat=2 ||
+  { echo "FAIL: study run"; exit 1; }
+G12=$((12 * 1024 * 1024 * 1024))
+
+echo "== 1. --where"
+if draw w-cdf "$T/s.db" --figure cdf --metric slowdown_mean --where mem=12288MiB; then
+  check "cdf --where mem=12288MiB: one value per VM of the runs at 12 GiB (v_runs.mem)" \
+    [ "$(rows "$O/w-cdf.png.dat")" = "$(q "$T/s.db" "SELECT count(*) FROM vm_summary s JOIN v_runs r USING(run_id) WHERE r.mem = $G12 AND s.metric = 'slowdown_mean'")" ]
+  check "... and not all of them" [ "$(rows "$O/w-cdf.png.dat")" -lt "$(q "$T/s.db" "SELECT count(*) FROM vm_summary WHERE metric = 'slowdown_mean'")" ]
+fi
+if draw w-sweep "$T/s.db" --figure sweep --x mem --where pol=esx-share --metric mean_slowdown; then
+  check "sweep --where pol=esx-share: one line, one point per memory" \
+    [ "$(grep -c '^# block' "$O/w-sweep.png.dat")/$(rows "$O/w-sweep.png.dat")" = 1/2 ]
+  want=$(q "$T/s.db" "SELECT printf('%.5g', avg(mean_slowdown)) FROM v_runs WHERE pol = 'esx-share' AND mem = $G12")
+  check "... its mean at 12 GiB is v_runs' ($want)" \
+    [ "$(awk '!/^#/ && NF && $1 == 12 {printf "%.5g", $2}' "$O/w-sweep.png.dat")" = "$want" ]
+fi
+if draw w-and "$T/s.db" --figure sweep --x mem --where pol=static --where pol=esx-share --where mem=10GiB; then
+  check "same axis OR, other axis AND: two lines of one point" \
+    [ "$(grep -c '^# block' "$O/w-and.png.dat")/$(rows "$O/w-and.png.dat")" = 2/2 ]
+fi
+run0=$(q "$T/s.db" "SELECT min(run) FROM v_runs WHERE mem = $G12 AND pol = 'esx-share'")
+if draw w-tl "$T/s.db" --figure timeline --where mem=12GiB --where pol=esx-share; then
+  check "timeline --where: the first matching run (run $run0)" grep -q "^# run $run0 (study" "$O/w-tl.png.gp"
+fi
+expect_status 2 "$B" plot "$T/s.db" --figure sweep --where mem=11GiB -o "$O/e.png"
+expect_msg "no run has mem = 11GiB (its values: 10GiB, 12GiB)"
+expect_status 2 "$B" plot "$T/s.db" --figure sweep --where memory=1 -o "$O/e.png"
+expect_msg "no run has 'memory' (study axes: mem, pol"
+expect_status 2 "$B" plot "$T/s.db" --figure sweep --where mem -o "$O/e.png"
+expect_msg "takes AXIS=VALUE"
+expect_status 2 "$B" plot "$T/s.db" --figure sweep --where pol=static --where mem=10GiB --where pol=x -o "$O/e.png" --x nope
+expect_msg "unknown --x 'nope'"
+if draw w-param "$T/s.db" --figure cdf --metric slowdown_mean --where host.memory=10GiB; then
+  check "--where on a stored section.key (host.memory) selects the same runs as the axis" \
+    [ "$(rows "$O/w-param.png.dat")" = "$(q "$T/s.db" "SELECT count(*) FROM vm_summary s JOIN v_runs r USING(run_id) WHERE r.mem <> $G12 AND s.metric = 'slowdown_mean'")" ]
+fi
+
+echo "== 2. policy as a named axis, overcommit"
+if draw bars-axis "$T/s.db" --figure sweep --x pol && draw bars-name "$T/s.db" --figure sweep --x policy.name; then
+  check "--x pol: one bar group per memory (2 blocks), not one per policy and memory" \
+    [ "$(grep -c '^# block' "$O/bars-axis.png.dat")" = 2 ]
+  check "--x pol: each bar on its policy's tick (x = category index, text = policy)" \
+    awk '!/^#/ && NF { if (($1 == 0 && $6 != "\"static\"") || ($1 == 1 && $6 != "\"esx-share\"") || $1 > 1) exit 1 }' "$O/bars-axis.png.dat"
+  check "--x pol and --x policy.name: the same data" \
+    diff <(grep -v '^# x' "$O/bars-axis.png.dat") <(grep -v '^# x' "$O/bars-name.png.dat")
+  check "--x pol: bars centred on the ticks (offsets -0.2 and +0.2)" \
+    grep -q 'using (\$1-0.2):2 with boxes' "$O/bars-axis.png.gp"
+fi
+if draw oc "$T/s.db" --figure sweep --x overcommit --metric mean_slowdown; then
+  check "--x overcommit: the x values are v_runs.overcommit" \
+    [ "$(awk '!/^#/ && NF {print $1}' "$O/oc.png.dat" | sort -u | tr '\n' ' ')" = \
+      "$(q "$T/s.db" "SELECT DISTINCT printf('%.4g', overcommit) FROM v_runs ORDER BY 1" | tr '\n' ' ')" ]
+  check "--x overcommit: the axis says so" grep -q "set xlabel 'overcommit" "$O/oc.png.gp"
+fi
+
+echo "== 3. labels, range, reference line, log axis"
+if draw lab "$T/s.db" --figure sweep --x mem --metric mean_slowdown --xlabel 'host memory (GiB)' \
+     --ylabel 'slowdown' --yrange 0:9 --hline 1.10:budget --hline 2; then
+  check "--xlabel in the script" grep -q "^set xlabel 'host memory (GiB)'" "$O/lab.png.gp"
+  check "--ylabel in the script" grep -q "^set ylabel 'slowdown'" "$O/lab.png.gp"
+  check "--yrange in the script, after the figure's own" [ "$(grep '^set yrange' "$O/lab.png.gp" | tail -n1)" = "set yrange [0:9]" ]
+  check "--hline 1.10: a line across the graph at 1.1" grep -q "^set arrow 90 from graph 0, first 1.1 to graph 1, first 1.1 nohead" "$O/lab.png.gp"
+  check "--hline 1.10:budget labelled" grep -q "^set label 90 'budget' at graph 0.98, first 1.1" "$O/lab.png.gp"
+  check "--hline 2: a second line, no label" \
+    [ "$(grep -c '^set arrow 91 from graph 0, first 2 to' "$O/lab.png.gp")/$(grep -c '^set label 91' "$O/lab.png.gp")" = 1/0 ]
+fi
+expect_status 2 "$B" plot "$T/s.db" --figure sweep --yrange 5:1 -o "$O/e.png"
+expect_msg "LO must be below HI"
+expect_status 2 "$B" plot "$T/s.db" --figure sweep --hline budget -o "$O/e.png"
+expect_msg "--hline takes Y or Y:LABEL"
+if draw log "$T/s.db" --figure sweep --x mem --metric mean_slowdown --log y; then
+  lo=$(awk '!/^#/ && NF {v = $2 - $3 > 0 ? $2 - $3 : $2; if (m == "" || v < m) m = v} END {print m}' "$O/log.png.dat")
+  r=$(sed -n 's/^set yrange \[\([0-9.e+-]*\):.*/\1/p' "$O/log.png.gp")
+  check "--log y: the axis starts just below the data ($r <= $lo, above $lo / 1.3)" \
+    awk -v r="$r" -v lo="$lo" 'BEGIN {exit !(r != "" && r <= lo && r > lo / 1.3)}'
+  check "--log y under 1.5 decades: labelled ticks" grep -q "^set ytics ('" "$O/log.png.gp"
+fi
+
+echo "== 4. png and pdf of one name; the embedded font"
+if draw both.png "$T/s.db" --figure sweep --x mem && draw both.pdf "$T/s.db" --figure sweep --x mem; then
+  check "both.png.gp draws the png, both.pdf.gp the pdf" \
+    [ "$(grep -c "^set terminal pngcairo" "$O/both.png.gp")/$(grep -c "^set terminal pdfcairo" "$O/both.pdf.gp")" = 1/1 ]
+  check "each script reads its own data" \
+    [ "$(grep -c "both.png.dat" "$O/both.png.gp")" -gt 0 -a "$(grep -c "both.png.dat" "$O/both.pdf.gp")" = 0 ]
+  rm -f "$O/both.png"
+  (cd "$O" && gnuplot both.png.gp) 2>"$T/err"
+  check "gnuplot both.png.gp by hand, after the pdf was drawn, redraws the png" [ -s "$O/both.png" ] && [ ! -s "$T/err" ]
+  font=$(sed -n "s/^set terminal pdfcairo .*font '\([^,]*\),.*/\1/p" "$O/both.pdf.gp")
+  check "the pdf's script names a font ($font)" [ -n "$font" ]
+  embedded=$(pdffonts "$O/both.pdf" | awk 'NR > 2 {print $1, $(NF-4)}')
+  check "the pdf embeds the font it names: ${font// /} ($embedded)" \
+    awk -v f="${font// /}" '{sub(/^[A-Z]+\+/, "", $1)} index($1, f) == 1 && $2 == "yes" {n++} END {exit !n}' <<<"$embedded"
+  check "the pdf embeds no other font" [ "$(grep -vc "${font// /}" <<<"$embedded")" = 0 ]
+fi
+
+e2e_done figures

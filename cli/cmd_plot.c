@@ -66,7 +66,11 @@
  * single-quoted gnuplot strings ('' for a quote, control characters dropped, %% in tic
  * labels, which gnuplot uses as formats), where gnuplot substitutes nothing (no backquotes,
  * no @macros); the output base name is restricted to [A-Za-z0-9._+,=@-].  Labels are
- * escaped for LaTeX in tex output.
+ * escaped for LaTeX in tex output.  gnuplot is given "./STEM.EXT.gp", so that a name that
+ * starts with '-' is not an option, and a figure gnuplot did not write is an error.  No
+ * file plot writes (figure, script, the figure's data files: plot_figure_t.data) may be
+ * the input database or its -wal/-shm/-journal (check_outputs, before anything is
+ * created; issue 15, docs/database.md).
  *
  * SOURCES AND CHOICES.  The thresholds drawn are the run's host.high/soft/hard/low
  * fractions of capacity (ESX free-memory states, docs/policies.md).  The CI is Student's t
@@ -92,6 +96,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "sim/db.h"
+#include "sim/file.h"
 #include "sim/units.h"
 #include "models/record.h"
 #include "cli/common.h"
@@ -101,14 +106,17 @@
 
 /* The figures: one row each (cli/plot.h).  The usage lists them from here. */
 const plot_figure_t plot_figures[] = {
-    {"timeline", "one run: host free memory and thresholds, memory of each VM over time", plot_fig_timeline},
+    {"timeline", "one run: host free memory and thresholds, memory of each VM over time", plot_fig_timeline,
+     {".host.dat", ".vms.dat", NULL}},
     {"allocation", "one run at one moment: stacked memory per VM (--at SECONDS, default the end)",
-     plot_fig_allocation},
+     plot_fig_allocation, {".dat", NULL}},
     {"sweep", "a summary metric against a swept parameter, one line per policy, 95% CI\n"
               "(--metric NAME, --x section.key or axis name; --paired POLICY: the mean paired\n"
-              "difference to POLICY's run of the same repetition and other axes, 95% CI)", plot_fig_sweep},
-    {"cdf", "distribution of a metric over VMs or runs (--metric NAME [--over vms|runs])", plot_fig_cdf},
-    {"balloon-ops", "latency and size of balloon operations (--as scatter|cdf)", plot_fig_ops},
+              "difference to POLICY's run of the same repetition and other axes, 95% CI)", plot_fig_sweep,
+     {".dat", NULL}},
+    {"cdf", "distribution of a metric over VMs or runs (--metric NAME [--over vms|runs])", plot_fig_cdf,
+     {".dat", NULL}},
+    {"balloon-ops", "latency and size of balloon operations (--as scatter|cdf)", plot_fig_ops, {".dat", NULL}},
 };
 const size_t plot_nfigures = sizeof plot_figures / sizeof plot_figures[0];
 
@@ -378,7 +386,36 @@ static int parse_args(plot_t *p, int argc, char **argv)
     return SIM_OK;
 }
 
-/* Split -o into directory, stem and format; create the directory; size the figure. */
+/* Outputs never clobber inputs (issue 15): no file plot may write -- the figure (for tex
+ * also its graphics STEM.pdf), the script STEM.gp and the figure's data files -- may be
+ * the input database or a file SQLite keeps beside it (-wal, -shm, -journal): same path,
+ * another name, a hard link or a symlink (sim_same_file).  Called before anything is
+ * created. */
+static int check_outputs(plot_t *p)
+{
+    static const char *const beside[] = {"", "-wal", "-shm", "-journal"};
+    enum { NOUT = 3 + PLOT_MAX_DATA };
+    char outs[NOUT][5300], in[4200];
+    size_t n = 0;
+    snprintf(outs[n++], sizeof outs[0], "%s/%s.%s", p->dir, p->stem, p->ext);
+    snprintf(outs[n++], sizeof outs[0], "%s/%s.%s.gp", p->dir, p->stem, p->ext);
+    if (p->fmt == OUT_TEX)                       /* cairolatex: STEM.tex includes STEM.pdf */
+        snprintf(outs[n++], sizeof outs[0], "%s/%s.pdf", p->dir, p->stem);
+    for (size_t i = 0; p->data_sfx && p->data_sfx[i] && n < NOUT; i++)
+        snprintf(outs[n++], sizeof outs[0], "%s/%s.%s%s", p->dir, p->stem, p->ext, p->data_sfx[i]);
+    for (size_t k = 0; k < n; k++)
+        for (size_t b = 0; b < sizeof beside / sizeof beside[0]; b++) {
+            if (snprintf(in, sizeof in, "%s%s", p->o.db_path, beside[b]) >= (int)sizeof in)
+                continue;
+            if (sim_same_file(outs[k], in))
+                return plot_fail(p, "%s: is the same file as the input database%s %s: an output never overwrites "
+                                 "an input (choose another -o)", outs[k], b ? "'s" : "", in);
+        }
+    return SIM_OK;
+}
+
+/* Split -o into directory, stem and format; refuse outputs that are the input; create the
+ * directory; size the figure. */
 static int setup_output(plot_t *p)
 {
     const char *out = p->o.out, *slash = strrchr(out, '/');
@@ -409,6 +446,9 @@ static int setup_output(plot_t *p)
         snprintf(p->dir, sizeof p->dir, "/");
     else
         snprintf(p->dir, sizeof p->dir, "%.*s", (int)(slash - out), out);
+    int rc = check_outputs(p);
+    if (rc)
+        return rc;
     char merr[SIM_ERR_MAX];
     if (cli_mkdir_parents(out, merr, sizeof merr))
         return plot_fail(p, "%s", merr);
@@ -466,6 +506,28 @@ static void remove_outputs(plot_t *p)
         unlink(path);
     }
     unlink(p->gp_path);
+}
+
+/* Run gnuplot on the script and check that it wrote the figure (for tex also its
+ * STEM.pdf): an old figure is removed first, so that gnuplot exiting 0 without drawing
+ * (it only warns on a bad command line) is an error, not a stale file reported as new. */
+static int draw_figure(plot_t *p)
+{
+    const char *outs[2] = {p->ext, p->fmt == OUT_TEX ? "pdf" : NULL};
+    char path[5300];
+    for (int i = 0; i < 2 && outs[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s.%s", p->dir, p->stem, outs[i]);
+        if (unlink(path) != 0 && errno != ENOENT)
+            return plot_fail(p, "%s: cannot replace: %s", path, strerror(errno));
+    }
+    int rc = plot_run_gnuplot(p);
+    for (int i = 0; i < 2 && outs[i] && !rc; i++) {
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s.%s", p->dir, p->stem, outs[i]);
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0)
+            rc = plot_fail(p, "gnuplot exited 0 but wrote no %s (its script: %s)", path, p->gp_path);
+    }
+    return rc;
 }
 
 /* --run N is the 0-based run index that `sweep --runs`, `--dry-run` and v_runs.run use
@@ -533,8 +595,10 @@ int cli_cmd_plot(int argc, char **argv)
     } else if (!rc && p->o.paired && strcmp(fig->name, "sweep")) {
         rc = plot_fail(p, "--paired applies to figure sweep only, not %s", p->o.figure);
     }
-    if (!rc)
+    if (!rc) {
+        p->data_sfx = fig->data;
         rc = setup_output(p);
+    }
     if (!rc)
         rc = open_db(p);
     if (!rc)
@@ -553,13 +617,15 @@ int cli_cmd_plot(int argc, char **argv)
             remove_outputs(p);
     }
     if (!rc && !p->o.script_only)
-        rc = plot_run_gnuplot(p);
+        rc = draw_figure(p);
     if (rc) {
         fprintf(stderr, "balloonsim plot: %s\n", p->err);
         status = 2;
     } else if (!p->o.quiet) {
+        char script[1100];
+        plot_script_arg(p, script, sizeof script);
         if (p->o.script_only)
-            printf("wrote %s (run: cd %s && gnuplot %s.%s.gp)", p->gp_path, p->dir, p->stem, p->ext);
+            printf("wrote %s (run: cd %s && gnuplot %s)", p->gp_path, p->dir, script);
         else
             printf("wrote %s/%s.%s%s%s%s, script %s", p->dir, p->stem, p->ext, p->fmt == OUT_TEX ? " (+ " : "",
                    p->fmt == OUT_TEX ? p->stem : "", p->fmt == OUT_TEX ? ".pdf)" : "", p->gp_path);

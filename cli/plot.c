@@ -172,9 +172,17 @@ FILE *plot_open_data(plot_t *p, const char *suffix)
     char path[5300];
     if (p->ndata >= 4)
         return NULL;
-    char *name = p->data[p->ndata];
+    char *name = p->data[p->ndata], sfx[64];
     /* STEM.EXT[.PART].dat: a png and a pdf of one name keep their own data (and script) */
-    snprintf(name, sizeof p->data[0], "%s.%s%s%s.dat", p->stem, p->ext, suffix ? "." : "", suffix ? suffix : "");
+    snprintf(sfx, sizeof sfx, "%s%s.dat", suffix ? "." : "", suffix ? suffix : "");
+    int declared = 0;
+    for (size_t i = 0; p->data_sfx && p->data_sfx[i]; i++)
+        declared |= !strcmp(p->data_sfx[i], sfx);
+    if (!declared) {             /* a figure that does not list its files escapes the input check */
+        plot_fail(p, "internal error: STEM.EXT%s is not among the figure's data files (plot_figure_t.data)", sfx);
+        return NULL;
+    }
+    snprintf(name, sizeof p->data[0], "%s.%s%s", p->stem, p->ext, sfx);
     snprintf(path, sizeof path, "%s/%s", p->dir, name);
     FILE *f = fopen(path, "w");
     if (!f) {
@@ -328,10 +336,11 @@ static void gp_styles(const plot_t *p)
 /* Header of every script: provenance, how to regenerate, terminal, styles. */
 void plot_gp_header(plot_t *p, int argc, char **argv)
 {
-    char line[2048];
+    char line[2048], script[1100];
     size_t k = 0;
+    plot_script_arg(p, script, sizeof script);
     snprintf(line, sizeof line,
-             "written by balloonsim plot; restyle it here, then in this directory run: gnuplot %s.%s.gp", p->stem, p->ext);
+             "written by balloonsim plot; restyle it here, then in this directory run: gnuplot %s", script);
     plot_gp_comment(p, line);
     line[0] = 0;
     for (int i = 0; i < argc && k < sizeof line; i++)   /* argv[0] is "plot" */
@@ -625,8 +634,17 @@ int plot_unknown_metric(plot_t *p, const char *metric, const char *what, const s
 
 /* ================================================================== gnuplot */
 
-/* Run `gnuplot STEM.gp` in the output directory: fork + execvp, no shell.  Its stderr is
- * collected; a failure reports the line that names the problem. */
+/* How to name the script on gnuplot's command line, in the output directory:
+ * "STEM.EXT.gp", or "./STEM.EXT.gp" when STEM starts with '-' (gnuplot would read
+ * "-.png.gp" or "-e.png.gp" as an option, print a warning and exit 0 without drawing). */
+void plot_script_arg(const plot_t *p, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s.%s.gp", p->stem[0] == '-' ? "./" : "", p->stem, p->ext);
+}
+
+/* Run `gnuplot ./STEM.EXT.gp` in the output directory: fork + execvp, no shell (always "./",
+ * so that no name is read as an option).  Its stderr is collected; a failure reports the
+ * line that names the problem. */
 int plot_run_gnuplot(plot_t *p)
 {
     int errpipe[2], execpipe[2];
@@ -638,8 +656,9 @@ int plot_run_gnuplot(plot_t *p)
         return plot_fail(p, "cannot run gnuplot: pipe: %s", strerror(errno));
     }
     fcntl(execpipe[1], F_SETFD, FD_CLOEXEC);
-    char script[1100];
+    char script[1100], arg[1104];
     snprintf(script, sizeof script, "%s.%s.gp", p->stem, p->ext);
+    snprintf(arg, sizeof arg, "./%s", script);
     fflush(stdout);
     fflush(stderr);
     pid_t pid = fork();
@@ -665,7 +684,7 @@ int plot_run_gnuplot(plot_t *p)
             (void)!write(execpipe[1], &e, sizeof e);   /* the parent reports it; nothing else to do */
             _exit(126);
         }
-        char *args[] = {"gnuplot", script, NULL};
+        char *args[] = {"gnuplot", arg, NULL};
         execvp("gnuplot", args);
         e = errno;
         (void)!write(execpipe[1], &e, sizeof e);

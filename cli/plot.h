@@ -73,6 +73,7 @@ typedef struct plot {
     char gp_path[5200];
     char data[4][1100];        /* base names of the data files written: STEM.EXT[.PART].dat */
     int ndata;
+    const char *const *data_sfx;   /* the figure's data files (plot_figure_t.data) */
     char err[SIM_ERR_MAX];
 } plot_t;
 
@@ -100,13 +101,18 @@ typedef struct series_set {
     size_t n, cap;
 } series_set_t;
 
-/* One figure: its name (--figure NAME), one line of help for the usage, and the function
+/* One figure: its name (--figure NAME), one line of help for the usage, the function
  * that writes its data files and gnuplot script (argv: the command line, for the
- * script's header).  Returns 0, or an error code with p->err set. */
+ * script's header; returns 0, or an error code with p->err set), and the data files it
+ * writes, as what follows STEM.EXT (".dat", ".host.dat"; NULL-ended): every file plot may
+ * write is checked against the input database before anything is written (issue 15),
+ * and plot_open_data refuses a name not listed here. */
+enum { PLOT_MAX_DATA = 2 };
 typedef struct plot_figure {
     const char *name;
     const char *help;
     int (*draw)(plot_t *p, int argc, char **argv);
+    const char *data[PLOT_MAX_DATA + 1];
 } plot_figure_t;
 
 extern const plot_figure_t plot_figures[];
@@ -129,6 +135,7 @@ int plot_select_runs(plot_t *p);
 int plot_values_equal(const char *a, const char *b);
 int plot_axis_value(const char *axes, const char *name, char *buf, size_t len);
 int plot_close_data(plot_t *p, FILE **fp);
+void plot_script_arg(const plot_t *p, char *buf, size_t len);
 const char *plot_col_text(sqlite3_stmt *st, int i);
 int64_t plot_count_rows(plot_t *p, const char *sql, int64_t id);
 void plot_dat_name(FILE *f, const char *s);

@@ -14,6 +14,11 @@
 #      a hard link, every name sees the edit (same inode).
 #   7. trace generate never writes over its input trace (same path, symlink, hard link) nor
 #      into a Bitbrains input directory: exit 2, the input unchanged, no new file.
+#   8. plot: no file it writes (the figure, STEM.EXT.gp, its data files) is the input database
+#      or its -wal (same path, hard link, symlink): exit 2 before anything is written, the
+#      database unchanged, no new file; a data file another figure would write is no
+#      obstacle.  `-o -.png` (and other names that start with '-', which gnuplot reads as
+#      options) draws the figure; gnuplot exiting 0 without drawing is an error.
 source "$(dirname "$0")/lib.bash"
 private_binary
 S=scenarios/default.ini
@@ -135,5 +140,40 @@ done
 [ ! -e "$T/tg/bb/new.csv" ] && ok "trace generate refused: no new file" || bad "trace generate refused but left $T/tg/bb/new.csv"
 "$B" trace generate --set workload=trace --set workload.file="$T/tg/t.csv" --duration 2min --step 60s -o "$T/tg/copy.csv" 2>"$T/err" \
   && [ -s "$T/tg/copy.csv" ] && ok "trace generate into another file works" || bad "trace generate to another file: $(head -c 300 "$T/err")"
+
+# 8. plot vs its input database, and names gnuplot would misread
+if command -v gnuplot >/dev/null; then
+  mkdir -p "$T/pl"
+  "$B" run $S -o "$T/pl/p.db" --quiet "${SHORT[@]}" --set simulation.output=vm || bad "plot input run"
+  mkdir -p "$T/pl2"; cp "$T/pl/p.db" "$T/pl2/p.db"               # for the names, below
+  cp "$T/pl/p.db" "$T/pl/x.png.gp"                              # a database named like the script
+  ln "$T/pl/p.db" "$T/pl/hard.png"                              # the figure, a hard link
+  ln -s p.db "$T/pl/sym.png.host.dat"                           # a data file, a symlink
+  touch "$T/pl/p.db-wal"; ln -s p.db-wal "$T/pl/wal.svg.gp"     # the script, a symlink to the -wal
+  sum0=$(cat "$T/pl/p.db" "$T/pl/x.png.gp" | md5sum); list0=$(ls "$T/pl")
+  for c in "x.png.gp -o $T/pl/x.png" "p.db -o $T/pl/hard.png" "p.db -o $T/pl/sym.png" "p.db -o $T/pl/wal.svg"; do
+    db=${c%% *}; out=${c##* }
+    expect_status 2 "$B" plot "$T/pl/$db" --figure timeline -o "$out"
+    expect_msg "is the same file as the input database"
+  done
+  [ "$(cat "$T/pl/p.db" "$T/pl/x.png.gp" | md5sum)" = "$sum0" ] && ok "plot: the input databases are unchanged" \
+    || bad "plot wrote over its input database"
+  [ "$(ls "$T/pl")" = "$list0" ] && ok "plot refused: no new file" || bad "plot refused but left: $(comm -13 <(echo "$list0") <(ls "$T/pl") | tr '\n' ' ')"
+  [ "$(q "$T/pl/x.png.gp" "PRAGMA integrity_check")" = ok ] && ok "plot: x.png.gp is still an intact database" || bad "x.png.gp damaged"
+  "$B" plot "$T/pl/p.db" --figure cdf --metric mean_slowdown -o "$T/pl/sym.png" --quiet 2>"$T/err" \
+    && [ -s "$T/pl/sym.png" ] && ok "plot: a figure that writes no sym.png.host.dat is not refused" || bad "cdf -o sym.png: $(head -c 300 "$T/err")"
+  for stem in - -e --help; do
+    (cd "$T/pl2" && "$B" plot p.db --figure timeline -o "$stem.png" --quiet) 2>"$T/err"; rc=$?
+    [ "$rc" = 0 ] && [ -s "$T/pl2/$stem.png" ] && [ ! -s "$T/err" ] && ok "plot -o $stem.png: drawn, no warning" \
+      || bad "plot -o $stem.png: exit $rc, $(ls -s "$T/pl2/$stem.png" 2>&1): $(head -c 300 "$T/err")"
+    grep -q "gnuplot ./$stem.png.gp" "$T/pl2/$stem.png.gp" && ok "$stem.png.gp says how to rerun it: gnuplot ./$stem.png.gp" \
+      || bad "$stem.png.gp: rerun hint"
+  done
+  mkdir -p "$T/fakegp"; printf '#!/bin/sh\nexit 0\n' > "$T/fakegp/gnuplot"; chmod +x "$T/fakegp/gnuplot"
+  expect_status 2 env PATH="$T/fakegp:$PATH" "$B" plot "$T/pl2/p.db" --figure timeline -o "$T/pl2/a.png"
+  expect_msg "gnuplot exited 0 but wrote no"
+else
+  echo "skip plot: gnuplot is not installed"
+fi
 
 e2e_done safety

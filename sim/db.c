@@ -104,7 +104,13 @@ static int open_checked(const char *path, int readonly, db_t **out, char *err, s
         db_close(db);
         return SIM_EINPUT;
     }
-    int rc = sqlite3_open_v2(path, &db->h, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+    /* A reader opens read-write too (never created, and it writes nothing): a connection
+     * opened SQLITE_OPEN_READONLY cannot remove the -wal and -shm files it makes beside a
+     * WAL database, so every plot or export (refused ones too) left two new files behind
+     * (issue 15); read-write, the last connection to close removes them, as SQLite's
+     * other connections do.  A file the OS does not let us write is opened read-only by
+     * SQLite itself. */
+    int rc = sqlite3_open_v2(path, &db->h, readonly ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                              NULL);
     if (rc != SQLITE_OK) {
         int r = fail(db, rc, "cannot open", err, errlen);

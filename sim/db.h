@@ -53,7 +53,9 @@ typedef struct db_run_info {
 int db_open(const char *path, db_t **out, char *err, size_t errlen);
 /* Open an existing balloonsim database for reading only: the same checks as db_open,
  * nothing written (no schema, no WAL switch), and readers never wait for a run that is
- * recording into it (WAL).  A file without tables is refused (SIM_EINPUT). */
+ * recording into it (WAL).  A file without tables is refused (SIM_EINPUT).  The
+ * connection is read-write at the SQLite level only so that, when it is the last one, its
+ * close removes the -wal and -shm files (no file left beside the input). */
 int db_open_readonly(const char *path, db_t **out, char *err, size_t errlen);
 void db_close(db_t *db);                                   /* accepts NULL */
 /* Delete a database file and its -wal, -shm and -journal companions (missing ones are

@@ -5,7 +5,7 @@
 #      no database at all (it used to complete runs 0 and 1 first).
 #   2. A `merge` refused for mixed studies leaves no output file.
 #   3. An output that is an input is refused before anything is touched: the scenario and
-#      the trace keep their bytes.
+#      the trace keep their bytes (run, sweep, check -o); merge into one of its inputs.
 #   4. `check` removes its temporary database on SIGINT and on SIGTERM.
 #   5. Write errors on stdout exit non-zero: keys, sweep --dry-run, trace check > /dev/full.
 #   6. check --update-fingerprints through a symlink edits the target (the link stays), keeps
@@ -18,7 +18,8 @@
 #      or its -wal (same path, hard link, symlink): exit 2 before anything is written, the
 #      database unchanged, no new file; a data file another figure would write is no
 #      obstacle.  `-o -.png` (and other names that start with '-', which gnuplot reads as
-#      options) draws the figure; gnuplot exiting 0 without drawing is an error.
+#      options) draws the figure; gnuplot exiting 0 without drawing is an error.  A plot,
+#      refused or not, leaves no -wal/-shm beside its input database.
 source "$(dirname "$0")/lib.bash"
 private_binary
 S=scenarios/default.ini
@@ -65,6 +66,17 @@ done
   || bad "an input was changed"
 ls "$T"/s.ini-* "$T"/s-hard.db-* "$T"/t-link.db-* "$T"/t.csv-* >/dev/null 2>&1 \
   && bad "a refused command left files: $(ls "$T")" || ok "no -wal/-shm left by the refusals"
+
+# merge: OUT is one of its inputs (same path, hard link, symlink): refused, the input unchanged
+ln "$T/m1.db" "$T/m1-hard.db"; ln -s m1.db "$T/m1-sym.db"
+sum0=$(md5sum < "$T/m1.db")
+for out in "$T/m1.db" "$T/m1-hard.db" "$T/m1-sym.db"; do
+  expect_status 2 "$B" merge "$out" "$T/m1.db" --quiet
+  expect_msg "is the output database itself"
+done
+[ "$(md5sum < "$T/m1.db")" = "$sum0" ] && ok "merge into its own input: the input is unchanged" || bad "merge changed its input"
+ls "$T"/m1*-wal "$T"/m1*-shm "$T"/m1*-journal >/dev/null 2>&1 && bad "merge refused but left: $(ls "$T"/m1*)" \
+  || ok "merge refused: no -wal/-shm left"
 
 # 4. check's temporary database on SIGINT and SIGTERM
 mkdir -p "$T/tmp"
@@ -169,6 +181,13 @@ if command -v gnuplot >/dev/null; then
     grep -q "gnuplot ./$stem.png.gp" "$T/pl2/$stem.png.gp" && ok "$stem.png.gp says how to rerun it: gnuplot ./$stem.png.gp" \
       || bad "$stem.png.gp: rerun hint"
   done
+  # a plot refused after it opened the database, and one that draws, leave nothing beside it
+  list0=$(ls "$T/pl2")
+  expect_status 2 "$B" plot "$T/pl2/p.db" --figure cdf --metric nope -o "$T/pl2/n.png"
+  [ "$(ls "$T/pl2")" = "$list0" ] && ok "plot refused after opening the database: no new file (no -wal/-shm)" \
+    || bad "plot refused after opening: left $(comm -13 <(echo "$list0") <(ls "$T/pl2") | tr '\n' ' ')"
+  ls "$T/pl2"/p.db-* >/dev/null 2>&1 && bad "plot left $(ls "$T/pl2"/p.db-*) beside its input" \
+    || ok "the plots left no -wal/-shm beside their input"
   mkdir -p "$T/fakegp"; printf '#!/bin/sh\nexit 0\n' > "$T/fakegp/gnuplot"; chmod +x "$T/fakegp/gnuplot"
   expect_status 2 env PATH="$T/fakegp:$PATH" "$B" plot "$T/pl2/p.db" --figure timeline -o "$T/pl2/a.png"
   expect_msg "gnuplot exited 0 but wrote no"

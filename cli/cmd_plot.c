@@ -16,8 +16,11 @@
  * in the data, s/min/h on the axis):
  *   timeline     one run: host free memory with the ESX state thresholds high/soft/hard/
  *                low (host_samples, hosts, run_params host.*), then one small panel per VM
- *                (<= 6 VMs) or per VM group (mean per VM) with usable, assigned, balloon,
- *                anonymous demand and page cache over time (vm_samples).
+ *                (<= 12 VMs) or per VM group (mean per VM; beyond 12 groups the last panel
+ *                holds the rest) with usable, assigned, balloon, anonymous demand and page
+ *                cache over time (vm_samples); --normalise (fractions of the configured
+ *                size), --yscale panel; --as heatmap: VMs x time, colour = usable / anon
+ *                demand (cli/fig_timeline.c).
  *   allocation   one run at one moment (--at SECONDS, default the end): a stacked bar per
  *                VM of kernel, anon, page cache, free, balloon and never-assigned memory
  *                (the bar is the configured size: models/vm.h C1 and models/guest.h G1).
@@ -132,6 +135,10 @@ static const char usage_tail[] =
     "  --yrange LO:HI         y range in the axis unit ('*' for automatic)\n"
     "  --hline Y[:LABEL]      repeatable: a reference line at Y (e.g. --hline 1.10:budget)\n"
     "  --log x|y|xy           logarithmic axes, ranged over the data\n"
+    "timeline:\n"
+    "  --normalise            VM memory as a fraction of its configured size\n"
+    "  --yscale shared|panel  one y scale for all VM panels (default) or one per panel\n"
+    "  --as panels|heatmap    heatmap: VMs x time, colour = usable / anon demand (large runs)\n"
     "options:\n"
     "  --style paper|slides   paper: 3.3x2.2 in, 8 pt (default); slides: 16:9, 14 pt\n"
     "  --size WxH             png: pixels (default 300 dpi); pdf/svg/tex: inches\n"

@@ -102,7 +102,7 @@ int plot_fig_allocation(plot_t *p, int argc, char **argv)
     fputs("set key outside top center horizontal maxrows 2 reverse Left samplen 1.5\nset grid noxtics\n", g);
     fputs("# components stack to the configured size: kernel + anon + cache + free = usable;"
           " + balloon = assigned; + unassigned = configured\n", g);
-    plot_gp_user(p, 1);
+    plot_gp_user(p, PLOT_USER_ALL);
     fputs("plot ", g);
     plot_gp_file(p, p->data[p->ndata - 1]);
     fputs(" using ($3/mdiv) title 'kernel' lc rgb '#555555', \\\n"

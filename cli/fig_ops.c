@@ -147,7 +147,7 @@ int plot_fig_ops(plot_t *p, int argc, char **argv)
             ylo = ops[i].latency_s > 0 && ops[i].latency_s < ylo ? ops[i].latency_s : ylo;
         plot_gp_log_range(p, 'x', xmin, xmax);
         plot_gp_log_range(p, 'y', ylo, ymax);
-        plot_gp_user(p, 1);
+        plot_gp_user(p, PLOT_USER_ALL);
         fputs("plot ", g);
         for (size_t k = 0; k < set.n; k++) {
             fprintf(g, "%s", k ? ", \\\n     " : "");

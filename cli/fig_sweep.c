@@ -407,7 +407,7 @@ static void write_script(plot_t *p, const sweep_fig_t *sf, int argc, char **argv
         fprintf(g, "set xrange [-0.5:%zu-0.5]\nset grid noxtics\nset boxwidth %.4g absolute\n", sf->cats.n,
                 bw * 0.9);
         plot_gp_category_tics(p, &sf->cats);
-        plot_gp_user(p, 1);
+        plot_gp_user(p, PLOT_USER_ALL);
         fputs("# bars: mean; black bars: 95% confidence interval\nplot ", g);
         for (size_t l = 0; l < sf->lines.n; l++) {
             double off = ((double)l - (double)(sf->lines.n - 1) / 2) * bw;
@@ -428,7 +428,7 @@ static void write_script(plot_t *p, const sweep_fig_t *sf, int argc, char **argv
         fprintf(g, "dodge = %.4g   # x shift between lines (set 0 to turn off)\n",
                 logx || sf->lines.n < 2 ? 0 : 0.006 * (sf->xmax_seen - sf->xmin_seen));
         fputs("set offsets graph 0.04, graph 0.04, 0, 0\n", g);
-        plot_gp_user(p, 1);
+        plot_gp_user(p, PLOT_USER_ALL);
         fputs("# lines: mean; error bars: 95% confidence interval\nplot ", g);
         for (size_t l = 0; l < sf->lines.n; l++) {
             double k = (double)l - (double)(sf->lines.n - 1) / 2;

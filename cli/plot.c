@@ -839,7 +839,7 @@ void plot_gp_cdf_plot(plot_t *p, const series_set_t *set, double xmin, double xm
         fputs("unset key\n", g);
     fputs("set offsets graph 0.02, graph 0.02, 0, 0\n", g);
     plot_gp_log_range(p, 'x', xmin, xmax);
-    plot_gp_user(p, 1);
+    plot_gp_user(p, PLOT_USER_ALL);
     fputs("plot ", g);
     for (size_t k = 0; k < set->n; k++) {
         fprintf(g, "%s", k ? ", \\\n     " : "");
@@ -1037,18 +1037,18 @@ out:
 /* ================================================================== the user's axes */
 
 /* What the command line asks of the axes, written after the figure's own settings so that
- * it wins: --xlabel/--ylabel (when labels), --yrange, and the --hline lines (arrows across
- * the graph at y, tags 90..) with their labels. */
-void plot_gp_user(plot_t *p, int labels)
+ * it wins (what: PLOT_USER_* bits): --xlabel/--ylabel, --yrange, and the --hline lines
+ * (arrows across the graph at y, tags 90..) with their labels. */
+void plot_gp_user(plot_t *p, int what)
 {
     FILE *g = p->gp;
-    if (labels && p->o.xlabel)
+    if ((what & PLOT_USER_LABELS) && p->o.xlabel)
         plot_gp_set(p, "xlabel", "%s", p->o.xlabel);
-    if (labels && p->o.ylabel)
+    if ((what & PLOT_USER_LABELS) && p->o.ylabel)
         plot_gp_set(p, "ylabel", "%s", p->o.ylabel);
-    if (p->o.nhline)
+    if ((what & PLOT_USER_HLINES) && p->o.nhline)
         fputs("set style textbox opaque noborder margins 1,1\n", g);
-    if (p->o.has_ylo || p->o.has_yhi) {
+    if ((what & PLOT_USER_YRANGE) && (p->o.has_ylo || p->o.has_yhi)) {
         fputs("set yrange [", g);
         if (p->o.has_ylo)
             fprintf(g, "%.10g", p->o.ylo);
@@ -1061,7 +1061,7 @@ void plot_gp_user(plot_t *p, int labels)
             fputc('*', g);
         fputs("]\n", g);
     }
-    for (int i = 0; i < p->o.nhline; i++) {
+    for (int i = 0; (what & PLOT_USER_HLINES) && i < p->o.nhline; i++) {
         fprintf(g, "set arrow %d from graph 0, first %.10g to graph 1, first %.10g nohead ls 21 front   # --hline\n",
                 90 + i, p->o.hline[i].y, p->o.hline[i].y);
         if (!p->o.hline[i].label[0])

@@ -128,7 +128,9 @@ int plot_fig_timeline(plot_t *p, int argc, char **argv);
 /* Helpers (cli/plot.c). */
 void plot_axis_names(const char *axes, strlist_t *out);
 void plot_gp_log_range(plot_t *p, char axis, double lo, double hi);
-void plot_gp_user(plot_t *p, int labels);
+/* What plot_gp_user writes: the axis labels, the y range, the reference lines. */
+enum { PLOT_USER_LABELS = 1, PLOT_USER_YRANGE = 2, PLOT_USER_HLINES = 4, PLOT_USER_ALL = 7 };
+void plot_gp_user(plot_t *p, int what);
 void plot_gp_hlines(plot_t *p);
 void plot_hline_extent(const plot_t *p, double *lo, double *hi);
 int plot_select_runs(plot_t *p);

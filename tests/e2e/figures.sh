@@ -129,4 +129,56 @@ if draw both.png "$T/s.db" --figure sweep --x mem && draw both.pdf "$T/s.db" --f
   check "the pdf embeds no other font" [ "$(grep -vc "${font// /}" <<<"$embedded")" = 0 ]
 fi
 
+echo "== 5. timeline with many VMs, heat map"
+{ printf '[simulation]\nduration = 20min\nseed = 1\nsample_interval = 60s\n[host]\ncount = 3\nmemory = 40GiB\n'
+  i=0
+  for g in a b c d e f g h i j k l m n; do
+    printf '[vm %s]\ncount = %d\nmemory = %dGiB\nworkload = diurnal\nworkload.mean = 1GiB\nworkload.amplitude = 512MiB\nworkload.period = 20min\n' \
+      "$g" $((i % 3 + 1)) $((i % 6 + 2))
+    i=$((i + 1))
+  done
+  printf '[policy]\nname = esx-share\n'; } >"$T/many.ini"
+"$B" run "$T/many.ini" -o "$T/many.db" --quiet || { echo "FAIL: run many.ini"; exit 1; }
+if draw many "$T/many.db" --figure timeline; then
+  check "14 groups, 28 VMs: 12 panels (the cap)" [ "$(grep -c '^# block' "$O/many.png.vms.dat")" = 12 ]
+  want=$(q "$T/many.db" "SELECT grp || '__' || CASE count(*) WHEN 1 THEN '1_VM_' ELSE 'mean_of_' || count(*) || '_VMs_' END
+                          FROM vms GROUP BY grp ORDER BY min(vm_id) LIMIT 11" | tr '\n' ' ')
+  got=$(sed -n 's/^# block [0-9]*: "\(.*\)"/\1/p' "$O/many.png.vms.dat" | head -n 11 | tr '\n' ' ')
+  check "the first 11 panels: one group each, 'mean of N VMs' with N from vms" [ "$got" = "$want" ]
+  rest=$(q "$T/many.db" "SELECT count(*) FROM vms WHERE grp IN ('l', 'm', 'n')")
+  check "panel 12: '3 other groups (mean of $rest VMs)'" grep -q "^# block 11: \"3_other_groups__mean_of_${rest}_VMs_\"" "$O/many.png.vms.dat"
+  check "panel 12 averages those $rest VMs (column vms)" awk -v n="$rest" '/^# block 11/ {b=1; next} b && !/^#/ && NF && $7 != n {exit 1}' "$O/many.png.vms.dat"
+  check "the host line is black and thick (ls 31..33), the thresholds light and behind" \
+    [ "$(grep -c 'using ($1/tdiv):($2/hdiv) with lines ls 3[123] ' "$O/many.png.gp")/$(grep -c 'nohead ls 22 back' "$O/many.png.gp")" = 3/4 ]
+  check "the hosts' key is in the shared legend, none over the host panel" \
+    [ "$(grep -c "^plot NaN.*'host 0 free'\|NaN with lines ls 31 title 'host 0 free'" "$O/many.png.gp")" -ge 1 ]
+fi
+if draw norm "$T/many.db" --figure timeline --normalise --group d --hline 1:configured; then
+  want=$(q "$T/many.db" "SELECT printf('%.4g', avg(s.usable_bytes * 1.0 / v.configured_bytes)) FROM vm_samples s
+                          JOIN vms v USING(run_id, vm_id) WHERE v.name = 'd/0' AND s.time_ns = 600000000000")
+  check "--normalise: usable of d/0 at 10 min as a fraction of its configured size ($want)" \
+    [ "$(awk '/^# block 0/ {b=1; next} /^# block/ {b=0} b && $1 == 600 {printf "%.4g", $2}' "$O/norm.png.vms.dat")" = "$want" ]
+  check "--normalise: the axis says fraction" grep -q "fraction of configured" "$O/norm.png.gp"
+  check "--hline in every VM panel" [ "$(grep -c '^set arrow 90 from graph 0, first 1 to' "$O/norm.png.gp")" = \
+    "$(q "$T/many.db" "SELECT count(*) FROM vms WHERE grp = 'd'")" ]
+fi
+if draw own "$T/many.db" --figure timeline --yscale panel; then
+  check "--yscale panel: the panels' y ranges differ (groups of 2 to 7 GiB)" \
+    [ "$(sed -n '/^# panel/,$p' "$O/own.png.gp" | grep '^set yrange' | sort -u | wc -l)" -gt 1 ]
+fi
+if draw heat "$T/many.db" --figure timeline --as heatmap; then
+  check "heat map: one row per VM sample" [ "$(rows "$O/heat.png.heat.dat")" = "$(q "$T/many.db" "SELECT count(*) FROM vm_samples")" ]
+  check "heat map: one block per VM" [ "$(grep -c '^# block' "$O/heat.png.heat.dat")" = "$(q "$T/many.db" "SELECT count(*) FROM vms")" ]
+  want=$(q "$T/many.db" "SELECT printf('%.4g', usable_bytes * 1.0 / max(anon_demand_bytes, 1048576)) FROM vm_samples
+                          WHERE vm_id = 5 AND time_ns = 600000000000")
+  check "heat map: usable / anon demand of VM 5 at 10 min = $want" \
+    [ "$(awk '!/^#/ && NF && $1 == 600 && $2 == 5 {printf "%.4g", $5}' "$O/heat.png.heat.dat")" = "$want" ]
+  check "heat map: cells coloured by the ratio on 0..2" \
+    [ "$(grep -c 'with boxxyerror.*fc palette' "$O/heat.png.gp")/$(grep -c '^set cbrange \[0:2\]' "$O/heat.png.gp")" = 1/1 ]
+fi
+expect_status 2 "$B" plot "$T/many.db" --figure timeline --as heatmap --hline 1 -o "$O/e.png"
+expect_msg "do not apply"
+expect_status 2 "$B" plot "$T/many.db" --figure timeline --as pie -o "$O/e.png"
+expect_msg "panels or heatmap"
+
 e2e_done figures

@@ -110,7 +110,7 @@
 /* The figures: one row each (cli/plot.h).  The usage lists them from here. */
 const plot_figure_t plot_figures[] = {
     {"timeline", "one run: host free memory and thresholds, memory of each VM over time", plot_fig_timeline,
-     {".host.dat", ".vms.dat", NULL}},
+     {".host.dat", ".vms.dat", ".heat.dat", NULL}},
     {"allocation", "one run at one moment: stacked memory per VM (--at SECONDS, default the end)",
      plot_fig_allocation, {".dat", NULL}},
     {"sweep", "a summary metric against a swept parameter, one line per policy, 95% CI\n"

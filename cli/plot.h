@@ -107,7 +107,7 @@ typedef struct series_set {
  * writes, as what follows STEM.EXT (".dat", ".host.dat"; NULL-ended): every file plot may
  * write is checked against the input database before anything is written (issue 15),
  * and plot_open_data refuses a name not listed here. */
-enum { PLOT_MAX_DATA = 2 };
+enum { PLOT_MAX_DATA = 3 };
 typedef struct plot_figure {
     const char *name;
     const char *help;

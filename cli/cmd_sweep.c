@@ -606,8 +606,8 @@ static const char *sweep_usage =
 
 /* The database bytes one run of each selected point adds (dc_estimate_db_bytes), in
  * est[point]; the points were checked by cli_check_points before. */
-static int estimate_points(const sim_study_t *study, const unsigned char *sel, size_t runs, double *est,
-                           char *err, size_t errlen)
+int sweep_estimate_points(const sim_study_t *study, const unsigned char *sel, size_t runs, double *est,
+                          char *err, size_t errlen)
 {
     size_t points = sim_study_points(study);
     size_t reps = points ? runs / points : 1;
@@ -724,6 +724,64 @@ static int finish_db(const char *path, const char *key, int quiet, char *err, si
     return rc;
 }
 
+void sweep_remove_scratch(const char *dbp)
+{
+    /* Scratch databases left by a killed sweep (any -j up to the maximum). */
+    for (int i = 0; i < CLI_MAX_JOBS; i++) {
+        char scratch[4200];
+        scratch_name(dbp, i, scratch, sizeof scratch);
+        db_remove_files(scratch);
+    }
+}
+
+int sweep_execute(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *study, int64_t base_seed,
+                  const char *dbp, const char *key, const unsigned char *sel, volatile sig_atomic_t *stop,
+                  sweep_counts_t *counts, int *stopped, char *err, size_t errlen)
+{
+    size_t runs = sim_study_runs(study);
+    sweep_t sw;
+    memset(&sw, 0, sizeof sw);
+    memset(counts, 0, sizeof *counts);
+    *stopped = 0;
+    sw.lock_fd = -1;
+    unsigned char *complete = calloc(runs ? runs : 1, 1);
+    sw.pending = calloc(runs ? runs : 1, sizeof *sw.pending);
+    int rc = SIM_OK;
+    if (!complete || !sw.pending) {
+        snprintf(err, errlen, "out of memory (%zu runs)", runs);
+        rc = SIM_ENOMEM;
+        goto out;
+    }
+    if ((rc = prepare_db(dbp, key, runs, complete, err, errlen)))
+        goto out;
+    size_t selected = 0;
+    for (size_t r = 0; r < runs; r++) {
+        if (!sel[r])
+            continue;
+        selected++;
+        if (complete[r] && !o->force)
+            sw.skipped++;
+        else
+            sw.pending[sw.npending++] = r;
+    }
+    sw.opts = o, sw.ini = ini, sw.study = study, sw.base_seed = base_seed, sw.db_path = dbp, sw.stop = stop;
+    if (sw.npending) {
+        int st = run_workers(&sw, (size_t)o->jobs, selected);
+        if (st < 0) {
+            snprintf(err, errlen, "cannot start worker processes");
+            rc = SIM_EINTERNAL;
+            goto out;
+        }
+        *stopped = st;
+    }
+    counts->selected = selected, counts->done = sw.done, counts->skipped = sw.skipped;
+    counts->failed = sw.failed, counts->interrupted = sw.interrupted;
+out:
+    free(complete);
+    free(sw.pending);
+    return rc;
+}
+
 int cli_cmd_sweep(int argc, char **argv)
 {
     cli_opts_t o;
@@ -767,7 +825,7 @@ int cli_cmd_sweep(int argc, char **argv)
         snprintf(err, sizeof err, "out of memory (%zu points)", sim_study_points(study));
         goto fail;
     }
-    if ((rc = estimate_points(study, sel, runs, est, err, sizeof err)))
+    if ((rc = sweep_estimate_points(study, sel, runs, est, err, sizeof err)))
         goto fail;
     cli_study_key(ini, key, sizeof key);
     if (o.dry_run) {
@@ -792,12 +850,7 @@ int cli_cmd_sweep(int argc, char **argv)
     /* The writer lock first (cli_lock_db): nothing is written before it is held. */
     if ((rc = cli_lock_db(dbp, 1, "sweep", sw.stop, &sw.lock_fd, err, sizeof err)))
         goto fail;
-    /* Scratch databases left by a killed sweep (any -j up to the maximum). */
-    for (int i = 0; i < CLI_MAX_JOBS; i++) {
-        char scratch[4200];
-        scratch_name(dbp, i, scratch, sizeof scratch);
-        db_remove_files(scratch);
-    }
+    sweep_remove_scratch(dbp);
     memset(complete, 0, runs);
     if ((rc = prepare_db(dbp, key, runs, complete, err, sizeof err)))
         goto fail;

@@ -38,22 +38,29 @@ static int push(char ***arr, size_t *n, char *s)
 /* Options of the run-like commands (run, validate, sweep, check), with the commands that
  * take each (bit 1 << cli_kind_t); getopt_long parses them, so -j2, -j 2, --jobs 2 and
  * --jobs=2 are the same. */
-enum { OPT_SEED = 256, OPT_SET, OPT_CHECK, OPT_FORCE, OPT_DRY_RUN, OPT_UPDATE_FP, OPT_RUNS, OPT_SHARD, OPT_MAX_DB };
+enum { OPT_SEED = 256, OPT_SET, OPT_CHECK, OPT_FORCE, OPT_DRY_RUN, OPT_UPDATE_FP, OPT_RUNS, OPT_SHARD, OPT_MAX_DB,
+       OPT_AXIS, OPT_RANGE, OPT_BUDGET, OPT_POLICIES, OPT_REPEAT };
 #define ALL_KINDS ((1u << CLI_RUN) | (1u << CLI_VALIDATE) | (1u << CLI_SWEEP) | (1u << CLI_CHECK))
+#define CAPACITY (1u << CLI_CAPACITY)
 static const struct { struct option opt; unsigned kinds; } run_options[] = {
-    {{"help", no_argument, NULL, 'h'}, ALL_KINDS},
-    {{"output", required_argument, NULL, 'o'}, ALL_KINDS},
-    {{"seed", required_argument, NULL, OPT_SEED}, ALL_KINDS},
-    {{"set", required_argument, NULL, OPT_SET}, ALL_KINDS},
-    {{"quiet", no_argument, NULL, 'q'}, ALL_KINDS},
-    {{"check", no_argument, NULL, OPT_CHECK}, ALL_KINDS},
+    {{"help", no_argument, NULL, 'h'}, ALL_KINDS | CAPACITY},
+    {{"output", required_argument, NULL, 'o'}, ALL_KINDS | CAPACITY},
+    {{"seed", required_argument, NULL, OPT_SEED}, ALL_KINDS | CAPACITY},
+    {{"set", required_argument, NULL, OPT_SET}, ALL_KINDS | CAPACITY},
+    {{"quiet", no_argument, NULL, 'q'}, ALL_KINDS | CAPACITY},
+    {{"check", no_argument, NULL, OPT_CHECK}, ALL_KINDS | CAPACITY},
     {{"force", no_argument, NULL, OPT_FORCE}, ALL_KINDS},
     {{"dry-run", no_argument, NULL, OPT_DRY_RUN}, 1u << CLI_SWEEP},
     {{"update-fingerprints", no_argument, NULL, OPT_UPDATE_FP}, 1u << CLI_CHECK},
-    {{"jobs", required_argument, NULL, 'j'}, 1u << CLI_SWEEP},
+    {{"jobs", required_argument, NULL, 'j'}, (1u << CLI_SWEEP) | CAPACITY},
     {{"runs", required_argument, NULL, OPT_RUNS}, 1u << CLI_SWEEP},
     {{"shard", required_argument, NULL, OPT_SHARD}, 1u << CLI_SWEEP},
-    {{"max-db-size", required_argument, NULL, OPT_MAX_DB}, 1u << CLI_SWEEP},
+    {{"max-db-size", required_argument, NULL, OPT_MAX_DB}, (1u << CLI_SWEEP) | CAPACITY},
+    {{"axis", required_argument, NULL, OPT_AXIS}, CAPACITY},
+    {{"range", required_argument, NULL, OPT_RANGE}, CAPACITY},
+    {{"budget", required_argument, NULL, OPT_BUDGET}, CAPACITY},
+    {{"policies", required_argument, NULL, OPT_POLICIES}, CAPACITY},
+    {{"repeat", required_argument, NULL, OPT_REPEAT}, CAPACITY},
 };
 enum { NRUN_OPTIONS = sizeof run_options / sizeof run_options[0] };
 
@@ -102,6 +109,16 @@ static int take_option(cli_opts_t *o, int c, const char *val, char *err, size_t 
     case OPT_UPDATE_FP: o->update_fingerprints = 1; return SIM_OK;
     case 'j': return parse_jobs(val, &o->jobs, err, errlen);
     case OPT_RUNS: o->runs = val; return SIM_OK;
+    case OPT_AXIS: o->axis = val; return SIM_OK;
+    case OPT_RANGE: o->range = val; return SIM_OK;
+    case OPT_BUDGET: o->budget = val; return SIM_OK;
+    case OPT_POLICIES: o->policies = val; return SIM_OK;
+    case OPT_REPEAT:
+        if (sim_units_parse_int(val, &o->repeat, msg, sizeof msg) || o->repeat < 1 || o->repeat > 1000) {
+            sim_set_err(err, errlen, "--repeat %.40s: expected an integer from 1 to 1000", val);
+            return SIM_EINPUT;
+        }
+        return SIM_OK;
     case OPT_MAX_DB:
         if (!strcmp(val, "none")) {
             o->max_db_bytes = 0;
@@ -139,7 +156,7 @@ static int parse_args(int argc, char **argv, cli_opts_t *o, cli_kind_t kind, cha
         if (run_options[i].kinds & (1u << kind))
             longopts[n++] = run_options[i].opt;
     memset(&longopts[n], 0, sizeof longopts[n]);
-    const char *shortopts = kind == CLI_SWEEP ? "ho:qj:" : "ho:q";
+    const char *shortopts = kind == CLI_SWEEP || kind == CLI_CAPACITY ? "ho:qj:" : "ho:q";
     int c, rc = SIM_OK;
     optind = 0;
     while (!rc && (c = cli_getopt(argc, argv, shortopts, longopts, err, errlen)) != -1) {

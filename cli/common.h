@@ -18,7 +18,7 @@
 /* sweep's default --max-db-size: 2 GiB (issue 21, docs/scenarios.md "Output size"). */
 #define CLI_DEFAULT_MAX_DB_BYTES (2LL << 30)
 
-typedef enum { CLI_RUN, CLI_VALIDATE, CLI_SWEEP, CLI_CHECK } cli_kind_t;
+typedef enum { CLI_RUN, CLI_VALIDATE, CLI_SWEEP, CLI_CHECK, CLI_CAPACITY } cli_kind_t;
 
 typedef struct cli_opts {
     char **files;  size_t nfiles;
@@ -31,6 +31,9 @@ typedef struct cli_opts {
     int shard_i, shard_n;            /* --shard i/N (sweep) */
     int scratch_db;                  /* the database is a sweep worker's scratch copy */
     int64_t max_db_bytes;            /* --max-db-size (sweep): refuse a larger estimate; 0 = no limit */
+    /* capacity (cli/cmd_capacity.c) */
+    const char *axis, *range, *budget, *policies;  /* --axis, --range, --budget, --policies */
+    int64_t repeat;                  /* --repeat N; 0 = not given */
 } cli_opts_t;
 
 /* Parse the options of a run-like command (getopt_long; FILE arguments in order).

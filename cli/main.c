@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/common.h"
+#include "cli/cmd_capacity.h"
 #include "cli/cmd_check.h"
 #include "cli/cmd_columns.h"
 #include "cli/cmd_export.h"
@@ -39,6 +40,7 @@ static const char *usage_text =
     "commands:\n"
     "  run FILE       run a scenario (every sweep point and repetition) into a database\n"
     "  sweep FILE     run a parameter study on N worker processes, resumable\n"
+    "  capacity FILE  per policy, the most VMs per host (or least memory) that meets a budget\n"
     "  check FILE...  run scenarios and verify their [expect] sections (exit 1 on failure)\n"
     "  validate FILE  parse and check a scenario without running it\n"
     "  plot DB        draw a figure from a results database with gnuplot\n"
@@ -69,6 +71,7 @@ static const command_t commands[] = {
     {"columns", cli_cmd_columns},
     {"trace", cli_cmd_trace},
     {"sweep", cli_cmd_sweep},
+    {"capacity", cli_cmd_capacity},
     {"check", cli_cmd_check},
     {"plot", cli_cmd_plot},
     {"merge", cli_cmd_merge},

@@ -730,6 +730,22 @@ static void summarise(run_t *r)
     summarise_claims(r);
 }
 
+const char *const dc_run_metrics[] = {
+    "host_swap_out_bytes", "host_faults", "guest_swap_out_bytes", "guest_swap_in_bytes", "cache_misses",
+    "major_faults", "oom_kills", "balloon_inflated_bytes", "balloon_deflated_bytes", "hotadd_bytes", "balloon_cpu_s",
+    "balloon_ops", "stall_s", "mean_slowdown", "max_slowdown", "vms_short", "vms", "hosts", "events", "vm_ticks",
+    "requests", "requests_ok", "requests_refused", "requests_cannot_free", "requests_domains_refused",
+    "requests_not_enough_memory", "requests_deadline", "requests_pending", "request_wait_mean_s",
+    "request_wait_max_s", "host_utilisation_mean", "idle_mean_bytes", "demand_rises", "memory_wait_p50_s",
+    "memory_wait_p95_s", NULL};
+const char *const dc_vm_metrics[] = {
+    "usable_mean_bytes", "usable_max_bytes", "usable_final_bytes", "assigned_mean_bytes", "assigned_max_bytes",
+    "assigned_final_bytes", "balloon_mean_bytes", "balloon_max_bytes", "balloon_final_bytes", "host_swap_out_bytes",
+    "host_faults", "guest_swap_out_bytes", "guest_swap_in_bytes", "cache_misses", "major_faults", "oom_kills",
+    "balloon_ops", "stall_s", "balloon_cpu_s", "slowdown_mean", "slowdown_max", "short_fraction",
+    "balloon_inflated_bytes", "balloon_deflated_bytes", "balloon_moved_bytes_per_day", "target_reversals",
+    "target_reversals_per_h", "idle_mean_bytes", NULL};
+
 /* The articles' claims (observe_host): host utilisation, idle memory, waits for memory.
  * Waits still open at the end of the run are counted up to the end (lower bounds). */
 static void summarise_claims(run_t *r)

@@ -84,6 +84,12 @@ int dc_check_workloads(const scenario_t *s, workload_library_t *lib, char *err, 
 int dc_run(const scenario_t *s, db_t *db, const db_run_info_t *info, const dc_options_t *opt,
            dc_result_t *res, char *err, size_t errlen);
 
+/* The names of the summary metrics every complete run writes (run_summary and
+ * vm_summary), NULL-terminated: what `capacity --budget` accepts before any run exists.
+ * tests/unit/test_claims.c checks them against what a run writes. */
+extern const char *const dc_run_metrics[];
+extern const char *const dc_vm_metrics[];
+
 /* Bytes the run of s will add to its database at least (samples at its output level and
  * the summaries; balloon operations, targets and logs left out): the lower bound of the
  * disk check in dc.c, and what `sweep` adds up before it starts (issue 21). */

@@ -92,3 +92,26 @@ Test(claims, waits_for_memory_by_hand)
     cr_assert_float_eq(harness_metric(db, "memory_wait_p95_s"), 253, 1e-9);
     db_close(db);
 }
+
+/* The lists capacity --budget checks names against are what a run writes, no more, no less. */
+Test(claims, the_metric_lists_are_what_a_run_writes)
+{
+    db_t *db;
+    char err[SIM_ERR_MAX];
+    cr_assert_eq(harness_run(constant_scn, 1, &db, err), 0, "%s", err);
+    size_t nrun = 0, nvm = 0;
+    for (; dc_run_metrics[nrun]; nrun++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM run_summary WHERE metric = '%s'", dc_run_metrics[nrun]);
+        cr_assert_eq(harness_q1(db, sql), 1, "run metric %s", dc_run_metrics[nrun]);
+    }
+    for (; dc_vm_metrics[nvm]; nvm++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM vm_summary WHERE vm_id = 0 AND metric = '%s'",
+                 dc_vm_metrics[nvm]);
+        cr_assert_eq(harness_q1(db, sql), 1, "vm metric %s", dc_vm_metrics[nvm]);
+    }
+    cr_assert_eq(harness_q1(db, "SELECT count(DISTINCT metric) FROM run_summary"), (double)nrun);
+    cr_assert_eq(harness_q1(db, "SELECT count(DISTINCT metric) FROM vm_summary"), (double)nvm);
+    db_close(db);
+}

@@ -70,10 +70,10 @@ void capacity_search_update(capacity_search_t *s, size_t pos, int passed)
 {
     s->probes++;
     if (passed) {
+        if (!s->bisecting && s->pass >= 0)
+            s->step *= 2;                  /* steps 1, 2, 4, ...: positions 0, 1, 3, 7, ... */
         if ((long)pos > s->pass)
             s->pass = (long)pos;
-        if (!s->bisecting)
-            s->step *= 2;
     } else {
         if ((long)pos < s->fail)
             s->fail = (long)pos;
@@ -253,14 +253,16 @@ static int build_sets(capacity_t *c, char *err, size_t errlen)
         snprintf(set, sizeof set, "%s=${%s}", a->key, range);
         rc = add_set(c, set);
     }
-    size_t n = snprintf(set, sizeof set, "policy.name=${");
+    /* one policy is no axis (a bare ${name} would be a reference) */
+    size_t n = snprintf(set, sizeof set, c->npol > 1 ? "policy.name=${" : "policy.name=");
     for (size_t i = 0; i < c->npol && n < sizeof set; i++)
         n += (size_t)snprintf(set + n, sizeof set - n, "%s%s", i ? ", " : "", c->pol[i].name);
     if (n + 2 >= sizeof set) {
         snprintf(err, errlen, "--policies: too many");
         return SIM_EINPUT;
     }
-    strcat(set, "}");
+    if (c->npol > 1)
+        strcat(set, "}");
     if (!rc)
         rc = add_set(c, set);
     if (rc) {
@@ -366,17 +368,19 @@ static int parse_axis(capacity_t *c, char *err, size_t errlen)
  * computes. */
 static int locate_axes(capacity_t *c, char *err, size_t errlen)
 {
-    size_t naxes = sim_study_axes(c->study);
-    if (naxes != 2) {
-        snprintf(err, errlen, "%s: capacity searches one axis, but the scenario (with --set) already has %zu "
-                 "sweep axes besides policy.name and %s: give them one value with --set", c->o.files[0],
-                 naxes > 2 ? naxes - 2 : 0, c->axis.key);
-        return SIM_EINPUT;
+    size_t naxes = sim_study_axes(c->study), want = c->npol > 1 ? 2 : 1;
+    if (naxes != want) {
+        snprintf(err, errlen, "internal: the capacity study has %zu axes, not %zu", naxes, want);
+        return SIM_EINTERNAL;
     }
-    c->pol_axis = strcmp(sim_study_axis_name(c->study, 0), "policy.name") ? 1 : 0;
-    c->val_axis = 1 - c->pol_axis;
-    if (strcmp(sim_study_axis_name(c->study, c->pol_axis), "policy.name") ||
-        sim_study_axis_length(c->study, c->pol_axis) != c->npol ||
+    if (want == 1) {                        /* one policy: the axis alone */
+        c->pol_axis = 1, c->val_axis = 0;
+    } else {
+        c->pol_axis = strcmp(sim_study_axis_name(c->study, 0), "policy.name") ? 1 : 0;
+        c->val_axis = 1 - c->pol_axis;
+    }
+    if ((want == 2 && (strcmp(sim_study_axis_name(c->study, c->pol_axis), "policy.name") ||
+                       sim_study_axis_length(c->study, c->pol_axis) != c->npol)) ||
         sim_study_axis_length(c->study, c->val_axis) != c->axis.len) {
         snprintf(err, errlen, "internal: unexpected study axes");
         return SIM_EINTERNAL;
@@ -388,7 +392,7 @@ static int locate_axes(capacity_t *c, char *err, size_t errlen)
 static size_t point_of(const capacity_t *c, size_t p, size_t pos)
 {
     size_t v = c->axis.down ? c->axis.len - 1 - pos : pos;
-    return c->pol_axis == 0 ? p * c->axis.len + v : v * c->npol + p;
+    return c->npol == 1 ? v : c->pol_axis == 0 ? p * c->axis.len + v : v * c->npol + p;
 }
 
 static const char *value_text(const capacity_t *c, size_t p, size_t pos)
@@ -663,7 +667,7 @@ static int prepare(capacity_t *c, char *err, size_t errlen)
 {
     int rc;
     if (!c->o.axis || !c->o.budget) {
-        snprintf(err, errlen, "--axis and --budget are required");
+        snprintf(err, errlen, "--axis and --budget are required\n%s", capacity_usage);
         return SIM_EINPUT;
     }
     if ((rc = budget_parse(c->o.budget, &c->budget, err, errlen)) || (rc = parse_policies(c, err, errlen)))
@@ -831,7 +835,7 @@ int cli_cmd_capacity(int argc, char **argv)
     int rc = cli_preamble(argc, argv, CLI_CAPACITY, capacity_usage, 1, &c.o);
     if (rc >= 0)
         return rc;
-    char err[SIM_ERR_MAX] = "";
+    char err[4 * SIM_ERR_MAX] = "";      /* a budget error lists every metric */
     int status = 2;
     unsigned char *sel = NULL;
     double t0 = sim_wall_s();
@@ -871,7 +875,7 @@ int cli_cmd_capacity(int argc, char **argv)
     status = failed ? 1 : 0;
     goto out;
 fail:
-    fprintf(stderr, "balloonsim capacity: %s\n%s", err, rc == SIM_EINPUT && !c.budget.n ? "" : "");
+    fprintf(stderr, "balloonsim capacity: %s\n", err);
     status = cli_exit_status(rc, c.stop ? *c.stop : 0);
 out:
     cli_unlock_db(c.lock_fd);

@@ -120,6 +120,9 @@ const plot_figure_t plot_figures[] = {
     {"cdf", "distribution of a metric over VMs or runs (--metric NAME [--over vms|runs])", plot_fig_cdf,
      {".dat", NULL}},
     {"balloon-ops", "latency and size of balloon operations (--as scatter|cdf)", plot_fig_ops, {".dat", NULL}},
+    {"capacity", "per policy, the largest overcommit meeting a `balloonsim capacity` budget, the\n"
+                 "passing/failing bracket as error bar (--study KEY when several searches)", plot_fig_capacity,
+     {".dat", NULL}},
 };
 const size_t plot_nfigures = sizeof plot_figures / sizeof plot_figures[0];
 

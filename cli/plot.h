@@ -120,6 +120,7 @@ extern const size_t plot_nfigures;
 
 /* The figures (cli/fig_NAME.c). */
 int plot_fig_allocation(plot_t *p, int argc, char **argv);
+int plot_fig_capacity(plot_t *p, int argc, char **argv);
 int plot_fig_cdf(plot_t *p, int argc, char **argv);
 int plot_fig_ops(plot_t *p, int argc, char **argv);
 int plot_fig_sweep(plot_t *p, int argc, char **argv);

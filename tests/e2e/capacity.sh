@@ -54,6 +54,13 @@ check "overcommit at the maximum is $want x 512 MiB / $C_MIB MiB" [ "$oc" = 1 ]
 check "the probes are ordinary runs in v_runs with the claims metrics" \
   [ "$(q "$T/hand.db" "SELECT count(*) FROM v_runs WHERE host_utilisation_mean > 0 AND memory_wait_p95_s IS NOT NULL")" -eq "$runs" ]
 
+# the figure: the bar at the passing overcommit, the bracket up to the failing one
+expect_status 0 "$B" plot "$T/hand.db" --figure capacity -o "$T/cap.pdf" --script-only
+row=$(awk '!/^#/ { print $2, $3, $4, $5 }' "$T/cap.dat")
+check "figure data: static from $want to $((want + 1)) x 512 MiB / $C_MIB MiB ($row)" \
+  [ "$row" = "$(awk -v a=$want -v c=$C_MIB 'BEGIN { printf "\"static\" %.6g %.6g 0", a * 512 / c, (a + 1) * 512 / c }')" ]
+check "the script plots boxes with the bracket as error bars" grep -q 'yerrorbars' "$T/cap.gp"
+
 # 2. downward over host.memory: the smallest host (64 MiB steps from 1 GiB) that holds 8 VMs
 n=8
 wantmem=$(awk -v h=$HARD -v o=$OVER_MIB -v need=$NEED_MIB -v n=$n 'BEGIN {
@@ -96,6 +103,12 @@ expect_status 2 "$B" capacity "$T/hand.ini" --budget 'oom_kills == 0'
 expect_msg "--axis and --budget are required"
 expect_status 2 "$B" capacity "$T/hand.ini" --axis 'vm a.count' --budget 'oom_kills == 0' --set 'vm a.count=${1, 2}'
 expect_msg "capacity searches one axis"
+
+cp "$T/mem.db" "$T/two.db"
+"$B" capacity "$T/hand.ini" --axis 'vm a.count' --range 1..5 --budget 'host_swap_out_bytes == 0' --policies static \
+  --repeat 2 -o "$T/two.db" > /dev/null
+expect_status 2 "$B" plot "$T/two.db" --figure capacity -o "$T/two.pdf" --script-only
+expect_msg "pick one with --study KEY"
 
 # 6. interrupted, then rerun: the same result as one uninterrupted search, no run twice
 slow=(--axis 'vm a.count' --range 1..40 --budget 'host_swap_out_bytes == 0' --policies static,oracle --repeat 3 -j 2

@@ -8,6 +8,7 @@
 #   make sanitize   the whole suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS each
 #   make figures    regenerate every figure the README shows (docs/img/)
+#   make capacity-docs  the capacity consolidation table (docs/capacity.md), its figures, README's answer
 #   make clean
 
 CC      ?= cc
@@ -34,7 +35,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures clean
+.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs clean
 # The benchmarks too: run by hand after `make`, build/bench/* must not be stale.
 all: $(BIN) $(BENCH_BIN)
 
@@ -149,6 +150,10 @@ figures: $(BIN)
 	cp results/figures/default-timeline.png results/figures/policies-slowdown.png \
 	   results/figures/policies-slowdown-vs-static.png \
 	   results/figures/policies-host-swap.png docs/img/
+
+# Four capacity searches (every policy, 3 repetitions): a few minutes on 2 cores.
+capacity-docs: $(BIN)
+	BALLOONSIM=./$(BIN) bash scripts/capacity-docs.sh
 
 clean:
 	rm -rf build build-san build-fuzz $(BIN)

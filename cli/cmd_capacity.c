@@ -499,6 +499,11 @@ static void judge(const capacity_t *c, db_t *db, size_t p, size_t pos, probe_t *
         return;
     }
     pr->passed = 1;
+    double refused = 0;                  /* VM starts never granted, over the runs */
+    for (size_t i = 0; i < pr->runs_ok; i++)
+        refused += q_double(db, "SELECT count(DISTINCT e.vm_id) FROM events e WHERE e.run_id = ?1 AND e.vm_id >= 0"
+                                " AND e.what = 'request' AND NOT EXISTS (SELECT 1 FROM events o WHERE o.run_id ="
+                                " e.run_id AND o.vm_id = e.vm_id AND o.what = 'request_ok')", ids[i], NULL);
     for (size_t k = 0; k < c->budget.n; k++) {
         const budget_clause_t *cl = &c->budget.c[k];
         double x[1000], mean, sd, ci, edge;
@@ -512,6 +517,11 @@ static void judge(const capacity_t *c, db_t *db, size_t p, size_t pos, probe_t *
             pr->passed = 0;
             snprintf(pr->note, sizeof pr->note, "%.60s: %.4g (95%% end %.4g)", cl->text, mean, edge);
         }
+    }
+    if (refused > 0 && pr->passed) {     /* it did not run the VMs it would be credited with */
+        pr->passed = 0;
+        snprintf(pr->note, sizeof pr->note, "%.0f VM starts refused or left waiting over %zu runs (the policy did "
+                 "not run them)", refused, pr->runs_ok);
     }
     double sum = 0, dummy;
     for (size_t i = 0; i < pr->runs_ok; i++)

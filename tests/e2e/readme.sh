@@ -25,7 +25,7 @@ expect_status 1 bash -c "cd '$T' && bash scripts/check-links.sh docs/a.md"
 
 lines=$(wc -l < README.md)
 [ "$lines" -le 300 ] && ok "README.md has $lines lines (<= 300)" || bad "README.md has $lines lines (> 300)"
-for c in run validate sweep check plot merge policies keys columns trace; do
+for c in run validate sweep capacity check plot merge policies keys columns trace; do
   check "balloonsim help $c" "$B" help "$c"
 done
 check "README names the two commands" grep -q "make run" README.md

@@ -223,7 +223,7 @@ expect_err "no balloon operations for run [0-9]+: it was run with output = summa
   "$B" plot "$T/summ.db" --figure balloon-ops --run "$(q "$T/summ.db" "SELECT min(run_index) FROM runs")" -o "$T/out/e.png"
 expect_err "[-]-at must be between 0 and 9.2e9 s" "$B" plot "$T/one.db" --figure allocation --at 1e300 -o "$T/out/e.png"
 expect_err "[-]-at must be between 0 and 9.2e9 s" "$B" plot "$T/one.db" --figure allocation --at -5 -o "$T/out/e.png"
-expect_err "unknown figure 'pie' \(figures: timeline, allocation, sweep, cdf, balloon-ops\)" \
+expect_err "unknown figure 'pie' \(figures: timeline, allocation, sweep, cdf, balloon-ops, capacity\)" \
   "$B" plot "$T/one.db" --figure pie -o "$T/out/e.png"
 expect_err "unknown metric 'nope' \(run_summary metrics: .*mean_slowdown" \
   "$B" plot "$T/cmp.db" --figure sweep --metric nope -o "$T/out/e.png"

@@ -56,10 +56,10 @@ check "the probes are ordinary runs in v_runs with the claims metrics" \
 
 # the figure: the bar at the passing overcommit, the bracket up to the failing one
 expect_status 0 "$B" plot "$T/hand.db" --figure capacity -o "$T/cap.pdf" --script-only
-row=$(awk '!/^#/ { print $2, $3, $4, $5 }' "$T/cap.dat")
+row=$(awk '!/^#/ { print $2, $3, $4, $5 }' "$T/cap.pdf.dat")
 check "figure data: static from $want to $((want + 1)) x 512 MiB / $C_MIB MiB ($row)" \
   [ "$row" = "$(awk -v a=$want -v c=$C_MIB 'BEGIN { printf "\"static\" %.6g %.6g 0", a * 512 / c, (a + 1) * 512 / c }')" ]
-check "the script plots boxes with the bracket as error bars" grep -q 'yerrorbars' "$T/cap.gp"
+check "the script plots boxes with the bracket as error bars" grep -q 'yerrorbars' "$T/cap.pdf.gp"
 
 # 2. downward over host.memory: the smallest host (64 MiB steps from 1 GiB) that holds 8 VMs
 n=8

@@ -9,6 +9,7 @@
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS each
 #   make figures    regenerate every figure the README shows (docs/img/)
 #   make capacity-docs  the capacity consolidation table (docs/capacity.md), its figures, README's answer
+#   make sensitivity  docs/sensitivity.md: the policy comparison over the memory model's grid
 #   make clean
 
 CC      ?= cc
@@ -35,7 +36,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs clean
+.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs sensitivity clean
 # The benchmarks too: run by hand after `make`, build/bench/* must not be stale.
 all: $(BIN) $(BENCH_BIN)
 
@@ -144,6 +145,9 @@ valgrind: $(BIN)
 	@command -v valgrind >/dev/null || bash scripts/deps.sh valgrind
 	valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	  ./$(BIN) run scenarios/default.ini -o $(BUILD)/valgrind.db --force --quiet --set simulation.duration=20min
+
+sensitivity: $(BIN)
+	bash scripts/sensitivity.sh ./$(BIN) 2
 
 figures: $(BIN)
 	bash scripts/figures.sh ./$(BIN)

@@ -88,7 +88,8 @@ const char *balloon_preset(const char *name)
 {
     if (!strcmp(name, "vmware"))
         return "latency=1s;inflate_rate=64MiB/s;deflate_rate=64MiB/s;granularity=4KiB;max_fraction=65%;"
-               "cpu_per_page=1us;deflate_on_oom=no;floor=none;retry=1s;retry_max=32s";
+               "cpu_per_page=1us;deflate_on_oom=no;floor=none;retry=1s;retry_max=32s;"
+               "pressure_rate=8MiB/s;pressure_rate_min=2MiB/s";
     if (!strcmp(name, "virtio"))
         return "latency=5ms;inflate_rate=1.7GB/s;deflate_rate=1.7GB/s;granularity=1MiB;max_fraction=100%;"
                "cpu_per_page=1us;deflate_on_oom=yes;floor=none;retry=200ms;retry_max=200ms";

@@ -169,6 +169,7 @@ static void host_refresh_devices(host_t *h)
         h->swap_read_load += h->vms[i]->host_fault_per_s;
     for (int32_t i = 0; i < h->nvms; i++)
         vm_refresh_rates(h->vms[i]);
+    h->devices_stale = 0;
 }
 
 /* Ask the cache for the whole of *v: into L2, not L1 (locality 1).  A host's 20 VMs are
@@ -209,7 +210,7 @@ void host_advance_all(host_t *h, sim_time_t now_ns)
 void host_advance_vm(vm_t *v, sim_time_t now_ns)
 {
     vm_advance_local(v, now_ns);
-    if (v->host->free_pages < v->host->hard_pages)
+    if (v->host->free_pages < v->host->hard_pages || (v->host->io_closed && v->host->devices_stale))
         host_advance_all(v->host, now_ns);
 }
 
@@ -241,7 +242,7 @@ void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now
     if (d->oom_kills)
         vm_record_event(v, now_ns, "oom", (double)d->oom_dropped_pages);
     vm_refresh_rates(v);
-    if (h->free_pages < h->hard_pages)
+    if (h->free_pages < h->hard_pages || (h->io_closed && h->devices_stale))
         host_advance_all(h, now_ns);
 }
 

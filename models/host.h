@@ -28,6 +28,7 @@ struct host {
     double swap_rho;           /* swap device utilisation (io = closed; host_refresh_devices) */
     double swap_response_s;    /* its response time per page (device.h D1; = latency when open) */
     double swap_read_load;     /* sum of the VMs' host faults per s (closed: kept <= bandwidth) */
+    int devices_stale;         /* a VM's host-fault demand changed since the last solve */
     vm_t **vms;
     int32_t nvms;
     void *policy_state;

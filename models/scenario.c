@@ -37,6 +37,10 @@ static const sim_key_t sim_keys[] = {
      "write the decisions table: one row per VM per policy tick with the inputs the policy saw, the rule "
      "that fired and the target (auto = yes at output = vm; yes at any level; for the output.vms VMs; "
      "off by default: 16x the CPU and 70x the database of a run without it; docs/database.md)"},
+    {"memory_model", SIM_KEY_CHOICE, SO(memory_model), "v2", SIM_NO_RANGE, "v2|legacy",
+     "v2 = the memory model of issue 23 (Linux reclaim, closed loop, queued devices, ssd storage, hot/cold pages, "
+     "a page cache that follows its file set, vmw_balloon's rate under pressure); legacy = the defaults before it "
+     "(keys given in the file win; docs/models.md)"},
     {"check", SIM_KEY_BOOL, SO(check), "no", SIM_NO_RANGE, NULL,
      "check page conservation after every event (slow; the tests turn it on)"},
 };
@@ -53,10 +57,10 @@ static const sim_key_t host_keys[] = {
      "host swap device bandwidth (size/s; assumption: a SATA SSD)"},
     {"swap_latency", SIM_KEY_DURATION, HO(swap_latency_ns), "1ms", 0, 1e10, NULL,
      "cost of one host swap fault (duration; assumption)"},
-    {"storage", SIM_KEY_CHOICE, HO(storage), "custom", SIM_NO_RANGE, DEVICE_PRESET_CHOICES,
+    {"storage", SIM_KEY_CHOICE, HO(storage), "ssd", SIM_NO_RANGE, DEVICE_PRESET_CHOICES,
      "host swap device preset: sets swap_latency and swap_bandwidth unless given (nvme, ssd, hdd: datasheets, "
      "docs/models.md); custom = the keys as given"},
-    {"io", SIM_KEY_CHOICE, HO(io), "open", SIM_NO_RANGE, "open|closed",
+    {"io", SIM_KEY_CHOICE, HO(io), "closed", SIM_NO_RANGE, "open|closed",
      "open = references at a fixed rate and devices without queues (the old model); closed = references per unit "
      "of progress, and the host swap device (shared by the host's VMs) and each guest disk queue (M/M/1)"},
     {"high", SIM_KEY_FRACTION, HO(high), "6%", 0, 1, NULL, "free-memory state high above this (ESX 6%)"},
@@ -88,7 +92,7 @@ static const sim_key_t vm_keys[] = {
      "guest swap write bandwidth: limits inflation that must swap (size/s)"},
     {"disk_bandwidth", SIM_KEY_RATE, VO(disk_bytes_per_s), "100MiB/s", 4096, 1e12, NULL,
      "guest disk bandwidth for page-cache misses and swap-ins, 4 KiB random (size/s; io = closed)"},
-    {"storage", SIM_KEY_CHOICE, VO(storage), "custom", SIM_NO_RANGE, DEVICE_PRESET_CHOICES,
+    {"storage", SIM_KEY_CHOICE, VO(storage), "ssd", SIM_NO_RANGE, DEVICE_PRESET_CHOICES,
      "guest disk preset: sets disk_latency, swap_latency, disk_bandwidth and swap_bandwidth unless given "
      "(docs/models.md); custom = the keys as given"},
     {"disk_latency", SIM_KEY_DURATION, VO(disk_latency_ns), "1ms", 0, 1e10, NULL,
@@ -97,15 +101,15 @@ static const sim_key_t vm_keys[] = {
      "cost of one guest swap-in (duration; assumption)"},
     {"zipf_alpha", SIM_KEY_REAL, VO(zipf_alpha), "0.8", 0, 3, NULL,
      "Zipf popularity of file pages, for the page-cache hit ratio (Che's approximation)"},
-    {"reclaim", SIM_KEY_CHOICE, VO(reclaim), "cache-first", SIM_NO_RANGE, "cache-first|linux",
+    {"reclaim", SIM_KEY_CHOICE, VO(reclaim), "linux", SIM_NO_RANGE, "cache-first|linux",
      "guest reclaim rule: cache-first = all page cache before any anonymous page (the old model); linux = "
      "get_scan_count's anon/file balance by swappiness and refault cost (mm/vmscan.c; docs/models.md)"},
     {"swappiness", SIM_KEY_INT, VO(swappiness), "60", 0, 200, NULL,
      "Linux vm_swappiness for reclaim = linux (default 60, mm/vmscan.c; 0..200)"},
-    {"anon_refs", SIM_KEY_CHOICE, VO(anon_refs), "uniform", SIM_NO_RANGE, "uniform|hot-cold",
+    {"anon_refs", SIM_KEY_CHOICE, VO(anon_refs), "hot-cold", SIM_NO_RANGE, "uniform|hot-cold",
      "anonymous references: uniform over anon pages (the old model), or hot-cold = the hot set "
      "(workload.active_fraction of anon) takes hot_share of them and guest reclaim swaps cold pages first"},
-    {"file_cache", SIM_KEY_CHOICE, VO(file_cache), "stationary", SIM_NO_RANGE, "stationary|tracking",
+    {"file_cache", SIM_KEY_CHOICE, VO(file_cache), "tracking", SIM_NO_RANGE, "stationary|tracking",
      "page cache: stationary = one hit-ratio curve per group at workload.file_set (the old model); tracking = "
      "a curve per VM rebuilt when its file set moves by 25%, compulsory misses on pages never read, readahead"},
     {"dirty_fraction", SIM_KEY_FRACTION, VO(dirty_fraction), "0%", 0, 1, NULL,
@@ -499,6 +503,35 @@ static int bind_entries(const sim_ini_t *ini, scenario_t *s, const size_t *group
     return SIM_OK;
 }
 
+/* memory_model = legacy: the defaults before issue 23 (docs/models.md), for the keys the
+ * file does not give; before bind_vm_balloon, so that every group starts from them. */
+static void apply_legacy_defaults(const sim_ini_t *ini, scenario_t *s)
+{
+    static const struct { const char *key; size_t off; const char *value; } old[] = {
+        {"reclaim", offsetof(scn_vm_t, reclaim), "cache-first"},
+        {"anon_refs", offsetof(scn_vm_t, anon_refs), "uniform"},
+        {"file_cache", offsetof(scn_vm_t, file_cache), "stationary"},
+        {"storage", offsetof(scn_vm_t, storage), "custom"},
+    };
+    if (strcmp(s->sim.memory_model, "legacy"))
+        return;
+    if (!sim_ini_find(ini, "host", "io"))
+        snprintf(s->host.io, sizeof s->host.io, "open");
+    if (!sim_ini_find(ini, "host", "storage"))
+        snprintf(s->host.storage, sizeof s->host.storage, "custom");
+    if (!sim_ini_find(ini, "balloon", "pressure_rate"))
+        s->balloon.pressure_bytes_per_s = 0;
+    if (!sim_ini_find(ini, "balloon", "pressure_rate_min"))
+        s->balloon.pressure_min_bytes_per_s = 0;
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        char sec[SIM_STR_MAX + 8];
+        snprintf(sec, sizeof sec, "vm %s", s->vms[g].name);
+        for (size_t k = 0; k < sizeof old / sizeof old[0]; k++)
+            if (!sim_ini_find(ini, sec, old[k].key))
+                snprintf((char *)&s->vms[g] + old[k].off, SIM_STR_MAX, "%s", old[k].value);
+    }
+}
+
 /* Storage presets (device.h): their latency and bandwidth for the device keys the file
  * does not give, on the host's swap device and on each VM group's disk and swap. */
 static void apply_storage_presets(const sim_ini_t *ini, scenario_t *s)
@@ -654,8 +687,10 @@ int scenario_load(const sim_ini_t *ini, scenario_t **out, char *err, size_t errl
     scan_t sc = {0, 0, 0, "static", 0, 0, NULL};
     int rc;
     if ((rc = scan_sections(ini, s, &sc, err, errlen)) || (rc = apply_preset(s, s->balloon.preset, err, errlen)) ||
-        (rc = find_policy(ini, s, &sc, err, errlen)) || (rc = bind_entries(ini, s, sc.group_of, err, errlen)) ||
-        (rc = bind_vm_balloon(s, ini, err, errlen)))
+        (rc = find_policy(ini, s, &sc, err, errlen)) || (rc = bind_entries(ini, s, sc.group_of, err, errlen)))
+        goto fail;
+    apply_legacy_defaults(ini, s);
+    if ((rc = bind_vm_balloon(s, ini, err, errlen)))
         goto fail;
     apply_storage_presets(ini, s);
     if ((rc = check_host(ini, s, err, errlen)))

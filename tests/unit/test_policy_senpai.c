@@ -31,7 +31,7 @@
 static const char *app_scenario(char *buf, size_t len, const char *duration, const char *extra)
 {
     snprintf(buf, len,
-             "[simulation]\nduration = %s\nsample_interval = 60s\n"
+             "[simulation]\nmemory_model = legacy\nduration = %s\nsample_interval = 60s\n"
              "[host]\nmemory = 4GiB\n"
              "[vm app]\nmemory = 2GiB\nworkload.mean = 800MiB\nworkload.file_set = 256MiB\n%s"
              "[balloon]\npreset = virtio\n"
@@ -42,6 +42,8 @@ static const char *app_scenario(char *buf, size_t len, const char *duration, con
 
 /* ------------------------------------------------------------------ tests */
 
+/* Derived under the memory model before issue 23 (cache-first reclaim: no swap while cache
+ * remains); kept on it (memory_model = legacy). */
 Test(policy_senpai, converges_above_the_working_set_without_sustained_stall)
 {
     char text[1024];
@@ -70,7 +72,7 @@ Test(policy_senpai, converges_above_the_working_set_without_sustained_stall)
 Test(policy_senpai, shrinks_an_idle_vm_over_time)
 {
     const char *text =
-        "[simulation]\nduration = 30min\nsample_interval = 60s\n"
+        "[simulation]\nmemory_model = legacy\nduration = 30min\nsample_interval = 60s\n"
         "[host]\nmemory = 8GiB\n"
         "[vm idle]\nmemory = 4GiB\nworkload = constant\nworkload.mean = 256MiB\nworkload.file_set = 0B\n"
         "[balloon]\npreset = virtio\n"

@@ -24,7 +24,7 @@ output = summary
 memory = 24GiB
 [vm web]
 count = 2
-memory = 4GiB
+memory = 5GiB
 workload = diurnal
 workload.mean = 2GiB
 workload.amplitude = 1GiB

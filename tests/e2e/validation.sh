@@ -78,10 +78,10 @@ holds "$r2 >= 2624*$MiB && $g2 < 2400*$MiB && ($r2 - $g1)^2 < (4*$MiB)^2 && ($g2
 # default 20 % buffer squeezes cache-heavy VMs on a free host, a larger one avoids it
 room=tests/regression/hyperv-room.ini
 for b in 20 200; do
-  "$B" run "$room" -o "$T/room$b.db" --quiet --set "vm web.buffer=$b%" --set "vm batch.buffer=$b%" \
+  "$B" run "$room" -o "$T/room$b.db" --quiet --set simulation.memory_model="$MODEL" --set "vm web.buffer=$b%" --set "vm batch.buffer=$b%" \
     --set "vm idle.buffer=$b%" || bad "hyperv-room.ini with buffer $b% did not run"
 done
-"$B" run "$room" -o "$T/roomst.db" --quiet --set policy.name=static || bad "hyperv-room.ini static did not run"
+"$B" run "$room" -o "$T/roomst.db" --quiet --set simulation.memory_model="$MODEL" --set policy.name=static || bad "hyperv-room.ini static did not run"
 r20=$(q "$T/room20.db" "SELECT value FROM run_summary WHERE metric = 'mean_slowdown'")
 r200=$(q "$T/room200.db" "SELECT value FROM run_summary WHERE metric = 'mean_slowdown'")
 rst=$(q "$T/roomst.db" "SELECT value FROM run_summary WHERE metric = 'mean_slowdown'")

@@ -81,6 +81,9 @@ static const sim_key_t balloon_keys[] = {
      "a VM boots with all of memory and its balloon holding memory - startup (Xen), not at startup size"},
     {"grow_needs_free", SIM_KEY_BOOL, OFF(grow_needs_free), "no", SIM_NO_RANGE, NULL,
      "deflating takes host memory no domain holds; with none the driver backs off and retries (Xen)"},
+    {"stats_period", SIM_KEY_DURATION, OFF(stats_period_ns), "0s", 0, 3600e9, NULL,
+     "the guest reports its memory statistics (free, cache, committed, fault rates) this often; a policy reads "
+     "the last report (duration; 0 = always current; virtio 5 s, hyperv 1 s: docs/policies.md)"},
 };
 const sim_key_table_t balloon_key_table = SIM_KEY_TABLE("balloon", balloon_keys);
 
@@ -92,10 +95,10 @@ const char *balloon_preset(const char *name)
                "pressure_rate=8MiB/s;pressure_rate_min=2MiB/s";
     if (!strcmp(name, "virtio"))
         return "latency=5ms;inflate_rate=1.7GB/s;deflate_rate=1.7GB/s;granularity=1MiB;max_fraction=100%;"
-               "cpu_per_page=1us;deflate_on_oom=yes;floor=none;retry=200ms;retry_max=200ms";
+               "cpu_per_page=1us;deflate_on_oom=yes;floor=none;retry=200ms;retry_max=200ms;stats_period=5s";
     if (!strcmp(name, "hyperv"))
         return "latency=1s;inflate_rate=1GiB/s;deflate_rate=1GiB/s;granularity=2MiB;max_fraction=100%;"
-               "cpu_per_page=1us;deflate_on_oom=no;floor=linux-hv;hotadd_chunk=128MiB;hotadd_latency=1s";
+               "cpu_per_page=1us;deflate_on_oom=no;floor=linux-hv;hotadd_chunk=128MiB;hotadd_latency=1s;stats_period=1s";
     if (!strcmp(name, "xen"))
         return "latency=10ms;inflate_rate=1GiB/s;deflate_rate=1GiB/s;granularity=2MiB;max_fraction=100%;"
                "cpu_per_page=1us;deflate_on_oom=no;floor=none;retry=1s;retry_max=32s;boot_ballooned=yes;"

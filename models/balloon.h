@@ -99,6 +99,8 @@ typedef struct balloon_params {
     int grow_needs_free;                /* deflating takes unallocated host memory */
     double pressure_bytes_per_s;        /* 0: none; else the rate when the guest must reclaim */
     double pressure_min_bytes_per_s;
+    sim_time_t stats_period_ns;    /* the guest's memory statistics are refreshed this often
+                                    * (0: a policy reads them as they are now) */
 } balloon_params_t;
 
 extern const sim_key_table_t balloon_key_table;

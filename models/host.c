@@ -327,10 +327,47 @@ int policy_scratch_reserve(policy_ctx_t *ctx, size_t bytes)
 void *policy_scratch(policy_ctx_t *ctx) { return HOST(ctx)->dc->scratch; }
 sim_time_t policy_now(policy_ctx_t *ctx) { return sim_engine_now(HOST(ctx)->dc->engine); }
 
+/* PSI "some" avg10 of VM v brought to now: the kernel keeps an exponential moving average
+ * of the share of wall time stalled, with a 10 s window, updated every 2 s
+ * (kernel/sched/psi.c: calc_avgs, EXP_10s = exp(-2 s / 10 s)).  Here it is updated at each
+ * observation with the decay exp(-dt / 10 s) of the time elapsed, the same average sampled
+ * more finely.  The stall share over dt is stall / (dt + stall): the model adds stall to
+ * dt of work (model.h, SLOWDOWN). */
+static void vm_psi_avg10(vm_t *v, sim_time_t now_ns)
+{
+    struct vm_report *r = &v->report;
+    double dt_ns = (double)(now_ns - r->avg10_ns);
+    if (!(dt_ns > 0))
+        return;
+    double stall_ns = v->c.stall_ns - r->avg10_stall_ns;
+    double share = stall_ns > 0 ? stall_ns / (dt_ns + stall_ns) : 0;
+    double keep = exp(-dt_ns / 10e9);
+    r->avg10 = r->avg10 * keep + share * (1.0 - keep);
+    r->avg10_ns = now_ns;
+    r->avg10_stall_ns = v->c.stall_ns;
+}
+
+/* The fraction of time v stalls on memory now, as PSI "some" would report it: 1 - progress
+ * with closed-loop references; else stall / (1 + stall) from the stall per second at the
+ * current rates (+-0 stays exactly what the division gives for no stall). */
+static double stall_fraction_now(const vm_t *v)
+{
+    const host_t *h = v->host;
+    if (h->io_closed)
+        return 1.0 - v->progress;
+    double stall_ns_per_s = v->rates.cache_miss_per_s * (double)v->gp->disk_latency_ns +
+                            v->rates.swapin_faults_per_s * (double)v->gp->swap_latency_ns +
+                            v->host_fault_per_s * (double)h->swap_latency_ns;
+    if (stall_ns_per_s == 0)
+        return stall_ns_per_s;
+    double stall_per_s = stall_ns_per_s / 1e9;
+    return stall_per_s / (1.0 + stall_per_s);
+}
+
 void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
 {
     host_t *h = HOST(ctx);
-    const vm_t *v = h->vms[i];
+    vm_t *v = h->vms[i];
     /* Every field is stored explicitly (no memset): policies call this up to three times
      * per VM and tick, and a rep-stos of the whole struct showed in the profile. */
     o->running = v->running;
@@ -350,35 +387,44 @@ void policy_vm(policy_ctx_t *ctx, int32_t i, policy_vm_obs_t *o)
         o->balloon_inaccuracy_pages = 0;
         o->guest_free_pages = o->guest_cache_pages = o->guest_available_pages = o->committed_pages = 0;
         o->swap_in_pages_per_s = o->major_faults_per_s = o->stall_fraction = 0;
+        o->stall_avg10 = 0;
+        o->stats_ns = -1;
         return;
     }
+    sim_time_t now = sim_engine_now(h->dc->engine);
     o->boot_ns = v->boot_ns;
     o->assigned_pages = v->assigned_pages;
     o->balloon_pages = v->b.size_pages;
     o->balloon_target_pages = v->b.target_pages;
     o->usable_pages = v->g.usable_pages;
     /* balloon_is_stuck is false whenever the target is met: skip the call then */
-    o->balloon_stuck = v->b.target_pages != v->b.size_pages && balloon_is_stuck(v, sim_engine_now(h->dc->engine));
+    o->balloon_stuck = v->b.target_pages != v->b.size_pages && balloon_is_stuck(v, now);
     o->balloon_inaccuracy_pages = sim_bytes_to_pages(v->gp->balloon.inaccuracy_bytes);
-    o->guest_free_pages = guest_free_pages(&v->g);
-    o->guest_cache_pages = v->g.cache_pages + v->g.stale_pages;
-    o->guest_available_pages = o->guest_free_pages + o->guest_cache_pages;
-    o->committed_pages = guest_committed_pages(&v->g);
-    o->swap_in_pages_per_s = v->rates.swapin_faults_per_s;
-    o->major_faults_per_s = v->rates.swapin_faults_per_s + v->rates.cache_miss_per_s + v->host_fault_per_s;
-    if (h->io_closed) {
-        o->stall_fraction = 1.0 - v->progress;
-        return;
+    vm_psi_avg10(v, now);
+    o->stall_avg10 = v->report.avg10;
+    /* The guest's statistics: its report of the last multiple of stats_period since boot
+     * (taken at the first observation at or after that instant: exact for a policy that
+     * ticks on those instants), or the state now when stats_period is 0. */
+    struct vm_report *r = &v->report;
+    sim_time_t period = v->gp->balloon.stats_period_ns;
+    sim_time_t at = period > 0 ? v->boot_ns + (now - v->boot_ns) / period * period : now;
+    if (period == 0 || r->at_ns != at) {
+        r->at_ns = at;
+        r->free_pages = guest_free_pages(&v->g);
+        r->cache_pages = v->g.cache_pages + v->g.stale_pages;
+        r->committed_pages = guest_committed_pages(&v->g);
+        r->swap_in_pages_per_s = v->rates.swapin_faults_per_s;
+        r->major_faults_per_s = v->rates.swapin_faults_per_s + v->rates.cache_miss_per_s + v->host_fault_per_s;
+        r->stall_fraction = stall_fraction_now(v);
     }
-    double stall_ns_per_s = v->rates.cache_miss_per_s * (double)v->gp->disk_latency_ns +
-                            v->rates.swapin_faults_per_s * (double)v->gp->swap_latency_ns +
-                            v->host_fault_per_s * (double)h->swap_latency_ns;
-    if (stall_ns_per_s == 0) {
-        o->stall_fraction = stall_ns_per_s;   /* +-0: exactly what the divisions below give */
-        return;
-    }
-    double stall_per_s = stall_ns_per_s / 1e9;
-    o->stall_fraction = stall_per_s / (1.0 + stall_per_s);
+    o->stats_ns = r->at_ns;
+    o->guest_free_pages = r->free_pages;
+    o->guest_cache_pages = r->cache_pages;
+    o->guest_available_pages = r->free_pages + r->cache_pages;
+    o->committed_pages = r->committed_pages;
+    o->swap_in_pages_per_s = r->swap_in_pages_per_s;
+    o->major_faults_per_s = r->major_faults_per_s;
+    o->stall_fraction = r->stall_fraction;
 }
 
 void policy_truth(policy_ctx_t *ctx, int32_t i, policy_vm_truth_t *out)

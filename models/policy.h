@@ -11,7 +11,9 @@
  *   - per VM: configuration (configured/assigned/min/startup sizes, shares, weight,
  *     buffer), balloon size and target, and the statistics a guest agent reports
  *     (virtio-balloon stats, Hyper-V pressure reports): free, cache, committed,
- *     swap-in/out and major-fault rates, and a pressure-stall fraction (PSI "some");
+ *     swap-in/out and major-fault rates, and a pressure-stall fraction (PSI "some") --
+ *     as of the guest's last report ([balloon] stats_period), not as they are now; PSI's
+ *     cumulative total and its avg10 are read as the kernel keeps them;
  *   - active memory only through policy_sample_active(): n random guest pages are
  *     checked for a touch during the last period, as ESX's sampler does; the result is
  *     a Binomial(n, f) draw on the policy's own RNG stream, so it carries sampling error.
@@ -59,7 +61,10 @@ typedef struct policy_vm_obs {
     int64_t usable_pages;          /* assigned - balloon */
     int balloon_stuck;             /* no progress on a pending target for 5 s (driver report) */
     int64_t balloon_inaccuracy_pages; /* the driver's declared inaccuracy (squeezed reads it) */
-    /* guest-reported statistics */
+    /* guest-reported statistics: the guest's last report, refreshed every [balloon]
+     * stats_period (virtio 5 s, hyperv 1 s; 0 = as they are now) -- policies see them as
+     * old as the real system does (docs/policies.md, "What each policy reads") */
+    sim_time_t stats_ns;           /* time of that report */
     int64_t guest_free_pages;
     int64_t guest_cache_pages;
     int64_t guest_available_pages; /* free + cache */
@@ -69,7 +74,10 @@ typedef struct policy_vm_obs {
     double major_faults_per_s;
     double stall_fraction;         /* share of time stalled on memory (PSI "some"), 0..1 */
     double stall_total_ns;         /* memory stall accumulated since the VM was created, ns
-                                    * (the counter behind PSI "some" total; never decreases) */
+                                    * (the counter behind PSI "some" total; never decreases;
+                                    * read directly, as senpai reads memory.pressure) */
+    double stall_avg10;            /* PSI "some" avg10: 10 s moving average of the share of
+                                    * time stalled, 0..1 (kernel/sched/psi.c) */
 } policy_vm_obs_t;
 
 /* Ground truth, for the oracle only. */

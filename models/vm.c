@@ -112,6 +112,10 @@ void vm_boot(vm_t *v, sim_time_t now_ns)
     v->last_ns = now_ns;
     v->boot_ns = now_ns;
     v->target_dir = 0;
+    v->report.at_ns = -1;
+    v->report.avg10 = 0;
+    v->report.avg10_ns = now_ns;
+    v->report.avg10_stall_ns = v->c.stall_ns;
     v->assigned_pages = v->startup_pages;
     v->host_swapped_pages = 0;
     v->host_back_carry = 0;

@@ -101,6 +101,16 @@ typedef struct vm {
     sim_time_t last_ns;        /* time the VM was last advanced to */
     sim_time_t boot_ns;        /* time of its last boot (a restart boots it again) */
     int target_dir;            /* sign of the last balloon target change (0: none since boot) */
+    /* What the guest reports to policies (host.c, policy_vm): its last statistics report
+     * and PSI "some" avg10 (stats.avg10, a 10 s EWMA of the stall fraction). */
+    struct vm_report {
+        sim_time_t at_ns;      /* time of the report held (-1: none since boot) */
+        int64_t free_pages, cache_pages, committed_pages;
+        double swap_in_pages_per_s, major_faults_per_s, stall_fraction;
+        double avg10;          /* PSI some avg10, fraction 0..1 */
+        sim_time_t avg10_ns;   /* when avg10 was last brought up to date */
+        double avg10_stall_ns; /* the stall counter then */
+    } report;
     vm_counters_t c;
     vm_counters_t c_sampled;   /* counters at the previous sample */
     int record_series;         /* output = vm and output.vms selects it: its samples and

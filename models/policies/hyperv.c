@@ -8,7 +8,9 @@
  *
  * Per VM (scenario keys): startup = `startup` (boot size), minimum = `min`, maximum =
  * `memory`, buffer and weight from the VM's group.  Demand is the guest-reported
- * committed memory C (kernel + anonymous demand); pressure = C / assigned memory, where
+ * committed memory C (kernel + anonymous demand), from the guest's last status report
+ * ([balloon] stats_period: 1 s with the hyperv preset, as hv_balloon.c posts them);
+ * pressure = C / assigned memory, where
  * "assigned memory" in Hyper-V's sense is our usable memory (assigned - balloon).
  *
  * STARTS go through host memory requests (models/request.h; hyperv_requests below):

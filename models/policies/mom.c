@@ -21,7 +21,8 @@
  * Per guest: balloon_cur = usable pages (assigned - balloon, libvirt's `actual`);
  * mem_unused = the guest's free pages, page cache excluded (MOM's GuestLibvirt collector
  * reads libvirt's `unused`, "memory left completely unused by the system", reclaimable
- * caches not counted); balloon_min = the VM's `min` (guaranteed memory); balloon_max =
+ * caches not counted), as of the guest's last virtio-balloon statistics report ([balloon]
+ * stats_period, 5 s with the virtio preset: docs/policies.md); balloon_min = the VM's `min` (guaranteed memory); balloon_max =
  * its assigned memory (= configured `memory` unless `startup` is smaller: MOM never
  * hot-adds).
  *

@@ -43,7 +43,9 @@
  * Senpai looks at no host state: on an overcommitted host the VMs' limits simply sum to
  * what their stall allows (TMO offloads to swap/zswap; the host may swap).
  * Logged (policy_log): "adj" (signed fraction) and the new "limit" (pages) at every
- * adjustment that changes the limit.
+ * adjustment that changes the limit.  The decisions table also holds PSI's avg10
+ * (policy_vm_obs.stall_avg10), which senpai.py prints as `pressure` but, as here, does
+ * not decide on.
  *
  * Units: pages and ns in state; the target pressure is a duration per interval.
  */
@@ -228,6 +230,7 @@ static void senpai_tick(void *state, policy_ctx_t *ctx, sim_time_t now_ns)
             policy_json_t j;
             policy_json_begin(&j, buf, sizeof buf);
             policy_json_num(&j, "psi_some_delta_ns", delta_ns);
+            policy_json_num(&j, "psi_some_avg10", o.stall_avg10);   /* what senpai.py logs as pressure */
             policy_json_num(&j, "pressure_integral_ns", integral_ns);
             policy_json_num(&j, "pressure_target_ns", pressure_ns);
             policy_json_int(&j, "limit_pages", limit_before);

@@ -10,6 +10,7 @@
  * yes and no.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -201,5 +202,83 @@ Test(decisions, level_and_key)
     run_into(path, text, fp);
     cr_expect_eq(q(path, "SELECT count(*) FROM decisions"), 6);
     cr_expect_eq(q(path, "SELECT count(DISTINCT vm_id) FROM decisions"), 1);
+    db_remove_files(path);
+}
+
+/* Statistics as the guest reports them (issue 23): with a 10 s stats_period, the committed
+ * memory hyperv-dm reads changes only at the guest's report instants, boot + k x 10 s,
+ * although its demand ramps every second and the policy ticks every second. */
+Test(decisions, statistics_are_the_last_report)
+{
+    char text[2048], path[256], fp[17];
+    snprintf(path, sizeof path, "/tmp/balloonsim-test-%ld-decisions-stats.db", (long)getpid());
+    snprintf(text, sizeof text,
+             "[simulation]\nduration = 3min\nsample_interval = 10s\noutput = vm\noutput.decisions = auto\n"
+             "[host]\nmemory = 8GiB\n"
+             "[vm a]\nmemory = 4GiB\nworkload = diurnal\nworkload.mean = 2GiB\nworkload.amplitude = 1GiB\n"
+             "workload.period = 2min\nworkload.step = 1s\n"
+             "[balloon]\npreset = hyperv\nstats_period = 10s\n[policy]\nname = hyperv-dm\n");
+    run_into(path, text, fp);
+    double rows = q(path, "SELECT count(*) FROM decisions");
+    cr_assert_gt(rows, 150);
+    /* the committed value changes between consecutive rows only where a 10 s boundary
+     * (the VM boots at 0) lies between them */
+    const char *changes =
+        "WITH d AS (SELECT time_ns, json_extract(inputs, '$.committed_pages') AS c,"
+        " lag(json_extract(inputs, '$.committed_pages')) OVER (ORDER BY time_ns) AS pc,"
+        " lag(time_ns) OVER (ORDER BY time_ns) AS pt FROM decisions)";
+    char sql[1024];
+    snprintf(sql, sizeof sql, "%s SELECT count(*) FROM d WHERE pc IS NOT NULL AND c != pc"
+                              " AND time_ns / 10000000000 = pt / 10000000000", changes);
+    cr_expect_eq(q(path, sql), 0, "the committed memory changed between two reports");
+    snprintf(sql, sizeof sql, "%s SELECT count(*) FROM d WHERE pc IS NOT NULL AND c != pc", changes);
+    cr_expect_gt(q(path, sql), 5, "the demand ramp never reached the policy");
+    db_remove_files(path);
+    /* with stats_period = 0 the policy sees every second's value */
+    char *at = strstr(text, "stats_period = 10s");
+    cr_assert_not_null(at);
+    memcpy(at, "stats_period = 0s ", 18);
+    run_into(path, text, fp);
+    snprintf(sql, sizeof sql, "%s SELECT count(*) FROM d WHERE pc IS NOT NULL AND c != pc"
+                              " AND time_ns / 10000000000 = pt / 10000000000", changes);
+    cr_expect_gt(q(path, sql), 10, "with stats_period = 0 the value should move within 10 s");
+    db_remove_files(path);
+}
+
+/* PSI avg10 (kernel/sched/psi.c): an exponential average of the share of time stalled
+ * with a 10 s window.  senpai ticks every 1 s and logs both the stall time of the tick
+ * (psi_some_delta_ns) and avg10, so avg10_k = avg10_{k-1} e^-0.1 + share_k (1 - e^-0.1),
+ * share_k = delta_k / 1 s. */
+Test(decisions, psi_avg10_is_the_kernels_average)
+{
+    char text[2048], path[256], fp[17];
+    snprintf(path, sizeof path, "/tmp/balloonsim-test-%ld-decisions-psi.db", (long)getpid());
+    scenario_text_for(text, sizeof text, "2min", "senpai", "virtio", "output = vm\noutput.decisions = auto\n");
+    run_into(path, text, fp);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
+    cr_assert_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(h,
+                     "SELECT vm_id, time_ns, json_extract(inputs, '$.psi_some_delta_ns'),"
+                     " json_extract(inputs, '$.psi_some_avg10') FROM decisions WHERE rule != 'new-cgroup'"
+                     " ORDER BY vm_id, time_ns", -1, &st, NULL), SQLITE_OK);
+    int prev_vm = -1, n = 0, stalled = 0;
+    double prev = 0, worst = 0, k = exp(-0.1);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        int vm = sqlite3_column_int(st, 0);
+        double delta = sqlite3_column_double(st, 2), avg = sqlite3_column_double(st, 3);
+        if (vm == prev_vm) {
+            double want = prev * k + delta / 1e9 * (1.0 - k);
+            worst = fmax(worst, fabs(avg - want));
+            n++;
+        }
+        stalled += delta > 0;
+        prev_vm = vm, prev = avg;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    cr_expect_gt(n, 200);
+    cr_expect_gt(stalled, 10, "no stall to average");
+    cr_expect_lt(worst, 1e-9, "avg10 off the recursion by %g", worst);
     db_remove_files(path);
 }

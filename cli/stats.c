@@ -150,16 +150,21 @@ out:
     return rc;
 }
 
-/* A run's axes without its policy.name axis ("a=1, policy.name=mom, b=2" -> "a=1, b=2"):
- * the runs a paired difference pairs share it.  out has room for strlen(axes) + 1. */
-static void axes_without_policy(const char *axes, char *out)
+/* A run's axes without its policy axis ("a=1, policy.name=mom, b=2" -> "a=1, b=2"): the
+ * runs a paired difference pairs share it.  The policy axis is policy.name=... or, when the
+ * study names it (${pol=static, mom}), the one axis whose value is the run's policy.  out
+ * has room for strlen(axes) + 1. */
+void stats_axes_without_policy(const char *axes, const char *policy, char *out)
 {
-    size_t n = 0;
+    size_t n = 0, plen = policy ? strlen(policy) : 0;
     const char *p = axes;
     while (*p) {
         const char *e = strstr(p, ", ");
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (strncmp(p, "policy.name=", 12) != 0) {
+        const char *eq = memchr(p, '=', len);
+        int is_policy = !strncmp(p, "policy.name=", 12) ||
+                        (policy && eq && (size_t)(p + len - eq - 1) == plen && !memcmp(eq + 1, policy, plen));
+        if (!is_policy) {
             if (n)
                 out[n++] = ',', out[n++] = ' ';
             memcpy(out + n, p, len);
@@ -194,7 +199,7 @@ static int fill_diff_runs(db_t *db, char *err, size_t errlen)
             snprintf(err, errlen, "point_diff: out of memory");
             goto out;
         }
-        axes_without_policy(axes ? axes : "", other);
+        stats_axes_without_policy(axes ? axes : "", (const char *)sqlite3_column_text(sel, 4), other);
         for (int c = 0; c < 7; c++)
             sqlite3_bind_value(ins, c + 1, sqlite3_column_value(sel, c));
         sqlite3_bind_text(ins, 8, other, -1, SQLITE_TRANSIENT);

@@ -14,6 +14,10 @@
 
 /* Create the point_summary and point_diff tables if missing. */
 int stats_schema(db_t *db, char *err, size_t errlen);
+
+/* A run's axes without its policy axis: policy.name=..., or the named axis whose value is
+ * the run's policy (${pol=static, mom}); out has room for strlen(axes) + 1. */
+void stats_axes_without_policy(const char *axes, const char *policy, char *out);
 size_t stats_summary(const double *x, size_t n, double *mean, double *sd, double *ci95);
 /* Rebuild point_summary and point_diff (one transaction). */
 int stats_point_summary(db_t *db, char *err, size_t errlen);

@@ -17,51 +17,78 @@ DOC=docs/sensitivity.md
 mkdir -p "$OUT"
 [ -x "$B" ] || { echo "sensitivity: no binary $B (run make)" >&2; exit 2; }
 
+# SENS_REUSE=1 keeps the databases of an earlier run (to redo the tables only).
 for name in default bitbrains; do
   db="$OUT/$name.db"
-  rm -f "$db" "$db-wal" "$db-shm"
-  start=$(date +%s)
-  "$B" sweep "scenarios/sensitivity/$name.ini" -j "$JOBS" -o "$db" --quiet
-  echo "sensitivity: $name swept in $(( $(date +%s) - start )) s"
+  if [ -z "${SENS_REUSE:-}" ] || [ ! -s "$db" ]; then
+    rm -f "$db" "$db-wal" "$db-shm"
+    start=$(date +%s)
+    "$B" sweep "scenarios/sensitivity/$name.ini" -j "$JOBS" -o "$db" --quiet
+    echo "sensitivity: $name swept in $(( $(date +%s) - start )) s"
+  fi
   "$B" plot "$db" --figure sweep --x rate --metric mean_slowdown --log x --quiet -o "$OUT/$name-rate.png"
+  # paired differences A - B for every policy B (same repetition, same other axes: the
+  # pairing of table point_diff), mean and 95% half-width of the differences
+  for pol in $(sqlite3 "$db" "SELECT DISTINCT policy FROM runs ORDER BY run_id"); do
+    "$B" plot "$db" --figure sweep --x rate --metric mean_slowdown --paired "$pol" --script-only --quiet \
+      -o "$OUT/$name-vs-$pol.png"
+  done
+  # not comparable: a policy that refused or left waiting a VM start ran fewer VMs
+  sqlite3 -separator ' ' "$db" "SELECT DISTINCT r.policy, r.storage, r.alpha, r.reclaim,
+      CAST(r.rate / 1048576 AS INTEGER) || 'MiB/s' FROM v_runs r
+      WHERE r.requests_refused + r.requests_pending > 0" > "$OUT/$name-nc.txt"
 done
 
-# table NAME: the markdown of one scenario from its .dat (blocks "policy__storage=..__alpha=..__reclaim=..")
+# table NAME: the markdown of one scenario from its .dat files (blocks
+# "policy__storage=..__alpha=..__reclaim=..", rows "x mean ci95 n sd x_text"): NAME-rate.dat
+# has each policy's mean, NAME-vs-B.dat the paired difference of each policy to B.
 table() {
+  local files=("$OUT/$1-nc.txt" "$OUT/$1-rate.dat")
+  for f in "$OUT/$1"-vs-*.dat; do files+=("$f"); done
   awk -v name="$1" '
-    /^# block/ { match($0, /"[^"]*"/); lab = substr($0, RSTART + 1, RLENGTH - 2)
-                 n = split(lab, f, "__"); pol = f[1]; key = ""
-                 for (i = 2; i <= n; i++) { split(f[i], kv, "="); key = key (i > 2 ? " " : "") kv[2] }
-                 if (!(pol in seenp)) { seenp[pol] = 1; pols[++np] = pol }
+    function label(line,   lab, n, f, i, kv, key) {
+      match(line, /"[^"]*"/); lab = substr(line, RSTART + 1, RLENGTH - 2)
+      n = split(lab, f, "__"); pol = f[1]; key = ""
+      for (i = 2; i <= n; i++) { split(f[i], kv, "="); key = key (i > 2 ? " " : "") kv[2] }
+      return key }
+    FNR == 1 { fi++; vs = ""; if (match(FILENAME, /-vs-[^\/]*\.dat$/)) vs = substr(FILENAME, RSTART + 4, RLENGTH - 8) }
+    FILENAME ~ /-nc\.txt$/ { nc[$1, $2 " " $3 " " $4 " " $5] = 1; next }
+    /^# block/ { key = label($0)
+                 if (vs == "" && !(pol in seenp)) { seenp[pol] = 1; pols[++np] = pol }
                  next }
     /^#/ || NF == 0 { next }
     { x = $NF; gsub(/"/, "", x); k = key " " x
-      if (!(k in seenk)) { seenk[k] = 1; keys[++nk] = k }
-      m[k, pol] = $2; c[k, pol] = $3; nn = $4 }
+      if (vs == "") { if (!(k in seenk)) { seenk[k] = 1; keys[++nk] = k }
+                      m[k, pol] = $2; c[k, pol] = $3; nn = $4 }
+      else { d[k, pol, vs] = $2; dc[k, pol, vs] = $3; hasd[k, pol, vs] = 1 } }
+    # A beats B at point k: the paired difference A - B and its whole 95% interval below 0
+    function beats(k, A, B) { return ((k, A, B) in hasd) && d[k, A, B] + dc[k, A, B] < 0 }
     END {
       printf "| storage | α | reclaim | rate |"
       for (j = 1; j <= np; j++) printf " %s |", pols[j]
-      printf " ranking (best first; ≈ where 95%% CIs overlap) |\n|---|---|---|---|"
+      printf " ranking (best first; < where the paired difference is below 0 with 95%% confidence, ≈ where not) |\n|---|---|---|---|"
       for (j = 1; j <= np; j++) printf "---|"
       printf "---|\n"
       for (i = 1; i <= nk; i++) {
         k = keys[i]; split(k, a, " ")
         printf "| %s | %s | %s | %s |", a[1], a[2], a[3], a[4]
-        for (j = 1; j <= np; j++) printf " %.3f ± %.3f |", m[k, pols[j]], c[k, pols[j]]
-        # rank: insertion sort by mean
-        for (j = 1; j <= np; j++) o[j] = pols[j]
-        for (j = 2; j <= np; j++) { t = o[j]; l = j - 1
+        no = 0; ncl = ""
+        for (j = 1; j <= np; j++) {
+          P = pols[j]
+          if ((P, k) in nc) { printf " %.3f ± %.3f (n/c) |", m[k, P], c[k, P]; ncl = ncl (ncl ? ", " : "") P; ncpol[P]++; continue }
+          printf " %.3f ± %.3f |", m[k, P], c[k, P]
+          o[++no] = P }
+        for (j = 2; j <= no; j++) { t = o[j]; l = j - 1
           while (l >= 1 && m[k, o[l]] > m[k, t]) { o[l + 1] = o[l]; l-- } o[l + 1] = t }
         s = o[1]
-        for (j = 2; j <= np; j++)
-          s = s ((m[k, o[j]] - c[k, o[j]] <= m[k, o[j-1]] + c[k, o[j-1]]) ? " ≈ " : " < ") o[j]
+        for (j = 2; j <= no; j++) s = s (beats(k, o[j-1], o[j]) ? " < " : " ≈ ") o[j]
+        if (ncl) s = s " (not comparable: " ncl ")"
         printf " %s |\n", s
         best = o[1]; if (best == "oracle") best = o[2]
         bestn[best]++
-        for (j = 1; j <= np; j++) rank[o[j]] += j
-        for (p = 1; p <= np; p++) for (q = 1; q <= np; q++) if (p != q) {
-          P = pols[p]; Q = pols[q]
-          if (m[k, P] + c[k, P] < m[k, Q] - c[k, Q]) win[P, Q]++ }
+        for (j = 1; j <= no; j++) { rank[o[j]] += j; ranked[o[j]]++ }
+        for (p = 1; p <= no; p++) for (q = 1; q <= no; q++) if (p != q && beats(k, o[p], o[q])) win[o[p], o[q]]++
+        for (p = 1; p <= no; p++) for (q = 1; q <= no; q++) if (p != q) both[o[p], o[q]]++
         for (j = 1; j <= np; j++) { v = m[k, pols[j]]
           if (!(pols[j] in lo) || v < lo[pols[j]]) lo[pols[j]] = v
           if (!(pols[j] in hi) || v > hi[pols[j]]) hi[pols[j]] = v }
@@ -70,29 +97,31 @@ table() {
           if ((ax, kk) in wset) { if (wset[ax, kk] != best) dep[ax, kk] = 1 } else wset[ax, kk] = best
           groups[ax, kk] = 1 }
       }
-      printf "\n%d grid points, %d repetitions each (n per point).\n\n", nk, nn
-      printf "| policy | mean rank (1 = best) | best non-oracle policy at | mean slowdown, lowest .. highest over the grid |\n|---|---|---|---|\n"
-      for (j = 1; j <= np; j++) printf "| %s | %.2f | %d of %d points | %.3f .. %.3f |\n", pols[j], rank[pols[j]] / nk, bestn[pols[j]], nk, lo[pols[j]], hi[pols[j]]
-      printf "\nPairs (A beats B: A'"'"'s mean slowdown lower with 95%% CIs apart), over the %d points:\n\n", nk
+      printf "\n%d grid points, %d repetitions each (n per point). (n/c): not comparable, the policy refused or left waiting a VM start (it ran fewer VMs), so it is left out of the ranking and the counts below at that point.\n\n", nk, nn
+      printf "| policy | mean rank (1 = best) | best non-oracle policy at | not comparable at | mean slowdown, lowest .. highest over the grid |\n|---|---|---|---|---|\n"
+      for (j = 1; j <= np; j++) { P = pols[j]
+        printf "| %s | %s | %d of %d points | %d | %.3f .. %.3f |\n", P, ranked[P] ? sprintf("%.2f", rank[P] / ranked[P]) : "—", bestn[P], nk, ncpol[P] + 0, lo[P], hi[P] }
+      printf "\nPairs (A beats B: the paired difference A − B, same repetition and grid point, is below 0 with 95%% confidence), over the points where both are comparable:\n\n"
       printf "| A \\\\ B |"; for (q = 1; q <= np; q++) printf " %s |", pols[q]; printf "\n|---|"; for (q = 1; q <= np; q++) printf "---|"; printf "\n"
       for (p = 1; p <= np; p++) { printf "| %s |", pols[p]
-        for (q = 1; q <= np; q++) printf " %s |", p == q ? "—" : (win[pols[p], pols[q]] + 0)
+        for (q = 1; q <= np; q++) printf " %s |", p == q ? "—" : (win[pols[p], pols[q]] + 0) "/" (both[pols[p], pols[q]] + 0)
         printf "\n" }
       split("storage preset,Zipf α,reclaim rule,access rate", axn, ",")
       printf "\nDoes the best non-oracle policy depend on one parameter, the other three held fixed?\n\n| parameter | combinations of the others where changing it changes the winner |\n|---|---|\n"
-      for (ax = 1; ax <= 4; ax++) { t = 0; d = 0
-        for (g in groups) { split(g, gg, SUBSEP); if (gg[1] == ax) { t++; if (dep[gg[1], gg[2]]) d++ } }
-        printf "| %s | %d of %d |\n", axn[ax], d, t }
+      for (ax = 1; ax <= 4; ax++) { t = 0; dd = 0
+        for (g in groups) { split(g, gg, SUBSEP); if (gg[1] == ax) { t++; if (dep[gg[1], gg[2]]) dd++ } }
+        printf "| %s | %d of %d |\n", axn[ax], dd, t }
       printf "\nWhat holds across the grid, and what depends on a parameter (from the pairs above):\n\n"
       for (p = 1; p <= np; p++) for (q = p + 1; q <= np; q++) {
-        P = pols[p]; Q = pols[q]; a1 = win[P, Q] + 0; b1 = win[Q, P] + 0
-        if (a1 == nk) printf "* **holds**: %s beats %s at every point.\n", P, Q
-        else if (b1 == nk) printf "* **holds**: %s beats %s at every point.\n", Q, P
-        else if (a1 > 0 && b1 > 0) printf "* **depends**: %s beats %s at %d points, %s beats %s at %d, no clear order at %d.\n", P, Q, a1, Q, P, b1, nk - a1 - b1
-        else if (a1 > 0) printf "* mostly: %s beats %s at %d of %d points, never the reverse (no clear order at the rest).\n", P, Q, a1, nk
-        else if (b1 > 0) printf "* mostly: %s beats %s at %d of %d points, never the reverse (no clear order at the rest).\n", Q, P, b1, nk
-        else printf "* no clear order between %s and %s anywhere (CIs overlap).\n", P, Q }
-    }' "$OUT/$1-rate.dat"
+        P = pols[p]; Q = pols[q]; a1 = win[P, Q] + 0; b1 = win[Q, P] + 0; nb = both[P, Q] + 0
+        if (nb == 0) printf "* %s and %s are never comparable (VM starts refused).\n", P, Q
+        else if (a1 == nb) printf "* **holds**: %s beats %s at every point where both are comparable (%d).\n", P, Q, nb
+        else if (b1 == nb) printf "* **holds**: %s beats %s at every point where both are comparable (%d).\n", Q, P, nb
+        else if (a1 > 0 && b1 > 0) printf "* **depends**: %s beats %s at %d points, %s beats %s at %d, no clear order at %d.\n", P, Q, a1, Q, P, b1, nb - a1 - b1
+        else if (a1 > 0) printf "* mostly: %s beats %s at %d of %d points, never the reverse (no clear order at the rest).\n", P, Q, a1, nb
+        else if (b1 > 0) printf "* mostly: %s beats %s at %d of %d points, never the reverse (no clear order at the rest).\n", Q, P, b1, nb
+        else printf "* no clear order between %s and %s anywhere (paired intervals include 0).\n", P, Q }
+    }' "${files[@]}"
 }
 
 {
@@ -112,7 +141,9 @@ VMs on a 24 GiB host, 3 h, 2 repetitions) with `balloonsim sweep` over the grid
 with the other defaults of `memory_model = v2`. Repetition *r* of every point sees the same
 workloads (common random numbers); the Bitbrains traces are deterministic, so their intervals
 are 0 where a policy draws no random numbers. Means and 95 % confidence half-widths (Student t)
-are those `balloonsim plot --figure sweep` computes (results/sensitivity/*-rate.dat; figures
+are those `balloonsim plot --figure sweep` computes; a comparison of two policies is paired
+(`plot --figure sweep --paired B`: the difference A − B within each repetition and grid
+point, and its 95 % interval) (results/sensitivity/*-rate.dat; figures
 results/sensitivity/*-rate.png: mean slowdown against access rate, one line per policy and
 grid point).
 

@@ -79,4 +79,15 @@ flip=$(sqlite3 "$T/q.db" "ATTACH '$T/p.db' AS p;
     AND m.policy = 'mom' AND substr(m.axes, 1, instr(m.axes, ',')) = substr(q.axes, 1, instr(q.axes, ',')))) > 1e-9 * (1 + abs(q.mean))")
 check "baseline = mom: static's differences are minus mom's against static" [ "$flip" = 0 ]
 check "baseline = mom: point_diff names it" [ "$(q "$T/q.db" "SELECT DISTINCT baseline FROM point_diff")" = mom ]
+# a policy axis with a name (${pol=static, mom}) pairs as policy.name=${...} does: the same
+# differences, point by point (its axes read pol=mom where the other reads policy.name=mom)
+sed 's/^name = \${/name = ${pol=/' "$S" > "$T/named.ini"
+grep -q 'name = \${pol=' "$T/named.ini" || bad "named.ini: no named policy axis"
+"$B" sweep "$T/named.ini" -o "$T/n.db" -j 2 --quiet >"$T/out" 2>"$T/err" || bad "sweep named: $(head -c 300 "$T/err")"
+named=$(q "$T/n.db" "SELECT policy, metric, printf('%.9g', mean), printf('%.9g', ci95), n FROM point_diff
+                     ORDER BY policy, axes, metric" | sort)
+plain=$(q "$T/p.db" "SELECT policy, metric, printf('%.9g', mean), printf('%.9g', ci95), n FROM point_diff
+                     ORDER BY policy, axes, metric" | sort)
+check "a named policy axis pairs: point_diff as with policy.name ($(printf '%s\n' "$named" | grep -c .) rows)" \
+  [ -n "$named" -a "$named" = "$plain" ]
 e2e_done paired

@@ -15,7 +15,6 @@
 #include <string.h>
 #include "tests/unit/harness.h"
 
-#define MIB (1024.0 * 1024.0)
 
 static const char *base =
     "[simulation]\nduration = 2min\nsample_interval = 10s\noutput = host\n"

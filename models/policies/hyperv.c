@@ -17,7 +17,7 @@
  * granted when memory no VM holds covers the startup RAM plus the VM overhead, else the other
  * VMs are ballooned down when their surplus above committed memory would make the room,
  * else a restart goes ahead with Smart Paging and a start from off is refused
- * ("not_enough_memory"; REFERENCE-2.md 7 in docs/policies.md).
+ * ("not_enough_memory"; docs/policies.md, Hyper-V, "Smart Paging").
  * EVERY `interval` (1 s):
  *   1. LIFE.  A VM first seen running booted during the last interval; a VM whose
  *      assigned memory fell (only a reboot shrinks it) or whose non-empty balloon target

@@ -126,6 +126,7 @@ typedef struct policy_run {
     size_t index;               /* on the policy axis */
     capacity_search_t search;
     probe_t *probes;            /* by position (len) */
+    double vs_static, vs_static_ci;  /* point_diff mean_slowdown at the passing value, NAN = none */
 } policy_run_t;
 
 typedef struct capacity {
@@ -546,8 +547,8 @@ static const char *capacity_schema =
     " direction TEXT NOT NULL, outcome TEXT NOT NULL, pass_value REAL, pass_text TEXT, fail_value REAL,"
     " fail_text TEXT, pass_overcommit REAL, fail_overcommit REAL, pass_vms_per_host REAL,"
     " pass_mean_slowdown REAL, pass_mean_slowdown_ci95 REAL, pass_host_utilisation REAL, pass_idle_bytes REAL,"
-    " pass_memory_wait_p95_s REAL, budget TEXT NOT NULL, probes INTEGER NOT NULL, repetitions INTEGER NOT NULL,"
-    " PRIMARY KEY(study_key, policy))";
+    " pass_memory_wait_p95_s REAL, pass_slowdown_vs_static REAL, pass_slowdown_vs_static_ci95 REAL,"
+    " budget TEXT NOT NULL, probes INTEGER NOT NULL, repetitions INTEGER NOT NULL, PRIMARY KEY(study_key, policy))";
 
 static const char *outcome_of(const capacity_t *c, const policy_run_t *pr)
 {
@@ -572,7 +573,7 @@ static int write_results(const capacity_t *c, db_t *db, char *err, size_t errlen
     int rc = db_exec(db, capacity_schema, err, errlen);
     if (rc || (rc = db_begin(db, err, errlen)))
         return rc;
-    if ((rc = db_prepare(db, "INSERT OR REPLACE INTO capacity VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st,
+    if ((rc = db_prepare(db, "INSERT OR REPLACE INTO capacity VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st,
                          err, errlen))) {
         db_rollback(db);
         return rc;
@@ -608,9 +609,11 @@ static int write_results(const capacity_t *c, db_t *db, char *err, size_t errlen
         bind_or_null(st, 15, pp ? pp->util : NAN);
         bind_or_null(st, 16, pp ? pp->idle : NAN);
         bind_or_null(st, 17, pp ? pp->wait_p95 : NAN);
-        sqlite3_bind_text(st, 18, budget, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 19, (int64_t)pr->search.probes);
-        sqlite3_bind_int64(st, 20, c->reps);
+        bind_or_null(st, 18, pr->vs_static);
+        bind_or_null(st, 19, pr->vs_static_ci);
+        sqlite3_bind_text(st, 20, budget, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 21, (int64_t)pr->search.probes);
+        sqlite3_bind_int64(st, 22, c->reps);
         rc = db_step_done(db, st, err, errlen);
     }
     sqlite3_finalize(st);
@@ -623,7 +626,6 @@ static int write_results(const capacity_t *c, db_t *db, char *err, size_t errlen
 
 static void print_table(const capacity_t *c)
 {
-    int count_axis = strstr(c->axis.key, ".count") != NULL;
     printf("\n# capacity: %s searched %s over %lld..%lld, budget: ", c->axis.key, c->axis.down ? "downward" : "upward",
            (long long)(c->axis.size ? c->axis.lo / SIM_MIB : c->axis.lo),
            (long long)(c->axis.size ? c->axis.hi / SIM_MIB : c->axis.hi));
@@ -631,9 +633,8 @@ static void print_table(const capacity_t *c)
         printf("%s%s", k ? " and " : "", c->budget.c[k].text);
     printf("%s\n# %lld repetitions per probe; a probe passes when the 95%% interval's conservative end meets the "
            "budget\n", c->axis.size ? " (MiB)" : "", (long long)c->reps);
-    printf("%-10s | %16s | %10s | %15s | %-17s | %6s | %5s | %9s | %8s\n", "policy", "max VMs per host", "overcommit",
-           "slowdown at max", count_axis ? "bracket pass/fail" : "bracket pass/fail", "probes", "util",
-           "idle", "wait p95");
+    printf("%-10s | %16s | %10s | %15s | %-17s | %6s | %5s | %9s | %8s | %15s\n", "policy", "max VMs per host",
+           "overcommit", "slowdown at max", "bracket pass/fail", "probes", "util", "idle", "wait p95", "vs static");
     for (size_t p = 0; p < c->npol; p++) {
         const policy_run_t *pr = &c->pol[p];
         long ps = pr->search.pass, fs = pr->search.fail;
@@ -641,8 +642,8 @@ static void print_table(const capacity_t *c)
         snprintf(bracket, sizeof bracket, "%s / %s", ps >= 0 ? value_text(c, p, (size_t)ps) : "-",
                  fs < (long)c->axis.len ? value_text(c, p, (size_t)fs) : "-");
         if (ps < 0) {
-            printf("%-10s | %16s | %10s | %15s | %-17s | %6zu | %5s | %9s | %8s\n", pr->name, "none", "-", "-", bracket,
-                   pr->search.probes, "-", "-", "-");
+            printf("%-10s | %16s | %10s | %15s | %-17s | %6zu | %5s | %9s | %8s | %15s\n", pr->name, "none", "-", "-",
+                   bracket, pr->search.probes, "-", "-", "-", "-");
             continue;
         }
         const probe_t *pp = &pr->probes[ps];
@@ -655,8 +656,12 @@ static void print_table(const capacity_t *c)
         snprintf(util, sizeof util, "%.2f", pp->util);
         sim_units_format_human(pp->idle, idle, sizeof idle);
         sim_units_format_human_duration(pp->wait_p95, wait, sizeof wait);
-        printf("%-10s | %16s | %10s | %15s | %-17s | %6zu | %5s | %9s | %8s\n", pr->name, vms, oc, slow, bracket,
-               pr->search.probes, util, idle, wait);
+        char vs[40] = "-";
+        if (isfinite(pr->vs_static))
+            snprintf(vs, sizeof vs, isfinite(pr->vs_static_ci) ? "%+.3f+-%.3f" : "%+.3f", pr->vs_static,
+                     pr->vs_static_ci);
+        printf("%-10s | %16s | %10s | %15s | %-17s | %6zu | %5s | %9s | %8s | %15s\n", pr->name, vms, oc, slow, bracket,
+               pr->search.probes, util, idle, wait, vs);
     }
     for (size_t p = 0; p < c->npol; p++) {
         const policy_run_t *pr = &c->pol[p];
@@ -668,7 +673,8 @@ static void print_table(const capacity_t *c)
                    "(widen --range)\n", pr->name, c->axis.key, value_text(c, p, c->axis.len - 1));
     }
     printf("# util = host_utilisation_mean, idle = idle_mean_bytes, wait p95 = memory_wait_p95_s at the passing "
-           "value (docs/models.md); '+' = at least\n");
+           "value (docs/models.md); '+' = at least;\n# vs static = mean_slowdown paired against the baseline policy "
+           "of the same repetition (point_diff), when it was probed at that value\n");
 }
 
 /* ------------------------------------------------------------------ driving it */
@@ -825,12 +831,41 @@ static int round_once(capacity_t *c, unsigned char *sel, size_t *ran, size_t *re
     return 1;
 }
 
+/* The performance claim: mean_slowdown paired against the baseline policy (static by
+ * default) at each policy's passing value, from point_diff (present when the baseline was
+ * probed at that value too). */
+static void paired_at_pass(capacity_t *c, db_t *db)
+{
+    sqlite3_stmt *st;
+    char e[SIM_ERR_MAX];
+    int ok = !db_prepare(db, "SELECT mean, ci95 FROM point_diff WHERE study_key = ? AND point_index = ? AND"
+                             " metric = 'mean_slowdown'", &st, e, sizeof e);
+    for (size_t p = 0; p < c->npol; p++) {
+        policy_run_t *pr = &c->pol[p];
+        pr->vs_static = pr->vs_static_ci = NAN;
+        if (!ok || pr->search.pass < 0)
+            continue;
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, c->key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)point_of(c, p, (size_t)pr->search.pass));
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            pr->vs_static = sqlite3_column_double(st, 0);
+            if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+                pr->vs_static_ci = sqlite3_column_double(st, 1);
+        }
+    }
+    if (ok)
+        sqlite3_finalize(st);
+}
+
 static int finish(capacity_t *c, char *err, size_t errlen)
 {
     db_t *db = NULL;
     int rc = db_open(c->dbp, &db, err, errlen);
     if (!rc)
         rc = tables_rebuild_all(db, err, errlen);
+    if (!rc)
+        paired_at_pass(c, db);
     if (!rc)
         rc = write_results(c, db, err, errlen);
     db_close(db);

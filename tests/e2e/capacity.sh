@@ -142,6 +142,15 @@ expect_status 0 "$B" capacity "$T/hand.ini" "${slow[@]}" -o "$T/cut.db"
 cols="policy, pass_value, fail_value, outcome, probes, repetitions"
 check "the resumed table equals the uninterrupted one" \
   [ "$(q "$T/cut.db" "SELECT $cols FROM capacity ORDER BY policy")" = "$(q "$T/whole.db" "SELECT $cols FROM capacity ORDER BY policy")" ]
+# the performance claim: oracle's slowdown paired against static's run of the same repetition
+# at oracle's passing value (both probed it), computed here from the runs
+paired=$(q "$T/whole.db" "SELECT round(avg(o.value - s.value), 9) FROM runs ro JOIN run_summary o ON o.run_id = ro.run_id
+  JOIN runs rs ON rs.repetition = ro.repetition AND rs.policy = 'static' AND rs.axes = replace(ro.axes, 'oracle', 'static')
+  JOIN run_summary s ON s.run_id = rs.run_id AND s.metric = 'mean_slowdown'
+  WHERE ro.policy = 'oracle' AND o.metric = 'mean_slowdown'
+  AND ro.axes LIKE 'vm a.count=' || (SELECT pass_text FROM capacity WHERE policy = 'oracle') || ',%'")
+stored=$(q "$T/whole.db" "SELECT round(pass_slowdown_vs_static, 9) FROM capacity WHERE policy = 'oracle'")
+check "oracle's slowdown paired against static at its maximum: $stored = $paired" test -n "$paired" -a "$stored" = "$paired"
 check "no run twice" [ "$(q "$T/cut.db" "SELECT count(*) FROM (SELECT study_key, run_index FROM runs GROUP BY 1, 2 HAVING count(*) > 1)")" = 0 ]
 total=$(q "$T/whole.db" "SELECT count(*) FROM runs WHERE status = 'complete'")
 check "the resumed database holds the same $total complete runs" \

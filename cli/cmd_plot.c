@@ -318,8 +318,9 @@ static int parse_args(plot_t *p, int argc, char **argv)
                 return plot_fail(p, "--where takes AXIS=VALUE (a study axis, section.key, run, policy, group or"
                                     " study), not '%s'", val);
             char k[300];
+            /* --where policy=X is the stored policy.name, so that repeated ones are alternatives */
             snprintf(k, sizeof k, "%.*s", (int)(e - val), val);
-            int rc = set_filter(p, k, e + 1);
+            int rc = set_filter(p, strcmp(k, "policy") ? k : "policy.name", e + 1);
             if (rc)
                 return rc;
         } else if (!strcmp(name, "--run") || !strcmp(name, "--policy") || !strcmp(name, "--group") ||

@@ -68,6 +68,11 @@ expect_status 2 "$B" plot "$T/s.db" --figure sweep --where mem -o "$O/e.png"
 expect_msg "takes AXIS=VALUE"
 expect_status 2 "$B" plot "$T/s.db" --figure sweep --where pol=static --where mem=10GiB --where pol=x -o "$O/e.png" --x nope
 expect_msg "unknown --x 'nope'"
+if draw w-pol "$T/s.db" --figure cdf --metric slowdown_mean --where policy=static --where policy=esx-share --where mem=10GiB; then
+  check "--where policy=A --where policy=B: both policies (at 10 GiB)" \
+    [ "$(grep -c '^# block' "$O/w-pol.png.dat")/$(rows "$O/w-pol.png.dat")" = \
+      "2/$(q "$T/s.db" "SELECT count(*) FROM vm_summary s JOIN v_runs r USING(run_id) WHERE r.mem <> $G12 AND s.metric = 'slowdown_mean'")" ]
+fi
 if draw w-param "$T/s.db" --figure cdf --metric slowdown_mean --where host.memory=10GiB; then
   check "--where on a stored section.key (host.memory) selects the same runs as the axis" \
     [ "$(rows "$O/w-param.png.dat")" = "$(q "$T/s.db" "SELECT count(*) FROM vm_summary s JOIN v_runs r USING(run_id) WHERE r.mem <> $G12 AND s.metric = 'slowdown_mean'")" ]

@@ -10,6 +10,7 @@
 #   make figures    regenerate every figure the README shows (docs/img/)
 #   make capacity-docs  the capacity consolidation table (docs/capacity.md), its figures, README's answer
 #   make sensitivity  docs/sensitivity.md: the policy comparison over the memory model's grid
+#   make validation-docs  docs/validation.md: the validation table (v2 and legacy) and each row's sweep
 #   make clean
 
 CC      ?= cc
@@ -36,7 +37,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs sensitivity clean
+.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs sensitivity validation-docs clean
 # The benchmarks too: run by hand after `make`, build/bench/* must not be stale.
 all: $(BIN) $(BENCH_BIN)
 
@@ -148,6 +149,9 @@ valgrind: $(BIN)
 
 sensitivity: $(BIN)
 	bash scripts/sensitivity.sh ./$(BIN) 2
+
+validation-docs: $(BIN)
+	bash scripts/validation-docs.sh ./$(BIN)
 
 figures: $(BIN)
 	bash scripts/figures.sh ./$(BIN)

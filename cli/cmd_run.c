@@ -140,7 +140,7 @@ int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *
     size_t runs = sim_study_runs(study), skipped = 0;
     /* Every point checked before the first run; then the writer lock, held to the end. */
     int lock_fd = -1;
-    rc = cli_check_points(study, NULL, err, errlen);
+    rc = cli_check_points_warn(study, NULL, "run", err, errlen);
     if (!rc)
         rc = cli_check_output(dbp, study, err, errlen);
     if (!rc && !(rc = cli_mkdir_parents(dbp, err, errlen)))

@@ -818,7 +818,7 @@ int cli_cmd_sweep(int argc, char **argv)
         for (size_t r = 0; r < runs; r++)
             if (r % (size_t)o.shard_n != (size_t)o.shard_i)
                 sel[r] = 0;
-    if ((rc = cli_check_points(study, sel, err, sizeof err)))
+    if ((rc = cli_check_points_warn(study, sel, "sweep", err, sizeof err)))
         goto fail;
     est = calloc(sim_study_points(study) ? sim_study_points(study) : 1, sizeof *est);
     if (!est) {

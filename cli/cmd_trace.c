@@ -18,12 +18,13 @@
 #include "cli/cmd_trace.h"
 #include "sim/keys.h"
 #include "sim/rng.h"
+#include "sim/study.h"
 #include "sim/units.h"
 
 static const char usage_text[] =
     "usage: balloonsim trace generate [--set workload.KEY=VALUE ...] [--duration 24h] [--step 300s]\n"
     "                                 [--seed N] [--vm I] [-o FILE.csv]\n"
-    "       balloonsim trace check FILE|DIR ...\n"
+    "       balloonsim trace check [--strict] [--scenario S.ini] FILE|DIR ...\n"
     "\n"
     "generate  write a workload's samples at t = 0, step, 2*step, ... < duration as a CSV trace\n"
     "          (columns time_s,anon_bytes,file_bytes,active_fraction,access_pages_per_s).\n"
@@ -31,8 +32,14 @@ static const char usage_text[] =
     "          'workload.' prefix may be left out).  Defaults: --duration 24h --step 300s\n"
     "          --seed 1 --vm 0 (the VM index, for workload.phase); no -o or -o - is stdout.\n"
     "check     load CSV or Bitbrains GWA-T-12 traces (a directory: every usable *.csv) and\n"
-    "          print rows, quirks handled, duration and min/mean/max memory.\n"
-    "exit status: 0 ok, 2 bad usage or bad input (the message names file and line).\n";
+    "          print rows, quirks handled, duration and min/mean/max memory.  Warns on stderr\n"
+    "          (exit 0) when more than half of the rows are dropped, the span is under an\n"
+    "          hour, usage exceeds provisioned memory, or (with --scenario S.ini) the\n"
+    "          provisioned memory exceeds what a host of S.ini has for one VM.\n"
+    "          --strict makes any warning exit 2.  `run` and `sweep` print the same warnings\n"
+    "          once per trace file their VMs replay.\n"
+    "exit status: 0 ok (warnings allowed), 2 bad usage or bad input (the message names\n"
+    "file and line), or a warning under --strict.\n";
 
 /* Exact seconds from ns: "300", "0.5", "-". */
 static void format_seconds(sim_time_t ns, char *buf, size_t len)
@@ -266,8 +273,22 @@ static void print_trace(const workload_trace_t *tr)
     printf("\n");
 }
 
+static void print_warning(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "balloonsim trace check: warning: %s\n", msg);
+}
+
+/* Describe one trace and print its warnings; adds their count to *nwarn. */
+static void check_one(const workload_trace_t *tr, const workload_trace_limits_t *lim, int *nwarn)
+{
+    print_trace(tr);
+    if (tr->n > 0)
+        *nwarn += workload_trace_warnings(tr, lim, print_warning, NULL);
+}
+
 /* Load and describe each file or directory; 0, or 2 if one is unusable. */
-static int check_files(char **files, int nfiles)
+static int check_files(char **files, int nfiles, const workload_trace_limits_t *lim, int *nwarn)
 {
     int rc = 0;
     for (int i = 0; i < nfiles; i++) {
@@ -287,7 +308,7 @@ static int check_files(char **files, int nfiles)
                 for (j = 0; j < n; j++) {
                     const workload_trace_t *tr;
                     if (workload_library_dir_trace(lib, files[i], j, &tr, err, sizeof err) == 0)
-                        print_trace(tr);
+                        check_one(tr, lim, nwarn);
                 }
             }
         } else {
@@ -296,7 +317,7 @@ static int check_files(char **files, int nfiles)
                 fprintf(stderr, "balloonsim trace check: %s\n", err);
                 rc = 2;
             } else {
-                print_trace(tr);
+                check_one(tr, lim, nwarn);
                 if (tr->n == 0) {
                     fprintf(stderr, "balloonsim trace check: %s: no valid memory row (unusable)\n", tr->path);
                     rc = 2;
@@ -308,10 +329,32 @@ static int check_files(char **files, int nfiles)
     return rc;
 }
 
+/* --scenario S.ini: the largest room a host of any of its points has for one VM. */
+static int scenario_room(const char *path, int64_t *room)
+{
+    cli_opts_t o;
+    sim_ini_t *ini = NULL;
+    sim_study_t *study = NULL;
+    int64_t seed;
+    char err[SIM_ERR_MAX] = "";
+    memset(&o, 0, sizeof o);
+    int rc = cli_load(&o, path, &ini, &study, &seed, err, sizeof err);
+    if (!rc)
+        rc = cli_host_room(study, room, err, sizeof err);
+    sim_study_destroy(study);
+    sim_ini_destroy(ini);
+    if (rc)
+        fprintf(stderr, "balloonsim trace check: --scenario %s\n", err);
+    return rc ? 2 : 0;
+}
+
 static int cmd_check(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    int rc = 0, nfiles = 0, c;
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {"strict", no_argument, NULL, 's'},
+                                             {"scenario", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
+    int rc = 0, nfiles = 0, c, strict = 0, nwarn = 0;
+    const char *scenario = NULL;
+    workload_trace_limits_t lim = { 0, NULL };
     char **files = calloc((size_t)argc + 1, sizeof *files);
     char perr[SIM_ERR_MAX];
     if (!files) {
@@ -324,6 +367,14 @@ static int cmd_check(int argc, char **argv)
             files[nfiles++] = optarg;
             continue;
         }
+        if (c == 's') {
+            strict = 1;
+            continue;
+        }
+        if (c == 'S') {
+            scenario = optarg;
+            continue;
+        }
         if (c == 'h')
             fputs(usage_text, stdout);
         else
@@ -333,11 +384,23 @@ static int cmd_check(int argc, char **argv)
     }
     for (int i = optind; i < argc; i++)
         files[nfiles++] = argv[i];
-    rc = check_files(files, nfiles);
-    free(files);
     if (nfiles == 0) {
+        free(files);
         fprintf(stderr, "balloonsim trace check: no file given\n%s", usage_text);
         return 2;
+    }
+    if (scenario) {
+        if (scenario_room(scenario, &lim.host_room_bytes)) {
+            free(files);
+            return 2;
+        }
+        lim.host_from = scenario;
+    }
+    rc = check_files(files, nfiles, &lim, &nwarn);
+    free(files);
+    if (rc == 0 && strict && nwarn > 0) {
+        fprintf(stderr, "balloonsim trace check: %d warning(s), an error under --strict\n", nwarn);
+        rc = 2;
     }
     return rc;
 }

@@ -22,6 +22,7 @@
 #include "models/dc.h"
 #include "models/balloon.h"
 #include "models/policy.h"
+#include "models/trace.h"
 #include "models/workload.h"
 #include "cli/common.h"
 
@@ -481,8 +482,104 @@ void cli_unlock_db(int fd)
         close(fd);
 }
 
+/* The trace files already warned about (each once). */
+typedef struct warned {
+    const workload_trace_t **tr;
+    size_t n, cap;
+    const char *who;
+    int oom;
+} warned_t;
+
+static void print_warning(void *ctx, const char *msg)
+{
+    fprintf(stderr, "balloonsim %s: warning: %s\n", (const char *)ctx, msg);
+}
+
+static void warn_trace(warned_t *w, const workload_trace_t *tr, const workload_trace_limits_t *lim)
+{
+    for (size_t i = 0; i < w->n; i++)
+        if (w->tr[i] == tr)
+            return;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 16;
+        const workload_trace_t **p = realloc(w->tr, cap * sizeof *p);
+        if (!p) {
+            w->oom = 1;
+            return;
+        }
+        w->tr = p;
+        w->cap = cap;
+    }
+    w->tr[w->n++] = tr;
+    workload_trace_warnings(tr, lim, print_warning, (void *)w->who);
+}
+
+/* The warnings of the traces the VMs of s replay (a Bitbrains group: its first count
+ * files, or all of them when count = 0), loaded by dc_check_workloads through lib. */
+static void warn_point(warned_t *w, const scenario_t *s, workload_library_t *lib)
+{
+    workload_trace_limits_t lim = { s->host.memory_bytes - s->host.reserve_bytes - s->host.vm_overhead_bytes,
+                                    s->path };
+    char msg[SIM_ERR_MAX];
+    for (size_t g = 0; g < s->nvm_groups; g++) {
+        const scn_vm_t *gp = &s->vms[g];
+        const workload_trace_t *tr;
+        int64_t n = 0;
+        if (!strcmp(gp->wl.type, "trace")) {
+            if (!workload_path_is_dir(gp->wl.file) && workload_library_trace(lib, gp->wl.file, &tr, msg, sizeof msg) == 0)
+                warn_trace(w, tr, &lim);
+        } else if (!strcmp(gp->wl.type, "bitbrains") &&
+                   workload_bitbrains_dir_count(lib, gp->wl.file, &n, msg, sizeof msg) == 0) {
+            int64_t used = gp->count > 0 && gp->count < n ? gp->count : n;
+            for (int64_t k = 0; k < used; k++)
+                if (workload_library_dir_trace(lib, gp->wl.file, k, &tr, msg, sizeof msg) == 0)
+                    warn_trace(w, tr, &lim);
+        }
+    }
+}
+
+static int check_points(const sim_study_t *study, const unsigned char *sel, const char *who, char *err,
+                        size_t errlen);
+
 int cli_check_points(const sim_study_t *study, const unsigned char *sel, char *err, size_t errlen)
 {
+    return check_points(study, sel, NULL, err, errlen);
+}
+
+int cli_check_points_warn(const sim_study_t *study, const unsigned char *sel, const char *who, char *err,
+                          size_t errlen)
+{
+    return check_points(study, sel, who, err, errlen);
+}
+
+int cli_host_room(const sim_study_t *study, int64_t *room_bytes, char *err, size_t errlen)
+{
+    size_t runs = sim_study_runs(study), points = sim_study_points(study);
+    size_t reps = points ? runs / points : 1;
+    int rc = SIM_OK;
+    *room_bytes = 0;
+    for (size_t pt = 0; pt < points && !rc; pt++) {
+        sim_ini_t *ri = NULL;
+        sim_study_run_info_t info;
+        scenario_t *s = NULL;
+        if ((rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen)))
+            break;
+        rc = scenario_load(ri, &s, err, errlen);
+        if (!rc) {
+            int64_t room = s->host.memory_bytes - s->host.reserve_bytes - s->host.vm_overhead_bytes;
+            if (room > *room_bytes)
+                *room_bytes = room;
+        }
+        scenario_destroy(s);
+        sim_ini_destroy(ri);
+    }
+    return rc;
+}
+
+static int check_points(const sim_study_t *study, const unsigned char *sel, const char *who, char *err,
+                        size_t errlen)
+{
+    warned_t warned = { NULL, 0, 0, who, 0 };
     size_t runs = sim_study_runs(study), points = sim_study_points(study);
     size_t reps = points ? runs / points : 1;
     workload_library_t *lib = NULL;
@@ -505,10 +602,17 @@ int cli_check_points(const sim_study_t *study, const unsigned char *sel, char *e
         rc = scenario_load(ri, &s, err, errlen);
         if (!rc)
             rc = dc_check_workloads(s, lib, err, errlen);
+        if (!rc && who)
+            warn_point(&warned, s, lib);
         scenario_destroy(s);
         sim_ini_destroy(ri);
     }
+    free(warned.tr);
     workload_library_destroy(lib);
+    if (!rc && warned.oom) {
+        snprintf(err, errlen, "out of memory");
+        rc = SIM_ENOMEM;
+    }
     return rc;
 }
 

@@ -96,6 +96,14 @@ int cli_mkdir_parents(const char *path, char *err, size_t errlen);
  * checked when any of its repetitions is selected.  The first error, as a run would
  * report it. */
 int cli_check_points(const sim_study_t *study, const unsigned char *sel, char *err, size_t errlen);
+/* cli_check_points, and then `who` (e.g. "run") prints on stderr the trace warnings
+ * (models/trace.h "WARNINGS") of every trace file the selected points replay, once per
+ * file however many VMs, points and runs replay it: "balloonsim WHO: warning: ...". */
+int cli_check_points_warn(const sim_study_t *study, const unsigned char *sel, const char *who, char *err,
+                          size_t errlen);
+/* The largest room a host of any point of the study has for one VM ([host] memory -
+ * reserve - vm_overhead), for the trace warnings; 0 or SIM_EINPUT with a message. */
+int cli_host_room(const sim_study_t *study, int64_t *room_bytes, char *err, size_t errlen);
 /* Outputs never clobber inputs (issue 15): SIM_EINPUT when the output `out`, or one of
  * the files SQLite writes beside it (-wal, -shm, -journal), is the same file (st_dev and
  * st_ino: same path, another name, a hard link, a symlink) as the scenario or a trace

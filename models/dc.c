@@ -93,6 +93,18 @@ static void vm_follow_file_set(vm_t *v)
     vm_refresh_rates(v);
 }
 
+/* Trace usage cut off by the Bitbrains mapping (issue 19): the time it lasts, from one
+ * workload event to the next (the sample holds in between), and the largest cut.
+ * capped_pages = 0 closes a stretch (also at shutdown and at the end of the run). */
+static void note_capped(vm_t *v, sim_time_t now, int64_t capped_pages)
+{
+    if (v->capped_since_ns >= 0)
+        v->c.usage_capped_ns += (double)(now - v->capped_since_ns);
+    v->capped_since_ns = capped_pages > 0 ? now : -1;
+    if ((double)capped_pages > v->c.usage_capped_max_pages)
+        v->c.usage_capped_max_pages = (double)capped_pages;
+}
+
 static void on_workload(void *ctx, int64_t arg, sim_time_t now)
 {
     vm_t *v = ctx;
@@ -102,6 +114,7 @@ static void on_workload(void *ctx, int64_t arg, sim_time_t now)
     host_advance_vm(v, now);
     workload_sample_t s;
     workload_at(v->wl, now, &s);
+    note_capped(v, now, s.capped_pages);
     guest_delta_t d = {0};
     guest_set_demand(&v->g, &s, &d);
     vm_follow_file_set(v);
@@ -144,12 +157,14 @@ static void on_life(void *ctx, int64_t what, sim_time_t now)
         if (v->wl_ev)
             sim_engine_cancel(v->host->dc->engine, v->wl_ev);
         v->wl_ev = NULL;
+        note_capped(v, now, 0);
         vm_shutdown(v, now);
         request_host_poll(v->host, now);
     } else {
         if (v->wl_ev)
             sim_engine_cancel(v->host->dc->engine, v->wl_ev);
         v->wl_ev = NULL;
+        note_capped(v, now, 0);
         vm_shutdown(v, now);
         request_start(v, 1, now);     /* boots at once unless the policy admits starts */
         vm_record_event(v, now, "restart", 0);
@@ -522,6 +537,12 @@ static int build_vm(run_t *r, size_t g, int64_t k, int32_t id, char *err, size_t
         sim_set_err(err, errlen, "%s: [vm %s] workload: %s", s->path, gp->name, msg);
         return rc;
     }
+    /* the Bitbrains fit mapping: the guest keeps its kernel reserve and the free pages of
+     * its high watermark (what kswapd restores) for itself (docs/models.md) */
+    int64_t kernel = sim_min64(sim_bytes_to_pages(gp->kernel_bytes), v->configured_pages);
+    workload_set_guest(v->wl, v->configured_pages,
+                       kernel + guest_linux_high_wmark_pages(v->configured_pages - kernel));
+    v->capped_since_ns = -1;
     record_vm(dc->rec, id, v->host->id, gp->name, (int32_t)k, name, v->configured_pages, v->startup_pages,
               v->min_pages, gp->shares, gp->weight);
     sim_time_t end = s->sim.duration_ns;
@@ -669,10 +690,11 @@ static void summarise(run_t *r)
     dc_t *dc = &r->dc;
     vm_counters_t t = {0};
     double duration_s = sim_time_to_s(r->end_ns);
-    double slow_sum = 0, slow_max = 1, vms_short = 0;
+    double slow_sum = 0, slow_max = 1, vms_short = 0, vms_capped = 0;
     for (int32_t i = 0; i < dc->nvms; i++) {
         vm_t *v = r->by_id[i];
         vm_stats_t *st = &r->stats[v - dc->vms];
+        note_capped(v, r->end_ns, 0);          /* close a capped stretch still open */
         double n = st->n > 0 ? (double)st->n : 1;
         const double P = (double)SIM_PAGE_BYTES;
         double run_s = duration_s > 0 ? duration_s : 1;
@@ -697,6 +719,8 @@ static void summarise(run_t *r)
             {"target_reversals", v->c.target_reversals},
             {"target_reversals_per_h", v->c.target_reversals * 3600.0 / run_s},
             {"idle_mean_bytes", st->idle_sum / n * P},
+            {"usage_capped_s", v->c.usage_capped_ns / 1e9},
+            {"usage_capped_max_bytes", v->c.usage_capped_max_pages * P},
         };
         for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
             record_vm_summary(dc->rec, v->id, rows[k].m, rows[k].val);
@@ -707,6 +731,9 @@ static void summarise(run_t *r)
         t.balloon_deflated_pages += v->c.balloon_deflated_pages;
         t.hotadd_pages += v->c.hotadd_pages, t.balloon_cpu_ns += v->c.balloon_cpu_ns;
         t.balloon_ops += v->c.balloon_ops;
+        t.usage_capped_ns += v->c.usage_capped_ns;
+        if (v->c.usage_capped_ns > 0)
+            vms_capped += 1;
         slow_sum += mean_slow;
         slow_max = fmax(slow_max, st->slowdown_max);
         if (short_frac >= 0.25)
@@ -721,7 +748,8 @@ static void summarise(run_t *r)
         {"balloon_deflated_bytes", t.balloon_deflated_pages * P}, {"hotadd_bytes", t.hotadd_pages * P},
         {"balloon_cpu_s", t.balloon_cpu_ns / 1e9}, {"balloon_ops", t.balloon_ops}, {"stall_s", t.stall_ns / 1e9},
         {"mean_slowdown", dc->nvms ? slow_sum / dc->nvms : 1}, {"max_slowdown", slow_max},
-        {"vms_short", vms_short}, {"vms", (double)dc->nvms}, {"hosts", (double)dc->nhosts},
+        {"vms_short", vms_short}, {"vms_usage_capped", vms_capped}, {"usage_capped_s", t.usage_capped_ns / 1e9},
+        {"vms", (double)dc->nvms}, {"hosts", (double)dc->nhosts},
         {"events", (double)sim_engine_events(dc->engine)}, {"vm_ticks", (double)dc->vm_ticks},
     };
     for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)

@@ -28,6 +28,7 @@
 #include "sim/err.h"
 #include "models/trace.h"
 #include "sim/file.h"
+#include "sim/units.h"
 #include "models/workload.h"
 
 #define MAX_FIELDS 64
@@ -336,6 +337,7 @@ static int finish(workload_trace_t *tr, builder_t *b)
             int64_t v = tr->mem_pages[i];
             if (v < tr->stats.min_pages) tr->stats.min_pages = v;
             if (v > tr->stats.max_pages) tr->stats.max_pages = v;
+            if (tr->provisioned_pages > 0 && v > tr->provisioned_pages) tr->stats.over_provisioned_rows++;
             sum += (double)v;
         }
         tr->stats.mean_pages = sum / (double)n;
@@ -1089,4 +1091,93 @@ const char *workload_bitbrains_file(workload_library_t *lib, const char *dir, in
     if (workload_library_dir_trace(lib, dir, vm_index, &tr, err, errlen))
         return NULL;
     return tr->path;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* warnings (trace.h "WARNINGS")                                                        */
+/* ------------------------------------------------------------------------------------ */
+
+/* How often a looped replay goes round in a day: "; looped N times a day" or "". */
+static void loops_per_day(const workload_trace_t *tr, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (tr->n >= 2 && tr->cycle_ns > 0 && tr->cycle_ns < 86400 * SIM_NS_PER_S)
+        snprintf(buf, len, "; workload.loop replays it %.0f times a day", 86400e9 / (double)tr->cycle_ns);
+}
+
+static int warn_dropped(const workload_trace_t *tr, const workload_trace_limits_t *lim, char *msg, size_t len)
+{
+    const workload_trace_stats_t *st = &tr->stats;
+    int64_t dropped = st->rows - st->kept_rows;
+    char span[32], loops[64];
+    (void)lim;
+    if (st->rows <= 0 || (double)dropped <= WORKLOAD_TRACE_WARN_DROPPED * (double)st->rows)
+        return 0;
+    sim_units_format_human_duration(sim_time_to_s(tr->duration_ns), span, sizeof span);
+    loops_per_day(tr, loops, sizeof loops);
+    snprintf(msg, len, "%s: %lld of %lld rows dropped (%.1f%%, more than %.0f%%: missing samples and repeated "
+             "timestamps); the %lld kept rows span %s and are replayed as if complete%s", tr->path,
+             (long long)dropped, (long long)st->rows, 100.0 * (double)dropped / (double)st->rows,
+             100.0 * WORKLOAD_TRACE_WARN_DROPPED, (long long)st->kept_rows, span, loops);
+    return 1;
+}
+
+static int warn_short(const workload_trace_t *tr, const workload_trace_limits_t *lim, char *msg, size_t len)
+{
+    char span[32], loops[64];
+    (void)lim;
+    if (tr->n == 0 || tr->duration_ns >= WORKLOAD_TRACE_WARN_SPAN_NS)
+        return 0;
+    sim_units_format_human_duration(sim_time_to_s(tr->duration_ns), span, sizeof span);
+    loops_per_day(tr, loops, sizeof loops);
+    snprintf(msg, len, "%s: the trace spans %s (%lld kept rows), less than an hour%s", tr->path, span,
+             (long long)tr->stats.kept_rows, tr->n >= 2 ? loops : ": one row, replayed as a constant");
+    return 1;
+}
+
+static int warn_over(const workload_trace_t *tr, const workload_trace_limits_t *lim, char *msg, size_t len)
+{
+    const workload_trace_stats_t *st = &tr->stats;
+    char mx[32], pv[32];
+    (void)lim;
+    if (tr->format != WORKLOAD_TRACE_BITBRAINS || st->over_provisioned_rows <= 0)
+        return 0;
+    sim_units_format_human((double)st->max_pages * SIM_PAGE_BYTES, mx, sizeof mx);
+    sim_units_format_human(tr->provisioned_kib * 1024.0, pv, sizeof pv);
+    snprintf(msg, len, "%s: memory usage above the provisioned memory in %lld of %lld kept rows (at most %s of "
+             "%s provisioned); workload.mapping = fit caps it (counted as usage_capped_s), legacy replays it "
+             "as is", tr->path, (long long)st->over_provisioned_rows, (long long)st->kept_rows, mx, pv);
+    return 1;
+}
+
+static int warn_host(const workload_trace_t *tr, const workload_trace_limits_t *lim, char *msg, size_t len)
+{
+    char pv[32], room[32];
+    double prov = tr->provisioned_kib * 1024.0;
+    if (tr->format != WORKLOAD_TRACE_BITBRAINS || lim->host_room_bytes <= 0 || prov <= (double)lim->host_room_bytes)
+        return 0;
+    sim_units_format_human(prov, pv, sizeof pv);
+    sim_units_format_human((double)lim->host_room_bytes, room, sizeof room);
+    snprintf(msg, len, "%s: provisioned memory %s is more than a host of %s has for one VM (%s = memory - "
+             "reserve - vm_overhead): a VM sized by the trace (memory = 0) cannot be placed", tr->path, pv,
+             lim->host_from ? lim->host_from : "the scenario", room);
+    return 1;
+}
+
+static const struct {
+    int (*check)(const workload_trace_t *tr, const workload_trace_limits_t *lim, char *msg, size_t len);
+} trace_warnings[] = { { warn_dropped }, { warn_short }, { warn_over }, { warn_host } };
+
+int workload_trace_warnings(const workload_trace_t *tr, const workload_trace_limits_t *lim,
+                            void (*emit)(void *ctx, const char *msg), void *ctx)
+{
+    static const workload_trace_limits_t none = { 0, NULL };
+    char msg[SIM_ERR_MAX + 512];
+    int count = 0;
+    for (size_t i = 0; i < sizeof trace_warnings / sizeof trace_warnings[0]; i++)
+        if (trace_warnings[i].check(tr, lim ? lim : &none, msg, sizeof msg)) {
+            emit(ctx, msg);
+            count++;
+        }
+    return count;
 }

@@ -36,6 +36,7 @@ typedef struct workload_trace_stats {
     sim_time_t max_interval_ns;
     int64_t min_pages, max_pages;   /* of mem_pages over kept rows */
     double mean_pages;              /* row mean of mem_pages over kept rows */
+    int64_t over_provisioned_rows;  /* Bitbrains: kept rows whose usage exceeds provisioned_pages */
 } workload_trace_stats_t;
 
 typedef struct workload_trace {
@@ -73,5 +74,30 @@ int workload_path_is_dir(const char *path);
  * Errors as workload_bitbrains_dir_count. */
 int workload_library_dir_trace(workload_library_t *lib, const char *dir, int64_t index,
                                const workload_trace_t **out, char *err, size_t errlen);
+
+/* WARNINGS (issue 19): a trace that loads but that a researcher should look at before
+ * trusting a replay of it.  `balloonsim trace check` prints them (exit 0; --strict: 2),
+ * `run` and `sweep` once per file replayed (docs/scenarios.md "Trace warnings"):
+ *   dropped      more than WORKLOAD_TRACE_WARN_DROPPED of the data rows dropped (missing
+ *                samples, duplicate timestamps): the rest is replayed as if complete;
+ *   short        a span (first to last kept row) under WORKLOAD_TRACE_WARN_SPAN_NS: a
+ *                looped replay repeats it many times a day;
+ *   over         Bitbrains usage above the provisioned memory in some rows (capped by
+ *                workload.mapping = fit, replayed as is by legacy);
+ *   host         Bitbrains provisioned memory larger than a host has for one VM (memory -
+ *                reserve - vm_overhead), when host_room_bytes > 0: a VM sized by the
+ *                trace (memory = 0) cannot be placed. */
+#define WORKLOAD_TRACE_WARN_DROPPED 0.5
+#define WORKLOAD_TRACE_WARN_SPAN_NS (3600 * SIM_NS_PER_S)
+
+typedef struct workload_trace_limits {
+    int64_t host_room_bytes;        /* bytes a host has for one VM; 0 = no host known */
+    const char *host_from;          /* where that room comes from (a scenario), for messages */
+} workload_trace_limits_t;
+
+/* Call emit(ctx, message) for every warning of tr (messages start with the trace's
+ * path); returns how many. */
+int workload_trace_warnings(const workload_trace_t *tr, const workload_trace_limits_t *lim,
+                            void (*emit)(void *ctx, const char *msg), void *ctx);
 
 #endif

@@ -65,6 +65,8 @@ typedef struct vm_counters {
     double oom_kills;
     double short_ns;          /* time with stall_fraction >= 0.1 ("short of memory") */
     double target_reversals;  /* balloon target changes opposite to the previous change */
+    double usage_capped_ns;   /* time its trace usage was above what the mapping admits */
+    double usage_capped_max_pages; /* the largest usage cut off (workload_sample_t capped_pages) */
 } vm_counters_t;
 
 typedef struct vm {
@@ -100,6 +102,7 @@ typedef struct vm {
     sim_event_t *wl_ev;
     sim_time_t last_ns;        /* time the VM was last advanced to */
     sim_time_t boot_ns;        /* time of its last boot (a restart boots it again) */
+    sim_time_t capped_since_ns; /* start of the running stretch of capped usage; -1 if none */
     int target_dir;            /* sign of the last balloon target change (0: none since boot) */
     /* What the guest reports to policies (host.c, policy_vm): its last statistics report
      * and PSI "some" avg10 (stats.avg10, a 10 s EWMA of the stall fraction). */

@@ -103,6 +103,13 @@ static const sim_key_t workload_keys[] = {
       "fraction of used pages touched per sampling period (unless a trace column gives it)" },
     { "workload.access_rate", SIM_KEY_RATE, OFF(access_rate_bytes_per_s), "64MiB/s", 0, 1e15, NULL,
       "rate: references to the working set, size/s (/4 KiB = pages/s; unless a trace column gives it)" },
+    { "workload.mapping", SIM_KEY_CHOICE, OFF(mapping), "fit", SIM_NO_RANGE, "fit|legacy",
+      "Bitbrains usage -> demand: fit = kernel + watermark + demand + min_cache fit the VM's memory, usage "
+      "above is capped and counted (usage_capped_s); legacy = min(usage / active_fraction, max(usage, "
+      "provisioned)), the rule before issue 19 (docs/models.md)" },
+    { "workload.min_cache", SIM_KEY_BYTES, OFF(min_cache_bytes), "0", 0, PIB, NULL,
+      "size: page cache the fit mapping leaves beside the kernel, the watermark and the demand; "
+      "0 = workload.file_set (Bitbrains; docs/models.md)" },
 };
 #undef OFF
 
@@ -140,6 +147,10 @@ struct workload {
     double scale;
     int64_t offset_pages;
     double bb_active_fraction;        /* Bitbrains: workload.active_fraction (> 0) */
+    int bb_fit;                       /* Bitbrains: mapping = fit */
+    int64_t bb_min_cache_pages;       /* fit: workload.min_cache */
+    int64_t bb_memory_pages;          /* fit: the guest's memory (workload_set_guest) */
+    int64_t bb_reserved_pages;        /* fit: kernel + watermark (workload_set_guest) */
 };
 
 struct workload_type {
@@ -324,6 +335,10 @@ static int replay_bind(workload_t *w, const workload_params_t *p, const workload
     w->scale = p->scale;
     w->offset_pages = llround((double)p->offset_bytes / (double)SIM_PAGE_BYTES);
     w->bb_active_fraction = p->active_fraction;
+    w->bb_fit = strcmp(p->mapping, "legacy") != 0;
+    w->bb_min_cache_pages = sim_bytes_to_pages(p->min_cache_bytes > 0 ? p->min_cache_bytes : p->file_set_bytes);
+    w->bb_memory_pages = tr->provisioned_pages;
+    w->bb_reserved_pages = 0;
     /* shift = vm_index * phase, reduced without overflow */
     if (p->phase_ns == 0 || vm_index == 0)
         shift = 0;
@@ -404,6 +419,32 @@ static size_t replay_find(const workload_trace_t *tr, size_t hint, sim_time_t u)
     return lo;
 }
 
+/* Bitbrains usage u (active pages, after scale and offset) -> anon demand, active fraction
+ * and the pages cut (workload.h "BITBRAINS", docs/models.md "Bitbrains mapping"). */
+static void bitbrains_map(const workload_t *w, double u, workload_sample_t *out)
+{
+    double active = u, anon = ceil(u / w->bb_active_fraction), cap;
+    if (w->bb_fit) {
+        /* fit: kernel + watermark + anon + min_cache <= memory; usage beyond is cut */
+        int64_t room = w->bb_memory_pages - w->bb_reserved_pages - w->bb_min_cache_pages;
+        cap = room > 0 ? (double)room : 0;
+        if (active > cap) {
+            out->capped_pages = llround(active - cap);
+            active = cap;
+        }
+    } else {
+        /* legacy: anon = min(active / af, max(active, provisioned)) */
+        const workload_trace_t *tr = w->trace;
+        cap = active > (double)tr->provisioned_pages ? active : (double)tr->provisioned_pages;
+    }
+    if (anon > cap)
+        anon = cap;
+    out->anon_pages = clamp_pages(w, anon);
+    out->active_fraction = out->anon_pages > 0 ? active / (double)out->anon_pages : w->bb_active_fraction;
+    if (out->active_fraction > 1)
+        out->active_fraction = 1;   /* only when workload.max caps anon below active */
+}
+
 static void replay_at(workload_t *w, sim_time_t t_ns, workload_sample_t *out)
 {
     const workload_trace_t *tr = w->trace;
@@ -431,17 +472,9 @@ static void replay_at(workload_t *w, sim_time_t t_ns, workload_sample_t *out)
     acc = tr->access_pages_per_s ? LERP(tr->access_pages_per_s) : w->access_pages_per_s;
 #undef LERP
     mem = (double)llround(mem);        /* interpolated trace values are whole pages */
+    out->capped_pages = 0;
     if (tr->format == WORKLOAD_TRACE_BITBRAINS) {
-        /* usage is active memory: anon = min(active / af, max(active, provisioned)) */
-        double active = (double)clamp_pages(w, mem * w->scale + (double)w->offset_pages);
-        double anon = ceil(active / w->bb_active_fraction);
-        double cap = active > (double)tr->provisioned_pages ? active : (double)tr->provisioned_pages;
-        if (anon > cap)
-            anon = cap;
-        out->anon_pages = clamp_pages(w, anon);
-        out->active_fraction = out->anon_pages > 0 ? active / (double)out->anon_pages : w->bb_active_fraction;
-        if (out->active_fraction > 1)
-            out->active_fraction = 1;   /* only when workload.max caps anon below active */
+        bitbrains_map(w, (double)clamp_pages(w, mem * w->scale + (double)w->offset_pages), out);
     } else {
         out->anon_pages = clamp_pages(w, mem * w->scale + (double)w->offset_pages);
         out->active_fraction = af;
@@ -512,6 +545,10 @@ int workload_params_check(const workload_params_t *p, char *err, size_t errlen)
     if (!t) {
         sim_set_err(err, errlen, "workload: unknown type '%s' (constant|step|diurnal|ou|onoff|spikes|trace|bitbrains)",
                p->type);
+        return SIM_EINPUT;
+    }
+    if (strcmp(p->mapping, "fit") != 0 && strcmp(p->mapping, "legacy") != 0) {
+        sim_set_err(err, errlen, "workload.mapping: '%s' is not fit or legacy", p->mapping);
         return SIM_EINPUT;
     }
     if (strcmp(p->interpolate, "step") != 0 && strcmp(p->interpolate, "linear") != 0) {
@@ -600,6 +637,12 @@ int workload_create(workload_t **out, const workload_params_t *p, workload_libra
     return 0;
 }
 
+void workload_set_guest(workload_t *w, int64_t memory_pages, int64_t reserved_pages)
+{
+    w->bb_memory_pages = memory_pages > 0 ? memory_pages : 0;
+    w->bb_reserved_pages = reserved_pages > 0 ? reserved_pages : 0;
+}
+
 void workload_destroy(workload_t *w)
 {
     free(w);
@@ -616,6 +659,7 @@ void workload_at(workload_t *w, sim_time_t t_ns, workload_sample_t *out)
     while (w->next_ns <= t_ns)
         w->type->change(w);
     out->anon_pages = clamp_pages(w, w->level_pages);
+    out->capped_pages = 0;
     out->file_pages = w->file_pages;
     out->active_fraction = w->active_fraction;
     out->access_pages_per_s = w->access_pages_per_s;

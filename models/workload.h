@@ -80,10 +80,21 @@
  *   "Timestamp [ms]", "Memory capacity provisioned [KB]", "Memory usage [KB]" (KB = KiB).
  *   MEANING: "Memory usage" is taken to be ACTIVE memory (VMware's mem.active as collected
  *   by vCenter: far below provisioned, noisy).  The replay keeps what an active-memory
- *   sampler would see equal to the trace:
- *       active = usage * scale + offset              (clamped >= 0)
+ *   sampler would see equal to the trace (docs/models.md "Bitbrains mapping"):
+ *       u      = usage * scale + offset              (clamped >= 0)
+ *   workload.mapping = fit (default, issue 19): kernel + demand + a minimal page cache fit
+ *   the guest's memory M (the VM's `memory`, = provisioned unless given):
+ *       room   = M - reserved - min_cache            (>= 0; reserved = kernel reserve +
+ *                                                     the guest's Linux high watermark,
+ *                                                     workload_set_guest; min_cache =
+ *                                                     workload.min_cache, 0 = file_set)
+ *       active = min(u, room)                        (capped_pages = u - active: counted)
+ *       anon   = min(active / active_fraction, room)
+ *   workload.mapping = legacy (before issue 19; the kernel is ignored, usage above
+ *   provisioned is replayed uncapped):
+ *       active = u
  *       anon   = min(active / active_fraction, max(active, provisioned))
- *       sample active_fraction = active / anon        (= workload.active_fraction unless capped)
+ *   Both: sample active_fraction = active / anon (= workload.active_fraction unless capped),
  *   so active_fraction = 1 replays usage as the anonymous demand itself.
  *   Provisioned memory of a file = the largest non-zero "Memory capacity provisioned"
  *   (rows of a VM that is not running read 0).  Quirks, each with its rule:
@@ -129,6 +140,8 @@ typedef struct workload_sample {
     int64_t file_pages;
     double active_fraction;
     double access_pages_per_s;
+    int64_t capped_pages;    /* Bitbrains, mapping = fit: trace usage (active, after scale and
+                              * offset) above what the mapping admits, cut off; else 0 */
 } workload_sample_t;
 
 /* The workload.* keys of a [vm NAME] section (filled through workload_key_table).
@@ -158,6 +171,9 @@ typedef struct workload_params {
     int64_t file_set_bytes;          /* file working set (unless a trace column gives it) */
     double active_fraction;          /* 0..1 (unless a trace column gives it) */
     double access_rate_bytes_per_s;  /* working-set references, as bytes/s (/4096 = pages/s) */
+    char mapping[SIM_STR_MAX];       /* Bitbrains usage -> demand: fit|legacy */
+    int64_t min_cache_bytes;         /* mapping = fit: page cache left beside kernel and demand
+                                      * (0 = file_set_bytes) */
 } workload_params_t;
 
 typedef struct workload workload_t;                 /* one per VM, opaque */
@@ -187,6 +203,12 @@ void workload_library_destroy(workload_library_t *lib);
 int workload_create(workload_t **out, const workload_params_t *p, workload_library_t *lib,
                     int64_t vm_index, gsl_rng *rng, char *err, size_t errlen);
 void workload_destroy(workload_t *w);                /* accepts NULL */
+
+/* The guest a Bitbrains workload runs in, for mapping = fit: memory_pages the guest sees
+ * (its configured memory) and reserved_pages it never gives to the workload (kernel
+ * reserve + free-memory watermark).  Without this call (trace generate): memory =
+ * provisioned, reserved = 0.  Other types ignore it. */
+void workload_set_guest(workload_t *w, int64_t memory_pages, int64_t reserved_pages);
 
 /* The sample at t_ns.  t_ns must not decrease across calls (asserted for generators). */
 void workload_at(workload_t *w, sim_time_t t_ns, workload_sample_t *out);

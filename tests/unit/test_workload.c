@@ -699,13 +699,15 @@ Test(bitbrains, q5_short_trace_loops)
     fx_close(&fx);
 }
 
-/* usage = active memory: anon = min(usage / af, max(usage, provisioned)), active = usage. */
+/* mapping = legacy: usage = active memory, anon = min(usage / af, max(usage, provisioned)),
+ * active = usage (the rule before issue 19, kept for comparison). */
 Test(bitbrains, usage_is_active_memory)
 {
     workload_params_t p;
     fixture_t fx = { 0 };
     workload_sample_t s;
     bb_params(&p, BB_DIR "/1.csv", "step", "50%");
+    set(&p, "workload.mapping", "legacy");
     fx_open(&fx, &p, 0, 1);
     workload_at(fx.w, 0, &s);                          /* 1034592.8 KiB -> 258649 pages */
     cr_assert_eq(s.anon_pages, 2 * 258649);
@@ -714,11 +716,84 @@ Test(bitbrains, usage_is_active_memory)
     fx_close(&fx);
     /* 52.csv spikes to 19.4 GB against 19.7 GiB provisioned: capped at provisioned */
     bb_params(&p, BB_DIR "/52.csv", "step", "25%");
+    set(&p, "workload.mapping", "legacy");
     fx_open(&fx, &p, 0, 1);
     workload_at(fx.w, 0, &s);                          /* 1.65675E7 KiB -> 4141875 pages */
     cr_assert_eq(s.anon_pages, 20637696 / 4);
     cr_assert_float_eq(s.active_fraction, 4141875.0 / (20637696 / 4), 1e-12);
+    cr_assert_eq(s.capped_pages, 0);
     fx_close(&fx);
+    /* the same instant under fit (no guest given: memory = provisioned, nothing reserved):
+     * room = 5159424 - 65536 (min_cache 0 = the 256 MiB file set) = 5093888 pages */
+    bb_params(&p, BB_DIR "/52.csv", "step", "25%");
+    fx_open(&fx, &p, 0, 1);
+    workload_at(fx.w, 0, &s);
+    cr_assert_eq(s.anon_pages, 5093888);
+    cr_assert_eq(s.capped_pages, 0);
+    fx_close(&fx);
+}
+
+/* A hand-computed file for the two mappings: provisioned 1 GiB (262144 pages); usage
+ * 100 MiB (25600 pages), 600000 KiB (150000 pages), then 2 GiB (524288 pages: above
+ * provisioned, as in 47 of the 500 Rnd files).  Guest: memory 262144 pages, reserved
+ * (kernel + watermark) 20000, min_cache 64 MiB = 16384: room = 225760 pages. */
+#define HAND_BB "Timestamp [ms];\tMemory capacity provisioned [KB];\tMemory usage [KB]\n" \
+                "1000;\t1048576;\t102400\n1300;\t1048576;\t600000\n1600;\t1048576;\t2097152\n"
+Test(bitbrains, fit_mapping_hand_computed)
+{
+    workload_params_t p;
+    fixture_t fx = { 0 };
+    workload_sample_t s;
+    const int64_t mem = 262144, reserved = 20000, cache = 16384, room = 225760;
+    bb_params(&p, write_file("hand.csv", HAND_BB), "step", "50%");
+    set(&p, "workload.loop", "no");
+    set(&p, "workload.min_cache", "64MiB");
+    fx_open(&fx, &p, 0, 1);
+    workload_set_guest(fx.w, mem, reserved);
+    workload_at(fx.w, S(0), &s);                       /* 2 x 25600 fits */
+    cr_assert_eq(s.anon_pages, 51200);
+    cr_assert_float_eq(s.active_fraction, 0.5, 1e-12);
+    cr_assert_eq(s.capped_pages, 0);
+    workload_at(fx.w, S(300), &s);                     /* 2 x 150000 > room: anon = room */
+    cr_assert_eq(s.anon_pages, room);
+    cr_assert_leq(reserved + s.anon_pages + cache, mem);
+    cr_assert_float_eq(s.active_fraction, 150000.0 / room, 1e-12);
+    cr_assert_eq(s.capped_pages, 0);                   /* usage itself fits: not a cap */
+    workload_at(fx.w, S(600), &s);                     /* usage 2 GiB of 1 GiB: capped */
+    cr_assert_eq(s.anon_pages, room);
+    cr_assert_leq(reserved + s.anon_pages + cache, mem);
+    cr_assert_float_eq(s.active_fraction, 1.0, 1e-12);
+    cr_assert_eq(s.capped_pages, 524288 - room);
+    fx_close(&fx);
+    /* legacy: the same rows, kernel ignored, usage above provisioned left uncapped */
+    set(&p, "workload.mapping", "legacy");
+    fx_open(&fx, &p, 0, 1);
+    workload_set_guest(fx.w, mem, reserved);           /* ignored by legacy */
+    workload_at(fx.w, S(300), &s);
+    cr_assert_eq(s.anon_pages, 262144);                /* min(300000, max(150000, 262144)) */
+    workload_at(fx.w, S(600), &s);
+    cr_assert_eq(s.anon_pages, 524288);                /* min(1048576, max(524288, 262144)) */
+    cr_assert_eq(s.capped_pages, 0);
+    fx_close(&fx);
+    /* a guest too small for its reserve and cache: room 0, all usage capped */
+    set(&p, "workload.mapping", "fit");
+    fx_open(&fx, &p, 0, 1);
+    workload_set_guest(fx.w, 30000, 20000);
+    workload_at(fx.w, S(0), &s);
+    cr_assert_eq(s.anon_pages, 0);
+    cr_assert_eq(s.capped_pages, 25600);
+    fx_close(&fx);
+    /* the loader counts the row above provisioned */
+    {
+        workload_library_t *lib;
+        const workload_trace_t *tr;
+        char err[SIM_ERR_MAX] = "";
+        cr_assert_eq(workload_library_create(&lib), 0);
+        cr_assert_eq(workload_library_trace(lib, write_file("hand.csv", HAND_BB), &tr, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(tr->stats.over_provisioned_rows, 1);
+        cr_assert_eq(tr->stats.max_pages, 524288);
+        workload_library_destroy(lib);
+    }
 }
 
 Test(bitbrains, spikes_kept_and_no_events_between_samples)

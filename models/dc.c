@@ -761,7 +761,8 @@ static void summarise(run_t *r)
 const char *const dc_run_metrics[] = {
     "host_swap_out_bytes", "host_faults", "guest_swap_out_bytes", "guest_swap_in_bytes", "cache_misses",
     "major_faults", "oom_kills", "balloon_inflated_bytes", "balloon_deflated_bytes", "hotadd_bytes", "balloon_cpu_s",
-    "balloon_ops", "stall_s", "mean_slowdown", "max_slowdown", "vms_short", "vms", "hosts", "events", "vm_ticks",
+    "balloon_ops", "stall_s", "mean_slowdown", "max_slowdown", "vms_short", "vms_usage_capped", "usage_capped_s",
+    "vms", "hosts", "events", "vm_ticks",
     "requests", "requests_ok", "requests_refused", "requests_cannot_free", "requests_domains_refused",
     "requests_not_enough_memory", "requests_deadline", "requests_pending", "request_wait_mean_s",
     "request_wait_max_s", "host_utilisation_mean", "idle_mean_bytes", "demand_rises", "memory_wait_p50_s",
@@ -772,7 +773,7 @@ const char *const dc_vm_metrics[] = {
     "host_faults", "guest_swap_out_bytes", "guest_swap_in_bytes", "cache_misses", "major_faults", "oom_kills",
     "balloon_ops", "stall_s", "balloon_cpu_s", "slowdown_mean", "slowdown_max", "short_fraction",
     "balloon_inflated_bytes", "balloon_deflated_bytes", "balloon_moved_bytes_per_day", "target_reversals",
-    "target_reversals_per_h", "idle_mean_bytes", NULL};
+    "target_reversals_per_h", "idle_mean_bytes", "usage_capped_s", "usage_capped_max_bytes", NULL};
 
 /* The articles' claims (observe_host): host utilisation, idle memory, waits for memory.
  * Waits still open at the end of the run are counted up to the end (lower bounds). */

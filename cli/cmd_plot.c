@@ -506,6 +506,8 @@ static int open_db(plot_t *p)
         return SIM_EINPUT;
     }
     p->h = db_handle(p->db);
+    if (stats_register_sql(p->h))
+        return plot_fail(p, "%s: cannot register SQL functions: %s", p->o.db_path, sqlite3_errmsg(p->h));
     return SIM_OK;
 }
 

@@ -185,8 +185,8 @@ static int collect_points(plot_t *p, sweep_fig_t *sf)
     snprintf(sql, sizeof sql, "SELECT r.study_key, r.point_index, r.axes, r.policy, s.value - CASE WHEN ?6 IS NULL THEN 0 ELSE"
                  " (SELECT sb.value FROM runs b JOIN run_summary sb ON sb.run_id = b.run_id AND sb.metric = ?1"
                  "  WHERE b.status = 'complete' AND b.study_key = r.study_key AND b.repetition = r.repetition"
-                 "  AND b.policy = ?6 AND replace(coalesce(b.axes, '') || ',', '=' || b.policy || ',', '=,')"
-                 "  = replace(coalesce(r.axes, '') || ',', '=' || r.policy || ',', '=,') ORDER BY b.run_id LIMIT 1) END,"
+                 "  AND b.policy = ?6 AND axes_without_policy(b.axes, b.policy)"
+                 "  = axes_without_policy(r.axes, r.policy) ORDER BY b.run_id LIMIT 1) END,"
                  " %s FROM runs r JOIN run_summary s ON s.run_id = r.run_id AND s.metric = ?1"
                  " WHERE r.status = 'complete' AND r.run_id IN " PLOT_SELECTED " ORDER BY r.run_id",
              sf->from_overcommit

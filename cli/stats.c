@@ -175,6 +175,28 @@ void stats_axes_without_policy(const char *axes, const char *policy, char *out)
     out[n] = 0;
 }
 
+/* SQL axes_without_policy(axes, policy): stats_axes_without_policy for queries that pair
+ * runs (plot --paired), so that they pair exactly as point_diff does. */
+static void sql_axes_without_policy(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *axes = (const char *)sqlite3_value_text(argv[0]);
+    const char *policy = (const char *)sqlite3_value_text(argv[1]);
+    char *out = malloc(strlen(axes ? axes : "") + 1);
+    if (!out) {
+        sqlite3_result_error_nomem(cx);
+        return;
+    }
+    stats_axes_without_policy(axes ? axes : "", policy, out);
+    sqlite3_result_text(cx, out, -1, free);
+}
+
+int stats_register_sql(sqlite3 *h)
+{
+    return sqlite3_create_function(h, "axes_without_policy", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   sql_axes_without_policy, NULL, NULL) == SQLITE_OK ? SIM_OK : SIM_EIO;
+}
+
 /* Fill the temporary table diff_runs(run_id, study_key, point_index, axes, policy,
  * repetition, run_index, other, baseline) from the complete runs: other = axes without
  * the policy axis, baseline = the run's [simulation] baseline (run_params). */

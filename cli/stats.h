@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sqlite3.h>
 #include "sim/db.h"
 
 /* Create the point_summary and point_diff tables if missing. */
@@ -18,6 +19,9 @@ int stats_schema(db_t *db, char *err, size_t errlen);
 /* A run's axes without its policy axis: policy.name=..., or the named axis whose value is
  * the run's policy (${pol=static, mom}); out has room for strlen(axes) + 1. */
 void stats_axes_without_policy(const char *axes, const char *policy, char *out);
+
+/* Registers the SQL function axes_without_policy(axes, policy) on connection h. */
+int stats_register_sql(sqlite3 *h);
 size_t stats_summary(const double *x, size_t n, double *mean, double *sd, double *ci95);
 /* Rebuild point_summary and point_diff (one transaction). */
 int stats_point_summary(db_t *db, char *err, size_t errlen);

@@ -90,4 +90,11 @@ plain=$(q "$T/p.db" "SELECT policy, metric, printf('%.9g', mean), printf('%.9g',
                      ORDER BY policy, axes, metric" | sort)
 check "a named policy axis pairs: point_diff as with policy.name ($(printf '%s\n' "$named" | grep -c .) rows)" \
   [ -n "$named" -a "$named" = "$plain" ]
+# ... and the figure pairs them by the same rule (stats_axes_without_policy)
+"$B" plot "$T/n.db" --figure sweep --x pol --metric mean_slowdown --paired static --where host.memory=5GiB \
+  --script-only --quiet -o "$T/npd.png" || bad "plot --paired on a named policy axis"
+"$B" plot "$T/p.db" --figure sweep --x policy.name --metric mean_slowdown --paired static --where host.memory=5GiB \
+  --script-only --quiet -o "$T/ppd.png" || bad "plot --paired on policy.name"
+check "plot --paired: a named policy axis draws the differences policy.name does" \
+  [ -n "$(grep -v '^#' "$T/npd.png.dat")" -a "$(awk '!/^#/ && NF {print $2, $3}' "$T/npd.png.dat")" = "$(awk '!/^#/ && NF {print $2, $3}' "$T/ppd.png.dat")" ]
 e2e_done paired

@@ -179,13 +179,9 @@ static void thresholds(plot_t *p, timeline_t *tl)
  * PANEL_CAP, else per group, the groups beyond PANEL_CAP - 1 in one panel. */
 static int assign_panels(plot_t *p, timeline_t *tl)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(p->h, "CREATE TEMP TABLE IF NOT EXISTS plot_panel(vm_id INTEGER PRIMARY KEY, panel INTEGER);"
-                           " DELETE FROM temp.plot_panel", NULL, NULL, &msg) != SQLITE_OK) {
-        plot_fail(p, "%s: cannot group the VMs: %s", p->o.db_path, msg ? msg : "?");
-        sqlite3_free(msg);
+    if (plot_exec(p, "CREATE TEMP TABLE IF NOT EXISTS plot_panel(vm_id INTEGER PRIMARY KEY, panel INTEGER);"
+                     " DELETE FROM temp.plot_panel", "group the VMs"))
         return SIM_EIO;
-    }
     for (size_t i = 0; i < tl->nvms; i++)
         if (tl->vms[i].nsamples > 0)
             plot_strlist_intern(&tl->groups, tl->vms[i].grp);

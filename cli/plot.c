@@ -982,17 +982,25 @@ static int where_fail(plot_t *p, const int *known, const int64_t *hits, const st
     return plot_fail(p, "no run passes all the filters together (--where on different axes must all hold)");
 }
 
+/* Runs sql (statements without results) on the plot's database; on failure p->err says
+ * "DB: cannot WHAT: reason" and SIM_EIO is returned. */
+int plot_exec(plot_t *p, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(p->h, sql, NULL, NULL, &msg) == SQLITE_OK)
+        return SIM_OK;
+    plot_fail(p, "%s: cannot %s: %s", p->o.db_path, what, msg ? msg : "?");
+    sqlite3_free(msg);
+    return SIM_EIO;
+}
+
 /* temp.plot_runs: the runs that --policy, --study and every --where select (any status;
  * the figures keep the complete ones).  Fails when --where selects nothing. */
 int plot_select_runs(plot_t *p)
 {
-    char *msg = NULL;
-    if (sqlite3_exec(p->h, "CREATE TEMP TABLE IF NOT EXISTS plot_runs(run_id INTEGER PRIMARY KEY);"
-                           " DELETE FROM temp.plot_runs", NULL, NULL, &msg) != SQLITE_OK) {
-        plot_fail(p, "%s: cannot select runs: %s", p->o.db_path, msg ? msg : "?");
-        sqlite3_free(msg);
+    if (plot_exec(p, "CREATE TEMP TABLE IF NOT EXISTS plot_runs(run_id INTEGER PRIMARY KEY);"
+                     " DELETE FROM temp.plot_runs", "select runs"))
         return SIM_EIO;
-    }
     sqlite3_stmt *runs = NULL, *param = NULL, *ins = NULL;
     int rc;
     if ((rc = plot_prepare(p, "SELECT run_id, coalesce(axes, '') FROM runs WHERE (?1 IS NULL OR policy = ?1)"

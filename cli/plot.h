@@ -142,6 +142,7 @@ void plot_script_arg(const plot_t *p, char *buf, size_t len);
 const char *plot_col_text(sqlite3_stmt *st, int i);
 int64_t plot_count_rows(plot_t *p, const char *sql, int64_t id);
 void plot_dat_name(FILE *f, const char *s);
+int plot_exec(plot_t *p, const char *sql, const char *what);
 int plot_fail(plot_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void plot_gp_category_tics(plot_t *p, const strlist_t *names);
 void plot_gp_cdf_plot(plot_t *p, const series_set_t *set, double xmin, double xmax);

@@ -11,6 +11,7 @@
 #   make capacity-docs  the capacity consolidation table (docs/capacity.md), its figures, README's answer
 #   make sensitivity  docs/sensitivity.md: the policy comparison over the memory model's grid
 #   make validation-docs  docs/validation.md: the validation table (v2 and legacy) and each row's sweep
+#   make examples-docs  docs/policies.md: the table of the shipped examples (scenarios/examples/)
 #   make clean
 
 CC      ?= cc
@@ -37,7 +38,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs sensitivity validation-docs clean
+.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs sensitivity validation-docs examples-docs clean
 # The benchmarks too: run by hand after `make`, build/bench/* must not be stale.
 all: $(BIN) $(BENCH_BIN)
 
@@ -152,6 +153,10 @@ sensitivity: $(BIN)
 
 validation-docs: $(BIN)
 	bash scripts/validation-docs.sh ./$(BIN)
+
+# About 1 s; tests/e2e/examples_pins.sh fails when the page's table is not what this writes.
+examples-docs: $(BIN)
+	bash scripts/examples-docs.sh ./$(BIN)
 
 figures: $(BIN)
 	bash scripts/figures.sh ./$(BIN)

@@ -1,7 +1,9 @@
 /*
  * cli/common.c -- the commands' shared preamble: option parsing, loading a scenario with
- * --set overrides and its study, the study key, default paths, exit statuses.  See
- * cli/common.h.
+ * --set overrides and its study, the study key, default paths, exit statuses, signals and
+ * the database writer lock; and the checks made over every point of a study before the
+ * first run (workloads and trace warnings, the host's room for a VM, outputs that would
+ * overwrite inputs), each a callback of one walk, foreach_point.  See cli/common.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -482,6 +484,50 @@ void cli_unlock_db(int fd)
         close(fd);
 }
 
+/* ------------------------------------------------------------------ every point of a study */
+
+/* What fn is called with for one point: pt, the point's index, and ri, the scenario
+ * text of its first run (the caller's, freed after the call).  0, or an error code with
+ * its message in err, which ends the walk. */
+typedef int (*point_fn)(void *ctx, size_t pt, const sim_ini_t *ri, char *err, size_t errlen);
+
+/* Has point pt (runs pt*reps .. (pt+1)*reps - 1) a run selected by sel (NULL = all)? */
+static int point_selected(const unsigned char *sel, size_t pt, size_t reps, size_t runs)
+{
+    int any = !sel;
+    for (size_t r = pt * reps; !any && r < (pt + 1) * reps && r < runs; r++)
+        any = sel[r];
+    return any;
+}
+
+/* fn(ctx, pt, ri) for every point of the study in order (with sel: only the points with
+ * a selected run), ri its first run's scenario text.  The first error, from loading a
+ * run or from fn, ends the walk and is returned. */
+static int foreach_point(const sim_study_t *study, const unsigned char *sel, point_fn fn, void *ctx, char *err,
+                         size_t errlen)
+{
+    size_t runs = sim_study_runs(study), points = sim_study_points(study);
+    size_t reps = points ? runs / points : 1;
+    int rc = SIM_OK;
+    for (size_t pt = 0; pt < points && !rc; pt++) {
+        if (!point_selected(sel, pt, reps, runs))
+            continue;
+        sim_ini_t *ri = NULL;
+        sim_study_run_info_t info;
+        if ((rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen)))
+            break;
+        rc = fn(ctx, pt, ri, err, errlen);
+        sim_ini_destroy(ri);
+    }
+    return rc;
+}
+
+/* The room a host of s has for one VM: [host] memory - reserve - vm_overhead, bytes. */
+static int64_t host_room_bytes(const scenario_t *s)
+{
+    return s->host.memory_bytes - s->host.reserve_bytes - s->host.vm_overhead_bytes;
+}
+
 /* The trace files already warned about (each once). */
 typedef struct warned {
     const workload_trace_t **tr;
@@ -518,8 +564,7 @@ static void warn_trace(warned_t *w, const workload_trace_t *tr, const workload_t
  * files, or all of them when count = 0), loaded by dc_check_workloads through lib. */
 static void warn_point(warned_t *w, const scenario_t *s, workload_library_t *lib)
 {
-    workload_trace_limits_t lim = { s->host.memory_bytes - s->host.reserve_bytes - s->host.vm_overhead_bytes,
-                                    s->path };
+    workload_trace_limits_t lim = { host_room_bytes(s), s->path };
     char msg[SIM_ERR_MAX];
     for (size_t g = 0; g < s->nvm_groups; g++) {
         const scn_vm_t *gp = &s->vms[g];
@@ -538,8 +583,44 @@ static void warn_point(warned_t *w, const scenario_t *s, workload_library_t *lib
     }
 }
 
+/* cli_check_points: the traces loaded once in lib; warned.who NULL = no warnings. */
+typedef struct check_ctx {
+    workload_library_t *lib;
+    warned_t warned;
+} check_ctx_t;
+
+static int check_point(void *ctx, size_t pt, const sim_ini_t *ri, char *err, size_t errlen)
+{
+    check_ctx_t *c = ctx;
+    scenario_t *s = NULL;
+    (void)pt;
+    int rc = scenario_load(ri, &s, err, errlen);
+    if (!rc)
+        rc = dc_check_workloads(s, c->lib, err, errlen);
+    if (!rc && c->warned.who)
+        warn_point(&c->warned, s, c->lib);
+    scenario_destroy(s);
+    return rc;
+}
+
 static int check_points(const sim_study_t *study, const unsigned char *sel, const char *who, char *err,
-                        size_t errlen);
+                        size_t errlen)
+{
+    check_ctx_t c = { NULL, { NULL, 0, 0, who, 0 } };
+    int rc = workload_library_create(&c.lib);
+    if (rc) {
+        snprintf(err, errlen, "out of memory");
+        return rc;
+    }
+    rc = foreach_point(study, sel, check_point, &c, err, errlen);
+    free(c.warned.tr);
+    workload_library_destroy(c.lib);
+    if (!rc && c.warned.oom) {
+        snprintf(err, errlen, "out of memory");
+        rc = SIM_ENOMEM;
+    }
+    return rc;
+}
 
 int cli_check_points(const sim_study_t *study, const unsigned char *sel, char *err, size_t errlen)
 {
@@ -552,68 +633,23 @@ int cli_check_points_warn(const sim_study_t *study, const unsigned char *sel, co
     return check_points(study, sel, who, err, errlen);
 }
 
-int cli_host_room(const sim_study_t *study, int64_t *room_bytes, char *err, size_t errlen)
+/* cli_host_room: the largest room so far into *(int64_t *)ctx. */
+static int room_of_point(void *ctx, size_t pt, const sim_ini_t *ri, char *err, size_t errlen)
 {
-    size_t runs = sim_study_runs(study), points = sim_study_points(study);
-    size_t reps = points ? runs / points : 1;
-    int rc = SIM_OK;
-    *room_bytes = 0;
-    for (size_t pt = 0; pt < points && !rc; pt++) {
-        sim_ini_t *ri = NULL;
-        sim_study_run_info_t info;
-        scenario_t *s = NULL;
-        if ((rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen)))
-            break;
-        rc = scenario_load(ri, &s, err, errlen);
-        if (!rc) {
-            int64_t room = s->host.memory_bytes - s->host.reserve_bytes - s->host.vm_overhead_bytes;
-            if (room > *room_bytes)
-                *room_bytes = room;
-        }
-        scenario_destroy(s);
-        sim_ini_destroy(ri);
-    }
+    int64_t *room_bytes = ctx;
+    scenario_t *s = NULL;
+    (void)pt;
+    int rc = scenario_load(ri, &s, err, errlen);
+    if (!rc && host_room_bytes(s) > *room_bytes)
+        *room_bytes = host_room_bytes(s);
+    scenario_destroy(s);
     return rc;
 }
 
-static int check_points(const sim_study_t *study, const unsigned char *sel, const char *who, char *err,
-                        size_t errlen)
+int cli_host_room(const sim_study_t *study, int64_t *room_bytes, char *err, size_t errlen)
 {
-    warned_t warned = { NULL, 0, 0, who, 0 };
-    size_t runs = sim_study_runs(study), points = sim_study_points(study);
-    size_t reps = points ? runs / points : 1;
-    workload_library_t *lib = NULL;
-    int rc = workload_library_create(&lib);
-    if (rc) {
-        snprintf(err, errlen, "out of memory");
-        return rc;
-    }
-    for (size_t pt = 0; pt < points && !rc; pt++) {
-        int any = !sel;
-        for (size_t r = pt * reps; !any && r < (pt + 1) * reps && r < runs; r++)
-            any = sel[r];
-        if (!any)
-            continue;
-        sim_ini_t *ri = NULL;
-        sim_study_run_info_t info;
-        if ((rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen)))
-            break;
-        scenario_t *s = NULL;
-        rc = scenario_load(ri, &s, err, errlen);
-        if (!rc)
-            rc = dc_check_workloads(s, lib, err, errlen);
-        if (!rc && who)
-            warn_point(&warned, s, lib);
-        scenario_destroy(s);
-        sim_ini_destroy(ri);
-    }
-    free(warned.tr);
-    workload_library_destroy(lib);
-    if (!rc && warned.oom) {
-        snprintf(err, errlen, "out of memory");
-        rc = SIM_ENOMEM;
-    }
-    return rc;
+    *room_bytes = 0;
+    return foreach_point(study, NULL, room_of_point, room_bytes, err, errlen);
 }
 
 int cli_check_output_vs(const char *out, const char *in, const char *what, char *err, size_t errlen)
@@ -638,26 +674,23 @@ int cli_check_output_vs(const char *out, const char *in, const char *what, char 
     return SIM_OK;
 }
 
-int cli_check_output(const char *out, const sim_study_t *study, char *err, size_t errlen)
+/* cli_check_output: the output ctx against the point's scenario file (the same for every
+ * point: checked at the first) and every VM group's workload.file. */
+static int output_vs_point(void *ctx, size_t pt, const sim_ini_t *ri, char *err, size_t errlen)
 {
-    size_t runs = sim_study_runs(study), points = sim_study_points(study);
-    size_t reps = points ? runs / points : 1;
-    int rc = SIM_OK;
-    for (size_t pt = 0; pt < points && !rc; pt++) {
-        sim_ini_t *ri = NULL;
-        sim_study_run_info_t info;
-        if ((rc = sim_study_run(study, pt * reps, &ri, &info, err, errlen)))
-            break;
-        if (pt == 0)
-            rc = cli_check_output_vs(out, ri->path, "scenario", err, errlen);
-        for (size_t i = 0; i < ri->count && !rc; i++) {
-            const sim_ini_entry_t *e = &ri->entries[i];
-            if (!strncmp(e->section, "vm ", 3) && !strcmp(e->key, "workload.file"))
-                rc = cli_check_output_vs(out, e->value, "trace", err, errlen);
-        }
-        sim_ini_destroy(ri);
+    const char *out = ctx;
+    int rc = pt == 0 ? cli_check_output_vs(out, ri->path, "scenario", err, errlen) : SIM_OK;
+    for (size_t i = 0; i < ri->count && !rc; i++) {
+        const sim_ini_entry_t *e = &ri->entries[i];
+        if (!strncmp(e->section, "vm ", 3) && !strcmp(e->key, "workload.file"))
+            rc = cli_check_output_vs(out, e->value, "trace", err, errlen);
     }
     return rc;
+}
+
+int cli_check_output(const char *out, const sim_study_t *study, char *err, size_t errlen)
+{
+    return foreach_point(study, NULL, output_vs_point, (void *)out, err, errlen);
 }
 
 int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, int *set)

@@ -38,7 +38,7 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs sensitivity validation-docs examples-docs clean
+.PHONY: FORCE all deps run test test-slurm valgrind unit e2e regression bench profile sanitize fuzz figures capacity-docs sensitivity validation-docs examples-docs clean
 # The benchmarks too: run by hand after `make`, build/bench/* must not be stale.
 all: $(BIN) $(BENCH_BIN)
 
@@ -50,7 +50,23 @@ $(DEPS_STAMP): scripts/deps.sh
 
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS_ALL) $(OBJ_CPPFLAGS) $(WARN) $(CFLAGS) -c $< -o $@
+
+# The model digest (docs/database.md "Builds do not mix"): the first 12 hex digits of the
+# SHA-256 of the sources that decide results (sim/ and models/, not cli/ or docs/): the
+# `sha256sum` lines (hash and path) of the sorted file list, hashed again, so the same
+# sources give the same digest on every machine.  It is written into $(BUILD)/model_digest.h
+# only when it differs, so that only sim/version.o is rebuilt when it changes; every run
+# records "0.1.0+model.DIGEST" (sim/version.h) and resuming refuses runs of another one.
+MODEL_SRC    := $(sort $(wildcard sim/*.c sim/*.h models/*.c models/*.h models/policies/*.c models/policies/*.h))
+MODEL_DIGEST := $(shell sha256sum $(MODEL_SRC) | sha256sum | cut -c1-12)
+$(BUILD)/model_digest.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define BALLOONSIM_MODEL "%s"\n' '$(MODEL_DIGEST)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "model digest $(MODEL_DIGEST) -> $@"; fi
+$(BUILD)/sim/version.o: $(BUILD)/model_digest.h
+$(BUILD)/sim/version.o: OBJ_CPPFLAGS = -I$(BUILD)
+FORCE:
 
 $(BUILD)/libballoonsim.a: $(LIB_OBJ)
 	@rm -f $@

@@ -4,7 +4,7 @@
  * and its probe bound: cli/cmd_capacity.h; the budget: cli/budget.h.
  *
  *   capacity FILE --axis KEY [--range LO..HI[ step S]] --budget EXPR [--policies all|a,b]
- *            [--repeat N] [-j N] [-o DB] [--set K=V]... [--seed N] [--max-db-size SIZE] [--quiet]
+ *            [--repeat N] [-j N] [-o DB] [--set K=V]... [--seed N] [--max-db-size SIZE] [--force] [--quiet]
  *
  * How it reuses the sweep.  The scenario (with --set) becomes ONE study with two axes,
  * policy.name = ${the policies} and the axis over the whole range (`vm *.count` is a named
@@ -15,8 +15,10 @@
  * lock) into the database as ordinary runs of the study key.  Runs complete in the
  * database are never run again, and the search is a function of the results, so an
  * interrupted capacity rerun with the same command replays the probes from the database
- * and continues where it stopped.  --shard is not offered: each probe depends on the
- * previous one.
+ * and continues where it stopped, unless those runs were made by another build (another
+ * model digest, runs.version): then it refuses before running anything, and --force
+ * deletes them and redoes every probe (cli_guard_builds).  --shard is not offered: each
+ * probe depends on the previous one.
  *
  * A probe passes only if every budget clause holds at the conservative end of the 95%
  * Student-t interval over the repetitions (budget_meets): a policy is credited with a
@@ -86,7 +88,7 @@ void capacity_search_update(capacity_search_t *s, size_t pos, int passed)
 static const char *capacity_usage =
     "usage: balloonsim capacity FILE --axis KEY [--range LO..HI] --budget EXPR [--policies all|a,b,...]\n"
     "                           [--repeat N] [-j N] [-o DB] [--set section.key=value]... [--seed N]\n"
-    "                           [--max-db-size SIZE] [--quiet]\n"
+    "                           [--max-db-size SIZE] [--force] [--quiet]\n"
     "  --axis KEY     what grows: 'vm NAME.count', 'vm *.count' (every [vm] group's count set to\n"
     "                 the value), another integer or size key; 'host.memory' (and host.*) is\n"
     "                 searched downward (less supply = more load)\n"
@@ -99,6 +101,8 @@ static const char *capacity_usage =
     "  --repeat N     repetitions per probe (default: the scenario's repeat if above 1, else 3)\n"
     "  -j N, -o DB    workers and database (default results/NAME-capacity.db), as for sweep;\n"
     "                 rerunning the same command resumes: complete probes are not run again\n"
+    "  --force        redo the runs the database holds as complete; without it, complete runs of\n"
+    "                 this study made by another build (runs.version) are refused (exit 2)\n"
     "A probe passes only if the conservative end of the 95% Student-t interval over the\n"
     "repetitions meets every clause (the upper end for <=, the lower end for >=): CONSERVATIVE.\n"
     "exit status: 0 done, 1 a run failed, 2 bad input, 130/143 interrupted\n";

@@ -64,7 +64,8 @@ static int check_file(const cli_opts_t *o, const char *file, volatile sig_atomic
         /* -o: never an input, and the writer lock for the whole check (issue 15) */
         snprintf(dbp, sizeof dbp, "%s", o->db_path);
         if ((rc = cli_check_output(dbp, study, err, errlen)) || (rc = cli_mkdir_parents(dbp, err, errlen)) ||
-            (rc = cli_lock_db(dbp, 1, "check", stop, &lock_fd, err, errlen)))
+            (rc = cli_lock_db(dbp, 1, "check", stop, &lock_fd, err, errlen)) ||
+            (rc = cli_guard_builds_file(dbp, ini, o->force, 1, "check", err, errlen)))   /* builds do not mix */
             goto out;
     } else {
         snprintf(dbp, sizeof dbp, "%s/balloonsim-check-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sim/db.h"
+#include "sim/version.h"
 #include "models/record.h"
 #include "cli/common.h"
 #include "cli/stats.h"
@@ -23,6 +24,8 @@ static const char *merge_usage =
     "  copies the complete runs of the IN databases (sweep shards) into OUT (created if missing);\n"
     "  runs already complete in OUT are skipped, so merging again changes nothing.\n"
     "  --allow-mixed  allow runs of different studies (scenario text or overrides) in OUT\n"
+    "  runs of one study made by different builds (runs.version: another model digest) are\n"
+    "  refused (exit 2) even with --allow-mixed\n"
     "  --quiet        no summary table\n"
     "exit status: 0 ok, 1 some input runs were not complete (not copied), 2 bad input\n";
 
@@ -59,6 +62,77 @@ static void keyset_free(keyset_t *ks)
     free(ks->file);
 }
 
+/* Complete runs by (study, build): one row per study_key and runs.version of a file. */
+typedef struct build_row {
+    char *key, *version;
+    const char *file;
+    int64_t n;
+} build_row_t;
+
+typedef struct buildset {
+    build_row_t *r;
+    size_t n;
+} buildset_t;
+
+/* Add the (study_key, version, count) rows of the complete runs of h (file) to bs. */
+static int buildset_add(buildset_t *bs, sqlite3 *h, const char *file, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(h, "SELECT study_key, version, count(*) FROM runs WHERE status='complete'"
+                              " GROUP BY 1, 2 ORDER BY 1, 2", -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", file, sqlite3_errmsg(h));
+        return SIM_EIO;
+    }
+    int rc = SIM_OK;
+    while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+        build_row_t *r = realloc(bs->r, (bs->n + 1) * sizeof *r);
+        if (!r) {
+            rc = SIM_ENOMEM;
+            break;
+        }
+        bs->r = r;
+        r = &bs->r[bs->n];
+        r->key = strdup((const char *)sqlite3_column_text(st, 0));
+        r->version = strdup((const char *)sqlite3_column_text(st, 1));
+        r->file = file;
+        r->n = sqlite3_column_int64(st, 2);
+        bs->n++;
+        if (!r->key || !r->version)
+            rc = SIM_ENOMEM;
+    }
+    sqlite3_finalize(st);
+    if (rc)
+        snprintf(err, errlen, "out of memory");
+    return rc;
+}
+
+static void buildset_free(buildset_t *bs)
+{
+    for (size_t i = 0; i < bs->n; i++)
+        free(bs->r[i].key), free(bs->r[i].version);
+    free(bs->r);
+    memset(bs, 0, sizeof *bs);
+}
+
+/* Builds do not mix (docs/database.md): SIM_EINPUT when the complete runs of one study in
+ * the rows of bs (OUT's first) carry more than one runs.version. */
+static int buildset_check(const buildset_t *bs, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < bs->n; i++)
+        for (size_t j = i + 1; j < bs->n; j++) {
+            const build_row_t *a = &bs->r[i], *b = &bs->r[j];
+            if (strcmp(a->key, b->key) || !strcmp(a->version, b->version))
+                continue;
+            snprintf(err, errlen, "runs of one study (study %s) made by different builds: %lld complete run%s in "
+                     "%s by balloonsim %s, %lld in %s by balloonsim %s (this build: %s); results of different "
+                     "model builds do not mix: merge into a new OUT only databases of one build, or redo the "
+                     "older ones with this build (sweep --force)", a->key, (long long)a->n, a->n == 1 ? "" : "s",
+                     a->file, a->version, (long long)b->n, b->file, b->version, sim_version());
+            return SIM_EINPUT;
+        }
+    return SIM_OK;
+}
+
 /* The tables merge copies, in order, after runs. */
 static size_t merge_tables(const char **out, size_t cap)
 {
@@ -71,7 +145,7 @@ static size_t merge_tables(const char **out, size_t cap)
 
 /* Check one input database without writing to it; add the study keys of its complete
  * runs to ks. */
-static int merge_check_input(const char *path, keyset_t *ks, char *err, size_t errlen)
+static int merge_check_input(const char *path, keyset_t *ks, buildset_t *bs, char *err, size_t errlen)
 {
     struct stat stt;
     if (stat(path, &stt) != 0 || !S_ISREG(stt.st_mode)) {
@@ -138,6 +212,8 @@ static int merge_check_input(const char *path, keyset_t *ks, char *err, size_t e
         rc = keyset_add(ks, (const char *)sqlite3_column_text(st, 0), path);
     if (rc)
         snprintf(err, errlen, "out of memory");
+    if (!rc)
+        rc = buildset_add(bs, h, path, err, errlen);
 out:
     sqlite3_finalize(st);
     sqlite3_close(h);
@@ -312,6 +388,9 @@ int cli_cmd_merge(int argc, char **argv)
     char err[SIM_ERR_MAX] = "";
     keyset_t ks;
     memset(&ks, 0, sizeof ks);
+    buildset_t bs_in, bs;              /* the inputs' (study, build) rows; OUT's then theirs */
+    memset(&bs_in, 0, sizeof bs_in);
+    memset(&bs, 0, sizeof bs);
     db_t *db = NULL;
     if (!in) {
         fprintf(stderr, "balloonsim merge: out of memory\n");
@@ -371,7 +450,7 @@ int cli_cmd_merge(int argc, char **argv)
             rc = SIM_EINPUT;
             break;
         }
-        rc = merge_check_input(in[i], &ks, err, sizeof err);
+        rc = merge_check_input(in[i], &ks, &bs_in, err, sizeof err);
     }
     if (rc)
         goto fail;
@@ -418,6 +497,22 @@ int cli_cmd_merge(int argc, char **argv)
     keyset_free(&outks);
     if (rc)
         goto fail;
+    /* Builds do not mix: OUT's complete runs first, then the inputs', per study. */
+    if ((rc = buildset_add(&bs, db_handle(db), out, err, sizeof err)))
+        goto fail;
+    for (size_t i = 0; i < bs_in.n && !rc; i++) {
+        build_row_t *r = realloc(bs.r, (bs.n + 1) * sizeof *r);
+        if (!r) {
+            snprintf(err, sizeof err, "out of memory");
+            rc = SIM_ENOMEM;
+            break;
+        }
+        bs.r = r;
+        bs.r[bs.n++] = bs_in.r[i];     /* moved: bs owns the strings now */
+        bs_in.r[i].key = bs_in.r[i].version = NULL;
+    }
+    if (rc || (rc = buildset_check(&bs, err, sizeof err)))
+        goto fail;
     merge_count_t mc;
     memset(&mc, 0, sizeof mc);
     for (size_t i = 0; i < nin && !rc; i++)
@@ -453,6 +548,8 @@ out:
         cli_unlock_db(lock_fd[i]);
     free(lock_fd);
     keyset_free(&ks);
+    buildset_free(&bs_in);
+    buildset_free(&bs);
     free(in);
     return status;
 }

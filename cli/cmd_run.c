@@ -12,6 +12,7 @@
 #include "sim/db.h"
 #include "sim/rng.h"
 #include "sim/units.h"
+#include "sim/version.h"
 #include "models/dc.h"
 #include "models/record.h"
 #include "cli/common.h"
@@ -62,6 +63,102 @@ static void print_summary(db_t *db, int64_t run_id)
            "%.0f OOM kills, %.0f VMs short of memory\n",
            v[0], v[1] / 1048576.0, v[2] / 1048576.0, v[3], v[4], v[5]);
 }
+
+/* ------------------------------------------------------------------ builds guard */
+
+/* Complete runs of one study made by another build (cli_guard_builds). */
+typedef struct stale_runs {
+    int64_t n;                 /* how many */
+    int64_t outside;           /* of them, not selected */
+    int64_t versions;          /* distinct other versions */
+    char version[128];         /* the most frequent one */
+    int64_t *ids;              /* their run_id (n) */
+} stale_runs_t;
+
+#define STALE_WHERE " FROM runs WHERE study_key=?1 AND status='complete' AND version IS NOT ?2"
+
+static int stale_find(db_t *db, const char *key, const unsigned char *sel, size_t runs, stale_runs_t *s,
+                      char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = db_prepare(db, "SELECT version, count(*)" STALE_WHERE " GROUP BY version ORDER BY 2 DESC, 1", &st,
+                        err, errlen);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sim_version(), -1, SQLITE_STATIC);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (!s->versions++)
+            snprintf(s->version, sizeof s->version, "%s", (const char *)sqlite3_column_text(st, 0));
+        s->n += sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (!s->n)
+        return SIM_OK;
+    if (!(s->ids = calloc((size_t)s->n, sizeof *s->ids))) {
+        snprintf(err, errlen, "out of memory");
+        return SIM_ENOMEM;
+    }
+    if ((rc = db_prepare(db, "SELECT run_id, run_index" STALE_WHERE, &st, err, errlen)))
+        return rc;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, sim_version(), -1, SQLITE_STATIC);
+    int64_t i = 0;
+    while (i < s->n && sqlite3_step(st) == SQLITE_ROW) {
+        s->ids[i++] = sqlite3_column_int64(st, 0);
+        int64_t r = sqlite3_column_int64(st, 1);
+        s->outside += sel && (r < 0 || (uint64_t)r >= runs || !sel[r]);
+    }
+    sqlite3_finalize(st);
+    s->n = i;
+    return SIM_OK;
+}
+
+static int stale_delete(db_t *db, const stale_runs_t *s, char *err, size_t errlen)
+{
+    int rc = db_begin(db, err, errlen);
+    for (int64_t i = 0; !rc && i < s->n; i++)
+        rc = db_run_delete(db, s->ids[i], (const char *const *)record_tables, record_ntables, err, errlen);
+    if (!rc)
+        rc = db_commit(db, err, errlen);
+    if (rc)
+        db_rollback(db);
+    return rc;
+}
+
+int cli_guard_builds(db_t *db, const char *key, const unsigned char *sel, size_t runs, int force, int quiet,
+                     const char *who, char *err, size_t errlen)
+{
+    stale_runs_t s;
+    memset(&s, 0, sizeof s);
+    int rc = stale_find(db, key, sel, runs, &s, err, errlen);
+    if (rc || !s.n)
+        goto out;
+    char more[64] = "";
+    if (s.versions > 1)
+        snprintf(more, sizeof more, " (and %lld other build%s)", (long long)(s.versions - 1),
+                 s.versions > 2 ? "s" : "");
+    if (!force || s.outside) {
+        snprintf(err, errlen, "%s: holds %lld complete run%s of this study (study %s) made by balloonsim %s%s, "
+                 "not by this build (%s): results of different model builds do not mix; %s",
+                 db_path(db), (long long)s.n, s.n == 1 ? "" : "s", key, s.version, more, sim_version(),
+                 !force ? "write to a new database (-o NEW.db), or delete and redo them with --force"
+                        : "--force redoes only the selected runs, and some of them are outside --runs/--shard: "
+                          "select them too, or write to a new database (-o NEW.db)");
+        rc = SIM_EINPUT;
+        goto out;
+    }
+    if (!quiet)
+        fprintf(stderr, "balloonsim %s: --force: deleting %lld complete run%s of this study made by balloonsim %s%s "
+                "(this build: %s) to redo them\n", who, (long long)s.n, s.n == 1 ? "" : "s", s.version, more,
+                sim_version());
+    rc = stale_delete(db, &s, err, errlen);
+out:
+    free(s.ids);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ one run */
 
 int cli_run_one(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *study, int64_t base_seed,
                 size_t run, const char *db_path, volatile sig_atomic_t *stop, int *skipped,
@@ -123,6 +220,22 @@ out:
     return rc;
 }
 
+/* cli_guard_builds on the database file dbp for the study of ini (every run). */
+int cli_guard_builds_file(const char *dbp, const sim_ini_t *ini, int force, int quiet, const char *who, char *err,
+                          size_t errlen)
+{
+    db_t *db = NULL;
+    char key[32];
+    cli_study_key(ini, key, sizeof key);
+    int rc = db_open(dbp, &db, err, errlen);
+    if (!rc)
+        rc = record_schema(db, err, errlen);
+    if (!rc)
+        rc = cli_guard_builds(db, key, NULL, 0, force, quiet, who, err, errlen);
+    db_close(db);
+    return rc;
+}
+
 int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *stop,
                   char *err, size_t errlen)
 {
@@ -145,6 +258,8 @@ int cli_run_study(const cli_opts_t *o, const char *file, volatile sig_atomic_t *
         rc = cli_check_output(dbp, study, err, errlen);
     if (!rc && !(rc = cli_mkdir_parents(dbp, err, errlen)))
         rc = cli_lock_db(dbp, 1, "run", stop, &lock_fd, err, errlen);
+    if (!rc)                         /* runs of another build are not resumed beside ours */
+        rc = cli_guard_builds_file(dbp, ini, o->force, o->quiet, "run", err, errlen);
     for (size_t run = 0; run < runs && !rc; run++) {
         int sk;
         rc = cli_run_one(o, ini, study, seed, run, dbp, stop, &sk, err, errlen);
@@ -197,7 +312,8 @@ static const char *run_usage =
     "  --set K=V    override any scenario key, e.g. --set 'vm web.count=4' --set policy.name=esx-share\n"
     "  --quiet      no progress or summary on stderr/stdout\n"
     "  --check      check page conservation after every event (slow)\n"
-    "  --force      redo runs that the database already holds as complete\n";
+    "  --force      redo runs that the database already holds as complete; without it, complete runs\n"
+    "               of this study made by another build (runs.version) are refused (exit 2)\n";
 
 /* ------------------------------------------------------------------ run */
 

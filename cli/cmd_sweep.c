@@ -40,7 +40,11 @@
  *   Resume (db.h): complete runs of the same study (cli_study_key: scenario text and
  *   overrides) are skipped before dispatch; runs left 'running', 'interrupted' or
  *   'failed' are deleted with all their rows and redone by cli_run_one.  --force redoes
- *   complete runs too.  A SIGKILL of a worker or of the whole sweep at any moment leaves
+ *   complete runs too.  Builds do not mix (cli_guard_builds, docs/database.md): when DB
+ *   holds complete runs of the study made by another build (runs.version, which carries
+ *   the model digest), the sweep exits 2 before running anything, naming their count and
+ *   both versions; with --force they are deleted with all their rows and redone (refused
+ *   too when some of them are outside --runs/--shard).  A SIGKILL of a worker or of the whole sweep at any moment leaves
  *   a run either absent from DB (its copy transaction never committed) or, with one
  *   worker, committed batches under a run not marked complete; the next sweep redoes it:
  *   no run is lost or duplicated.  Two guards make that hold for the whole sweep:
@@ -78,6 +82,9 @@
  *       (so merging twice changes nothing); one present but incomplete in OUT is replaced.
  *       When a skipped run's fingerprint differs from OUT's copy, a warning is printed
  *       (the same study and run should give the same fingerprint).
+ *     - builds do not mix: when the complete runs of one study in OUT and the inputs carry
+ *       more than one runs.version (builds with another model digest), merge refuses
+ *       (exit 2) naming the files, counts and versions; --allow-mixed does not lift it.
  *     - studies do not mix by accident: when the complete runs of OUT and the inputs carry
  *       more than one study_key (different scenario text or overrides), merge refuses
  *       (exit 2) unless --allow-mixed is given.
@@ -600,7 +607,8 @@ static const char *sweep_usage =
     "  --dry-run    list the selected runs (run, point, repetition, seed, axes); run nothing\n"
     "  --max-db-size SIZE  refuse (exit 2) when the estimated database growth exceeds SIZE\n"
     "               (default 2GiB; 'none': no limit)\n"
-    "  --force      redo runs the database already holds as complete\n"
+    "  --force      redo runs the database already holds as complete; without it, complete runs of\n"
+    "               this study made by another build (runs.version) are refused (exit 2)\n"
     "  --quiet      no progress and no summary table\n"
     "exit status: 0 all runs complete, 1 some run failed, 2 bad input, 130/143 interrupted\n";
 
@@ -689,15 +697,18 @@ static void dry_run(const cli_opts_t *o, const sim_ini_t *study_ini, const sim_s
     }
 }
 
-/* Open (create) the database, add the tables, list the complete runs of the study. */
-static int prepare_db(const char *path, const char *key, size_t runs, unsigned char *complete,
-                      char *err, size_t errlen)
+/* Open (create) the database, add the tables, refuse (or with --force delete) complete
+ * runs of the study made by another build (cli_guard_builds; sel NULL = the whole study),
+ * list the complete runs of the study. */
+static int prepare_db(const cli_opts_t *o, const char *path, const char *key, const unsigned char *sel, size_t runs,
+                      unsigned char *complete, const char *who, char *err, size_t errlen)
 {
     db_t *db = NULL;
     sqlite3_stmt *st = NULL;
     int rc;
     if ((rc = db_open(path, &db, err, errlen)) || (rc = record_schema(db, err, errlen)) ||
         (rc = stats_schema(db, err, errlen)) ||
+        (rc = cli_guard_builds(db, key, sel, runs, o->force, o->quiet, who, err, errlen)) ||
         (rc = db_prepare(db, "SELECT run_index FROM runs WHERE study_key=? AND status='complete'", &st, err, errlen)))
         goto out;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -752,7 +763,7 @@ int sweep_execute(const cli_opts_t *o, const sim_ini_t *ini, const sim_study_t *
         rc = SIM_ENOMEM;
         goto out;
     }
-    if ((rc = prepare_db(dbp, key, runs, complete, err, errlen)))
+    if ((rc = prepare_db(o, dbp, key, NULL, runs, complete, "capacity", err, errlen)))
         goto out;
     size_t selected = 0;
     for (size_t r = 0; r < runs; r++) {
@@ -852,7 +863,7 @@ int cli_cmd_sweep(int argc, char **argv)
         goto fail;
     sweep_remove_scratch(dbp);
     memset(complete, 0, runs);
-    if ((rc = prepare_db(dbp, key, runs, complete, err, sizeof err)))
+    if ((rc = prepare_db(&o, dbp, key, sel, runs, complete, "sweep", err, sizeof err)))
         goto fail;
     size_t selected = 0, already = 0;
     for (size_t r = 0; r < runs; r++) {

@@ -15,7 +15,10 @@ int sweep_parse_runs(const char *spec, size_t nruns, unsigned char *selected, ch
 
 
 /* The sweep machinery for other commands (capacity): run the runs of study with sel[r]
- * set into dbp on o->jobs workers, skipping those complete in dbp (unless o->force).  The
+ * set into dbp on o->jobs workers, skipping those complete in dbp (unless o->force).
+ * Complete runs of the study made by another build (cli_guard_builds) make it refuse
+ * (SIM_EINPUT) before anything runs, or with o->force are deleted first, the whole
+ * study's (a capacity search selects one probe at a time).  The
  * caller holds dbp's writer lock (cli_lock_db), installed the signals (stop) and removed
  * old scratch databases (sweep_remove_scratch).  *stopped = the signal that stopped it,
  * else 0.  Returns 0 or SIM_* with err (a failed run is counted, not an error). */

@@ -52,7 +52,7 @@ static const struct { struct option opt; unsigned kinds; } run_options[] = {
     {{"set", required_argument, NULL, OPT_SET}, ALL_KINDS | CAPACITY},
     {{"quiet", no_argument, NULL, 'q'}, ALL_KINDS | CAPACITY},
     {{"check", no_argument, NULL, OPT_CHECK}, ALL_KINDS | CAPACITY},
-    {{"force", no_argument, NULL, OPT_FORCE}, ALL_KINDS},
+    {{"force", no_argument, NULL, OPT_FORCE}, ALL_KINDS | CAPACITY},
     {{"dry-run", no_argument, NULL, OPT_DRY_RUN}, 1u << CLI_SWEEP},
     {{"update-fingerprints", no_argument, NULL, OPT_UPDATE_FP}, 1u << CLI_CHECK},
     {{"jobs", required_argument, NULL, 'j'}, (1u << CLI_SWEEP) | CAPACITY},

@@ -12,7 +12,6 @@
 #include "sim/study.h"
 #include "models/scenario.h"
 
-#define CLI_VERSION "0.1.0"
 #define CLI_HELP 100            /* cli_parse: --help was given */
 
 /* sweep's default --max-db-size: 2 GiB (issue 21, docs/scenarios.md "Output size"). */

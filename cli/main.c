@@ -10,6 +10,7 @@
  *   balloonsim columns [--markdown]           the sample tables' columns (docs/database.md)
  *   balloonsim trace generate|check ...       workload traces (cli/cmd_trace.c)
  *   balloonsim help [COMMAND]
+ *   balloonsim --version                      "balloonsim 0.1.0+model.DIGEST" (sim/version.h)
  * Exit status: 0 ok; 1 a check or expectation failed; 2 bad usage or bad input (the
  * message names file, section and key), including an unusable database or a full disk;
  * 3 an internal error; 130/143 interrupted by SIGINT/SIGTERM (the run is marked
@@ -20,6 +21,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include "sim/version.h"
 #include "cli/common.h"
 #include "cli/cmd_capacity.h"
 #include "cli/cmd_check.h"
@@ -52,6 +54,7 @@ static const char *usage_text =
     "  trace          generate or check workload traces (balloonsim trace --help)\n"
     "  help [CMD]     this text, or a command's\n"
     "\n"
+    "balloonsim --version: the release and the model digest every run records (runs.version)\n"
     "common options: -o DB, --seed N, --set section.key=value (repeatable), --quiet\n"
     "exit status: 0 ok, 1 expectation failed, 2 bad usage or input, 130/143 interrupted\n";
 
@@ -117,7 +120,7 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
         return cmd_help(1, argv);
     if (!strcmp(argv[1], "--version")) {
-        puts("balloonsim " CLI_VERSION);
+        printf("balloonsim %s\n", sim_version());   /* release+model digest (sim/version.h) */
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -6,8 +6,11 @@
 #   default    scenarios/default.ini, axis 'vm web.count' 1..32 (batch and idle VMs fixed)
 #   bitbrains  scenarios/capacity-bitbrains.ini, axis 'vm bb.count' 1..48
 # each at the budgets mean_slowdown <= 1.10 and p95(vm.slowdown_mean) <= 1.25.  Every
-# search writes its own database in results/capacity/ (rerunning resumes them; delete the
-# folder for a fresh start), its wall time and run count go into the table, and the text
+# search writes its own database in results/capacity/ (rerunning resumes them, unless the
+# model changed: a database holding runs of another build -- runs.version differs from
+# `balloonsim --version`, docs/database.md "Builds do not mix" -- is deleted first, so the
+# table is never computed from two models; delete the folder for a fresh start), its wall
+# time and run count go into the table, and the text
 # between the markers <!-- capacity-table:begin/end --> of docs/capacity.md and
 # <!-- capacity-answer:begin/end --> of README.md is replaced.
 set -u
@@ -33,6 +36,17 @@ $(sqlite3 "$db" "SELECT sum(probes) FROM capacity")" >> "$OUT/times.txt"
   echo "capacity-docs: $name $tag done"
 }
 
+# Databases of another build start afresh (balloonsim would refuse to resume them).
+V=$("$B" --version | awk '{ print $2 }')
+[ -n "$V" ] || { echo "capacity-docs: $B --version printed no version" >&2; exit 2; }
+for db in "$OUT"/*.db; do
+  [ -f "$db" ] || continue
+  n=$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE version IS NOT '$V'" 2>/dev/null) || n=stale
+  if [ "$n" != 0 ]; then
+    echo "capacity-docs: $db holds runs of another build (this one: $V): starting it afresh"
+    rm -f "$db" "$db-wal" "$db-shm"
+  fi
+done
 rm -f "$OUT/times.txt"
 search default scenarios/default.ini 'vm web.count' 1..32 "$BUDGET_MEAN" mean
 search default scenarios/default.ini 'vm web.count' 1..32 "$BUDGET_P95" p95

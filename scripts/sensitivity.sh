@@ -17,11 +17,23 @@ DOC=docs/sensitivity.md
 mkdir -p "$OUT"
 [ -x "$B" ] || { echo "sensitivity: no binary $B (run make)" >&2; exit 2; }
 
-# SENS_REUSE=1 keeps the databases of an earlier run (to redo the tables only).
+# SENS_REUSE=1 keeps the databases of an earlier run (to redo the tables only), but only
+# those whose runs were all made by this build (runs.version = `balloonsim --version`, which
+# carries the model digest; docs/database.md "Builds do not mix"): another one's are swept
+# afresh, so the page never shows results of an older model.
+V=$("$B" --version | awk '{ print $2 }')
 rm -f "$OUT"/*.dat "$OUT"/*.gp "$OUT"/*.png
 for name in default bitbrains; do
   db="$OUT/$name.db"
-  if [ -z "${SENS_REUSE:-}" ] || [ ! -s "$db" ]; then
+  reuse=
+  if [ -n "${SENS_REUSE:-}" ] && [ -s "$db" ]; then
+    if [ "$(sqlite3 "$db" "SELECT count(*) FROM runs WHERE version IS NOT '$V'" 2>/dev/null)" = 0 ]; then
+      reuse=1
+    else
+      echo "sensitivity: $db holds runs of another build (this one: $V): sweeping it afresh"
+    fi
+  fi
+  if [ -z "$reuse" ]; then
     rm -f "$db" "$db-wal" "$db-shm"
     start=$(date +%s)
     "$B" sweep "scenarios/sensitivity/$name.ini" -j "$JOBS" -o "$db" --quiet

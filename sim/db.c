@@ -17,10 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "sim/db.h"
-
-#ifndef BALLOONSIM_VERSION
-#define BALLOONSIM_VERSION "0.1.0"
-#endif
+#include "sim/version.h"
 
 struct db {
     sqlite3 *h;
@@ -313,7 +310,7 @@ int db_run_begin(db_t *db, const db_run_info_t *info, int64_t *out_run_id, char 
     sqlite3_bind_text(st, 7, info->axes ? info->axes : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, info->scenario_path, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, info->scenario_text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, BALLOONSIM_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, sim_version(), -1, SQLITE_STATIC);   /* release+model digest */
     r = db_step_done(db, st, err, errlen);
     sqlite3_finalize(st);
     if (!r)

@@ -465,6 +465,8 @@ static int build_hosts(run_t *r, char *err, size_t errlen)
         h->swap_pages_per_s = s->host.swap_bytes_per_s / (double)SIM_PAGE_BYTES;
         h->swap_latency_ns = s->host.swap_latency_ns;
         h->io_closed = !strcmp(s->host.io, "closed");
+        h->io_writes = h->io_closed && !strcmp(s->host.io_writes, "load");
+        h->swap_write_pages_per_s = s->host.swap_write_bytes_per_s / (double)SIM_PAGE_BYTES;
         h->swap_response_s = sim_time_to_s(h->swap_latency_ns);
         h->vms = calloc((size_t)(per_host ? per_host : 1), sizeof *h->vms);
         if (!h->vms) {
@@ -700,6 +702,7 @@ static void summarise(run_t *r)
         double run_s = duration_s > 0 ? duration_s : 1;
         double mean_slow = 1.0 + v->c.stall_ns / 1e9 / run_s;
         double short_frac = v->c.short_ns / 1e9 / run_s;
+        double disk_queue_s = (v->c.disk_write_queue_ns + device_queue_busy_ns(&v->disk_q, r->end_ns)) / 1e9;
         struct { const char *m; double val; } rows[] = {
             {"usable_mean_bytes", st->usable_sum / n * P}, {"usable_max_bytes", st->usable_max * P},
             {"usable_final_bytes", (double)(v->running ? v->g.usable_pages : 0) * P},
@@ -721,6 +724,7 @@ static void summarise(run_t *r)
             {"idle_mean_bytes", st->idle_sum / n * P},
             {"usage_capped_s", v->c.usage_capped_ns / 1e9},
             {"usage_capped_max_bytes", v->c.usage_capped_max_pages * P},
+            {"disk_write_queue_s", disk_queue_s},
         };
         for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++)
             record_vm_summary(dc->rec, v->id, rows[k].m, rows[k].val);
@@ -732,6 +736,7 @@ static void summarise(run_t *r)
         t.hotadd_pages += v->c.hotadd_pages, t.balloon_cpu_ns += v->c.balloon_cpu_ns;
         t.balloon_ops += v->c.balloon_ops;
         t.usage_capped_ns += v->c.usage_capped_ns;
+        t.disk_write_queue_ns += disk_queue_s * 1e9;
         if (v->c.usage_capped_ns > 0)
             vms_capped += 1;
         slow_sum += mean_slow;
@@ -740,6 +745,9 @@ static void summarise(run_t *r)
             vms_short += 1;
     }
     const double P = (double)SIM_PAGE_BYTES;
+    double swap_queue_s = 0;
+    for (int32_t i = 0; i < dc->nhosts; i++)
+        swap_queue_s += device_queue_busy_ns(&dc->hosts[i].swap_q, r->end_ns) / 1e9;
     struct { const char *m; double val; } rows[] = {
         {"host_swap_out_bytes", t.host_swapouts * P}, {"host_faults", t.host_faults},
         {"guest_swap_out_bytes", t.guest_swapouts * P}, {"guest_swap_in_bytes", t.guest_swapins * P},
@@ -749,6 +757,7 @@ static void summarise(run_t *r)
         {"balloon_cpu_s", t.balloon_cpu_ns / 1e9}, {"balloon_ops", t.balloon_ops}, {"stall_s", t.stall_ns / 1e9},
         {"mean_slowdown", dc->nvms ? slow_sum / dc->nvms : 1}, {"max_slowdown", slow_max},
         {"vms_short", vms_short}, {"vms_usage_capped", vms_capped}, {"usage_capped_s", t.usage_capped_ns / 1e9},
+        {"swap_write_queue_s", swap_queue_s}, {"disk_write_queue_s", t.disk_write_queue_ns / 1e9},
         {"vms", (double)dc->nvms}, {"hosts", (double)dc->nhosts},
         {"events", (double)sim_engine_events(dc->engine)}, {"vm_ticks", (double)dc->vm_ticks},
     };
@@ -762,7 +771,7 @@ const char *const dc_run_metrics[] = {
     "host_swap_out_bytes", "host_faults", "guest_swap_out_bytes", "guest_swap_in_bytes", "cache_misses",
     "major_faults", "oom_kills", "balloon_inflated_bytes", "balloon_deflated_bytes", "hotadd_bytes", "balloon_cpu_s",
     "balloon_ops", "stall_s", "mean_slowdown", "max_slowdown", "vms_short", "vms_usage_capped", "usage_capped_s",
-    "vms", "hosts", "events", "vm_ticks",
+    "swap_write_queue_s", "disk_write_queue_s", "vms", "hosts", "events", "vm_ticks",
     "requests", "requests_ok", "requests_refused", "requests_cannot_free", "requests_domains_refused",
     "requests_not_enough_memory", "requests_deadline", "requests_pending", "request_wait_mean_s",
     "request_wait_max_s", "host_utilisation_mean", "idle_mean_bytes", "demand_rises", "memory_wait_p50_s",
@@ -773,7 +782,8 @@ const char *const dc_vm_metrics[] = {
     "host_faults", "guest_swap_out_bytes", "guest_swap_in_bytes", "cache_misses", "major_faults", "oom_kills",
     "balloon_ops", "stall_s", "balloon_cpu_s", "slowdown_mean", "slowdown_max", "short_fraction",
     "balloon_inflated_bytes", "balloon_deflated_bytes", "balloon_moved_bytes_per_day", "target_reversals",
-    "target_reversals_per_h", "idle_mean_bytes", "usage_capped_s", "usage_capped_max_bytes", NULL};
+    "target_reversals_per_h", "idle_mean_bytes", "usage_capped_s", "usage_capped_max_bytes", "disk_write_queue_s",
+    NULL};
 
 /* The articles' claims (observe_host): host utilisation, idle memory, waits for memory.
  * Waits still open at the end of the run are counted up to the end (lower bounds). */

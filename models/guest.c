@@ -192,30 +192,58 @@ void guest_scan_balance(const guest_t *g, guest_scan_t *out)
     out->fp = (uint64_t)(GUEST_MAX_SWAPPINESS - g->swappiness) * (total + 1) / (file_cost + 1);
 }
 
+/* The share of a reclaim the rule takes from anonymous pages, before the limits of what
+ * each list holds (guest_reclaim_split applies them). */
+static double rule_anon_share(const guest_t *g)
+{
+    if (g->reclaim != GUEST_RECLAIM_LINUX)
+        return 0.0;                                   /* cache-first */
+    guest_scan_t s;
+    guest_scan_balance(g, &s);
+    if (s.mode == GUEST_SCAN_ANON)
+        return 1.0;
+    if (s.mode == GUEST_SCAN_FILE)
+        return 0.0;
+    /* SCAN_FRACT: scan = lru size * fraction / denominator per type; pages are reclaimed in
+     * proportion to the pages scanned */
+    double wa = (double)g->anon_pages * (double)s.ap, wf = (double)g->cache_pages * (double)s.fp;
+    return wa + wf > 0 ? wa / (wa + wf) : 0.0;
+}
+
+static int64_t anon_reclaimable(const guest_t *g)
+{
+    return sim_min64(g->anon_pages, sim_max64(0, g->swap_max_pages - g->swapped_pages));
+}
+
 void guest_reclaim_split(const guest_t *g, int64_t need, int64_t *from_anon, int64_t *from_cache)
 {
     *from_anon = *from_cache = 0;
     if (need <= 0)
         return;
-    int64_t anon_avail = sim_min64(g->anon_pages, sim_max64(0, g->swap_max_pages - g->swapped_pages));
-    int64_t a = 0;
-    if (g->reclaim == GUEST_RECLAIM_LINUX) {
-        guest_scan_t s;
-        guest_scan_balance(g, &s);
-        if (s.mode == GUEST_SCAN_ANON) {
-            a = need;
-        } else if (s.mode == GUEST_SCAN_FRACT) {
-            /* scan = lru size * fraction / denominator per type; pages are reclaimed in
-             * proportion to the pages scanned */
-            double wa = (double)g->anon_pages * (double)s.ap, wf = (double)g->cache_pages * (double)s.fp;
-            a = wa + wf > 0 ? llround((double)need * wa / (wa + wf)) : 0;
-        }
-    }
-    a = sim_min64(a, anon_avail);
+    int64_t anon_avail = anon_reclaimable(g);
+    int64_t a = sim_min64(llround((double)need * rule_anon_share(g)), anon_avail);
     int64_t c = sim_min64(need - a, g->cache_pages);
     a = sim_min64(need - c, anon_avail);              /* cache ran out: the rest from anon */
     *from_anon = a;
     *from_cache = c;
+}
+
+void guest_writes_per_read(const guest_t *g, double *per_swapin, double *per_miss)
+{
+    *per_swapin = *per_miss = 0;
+    if (guest_free_pages(g) > 0 || g->stale_pages > 0)
+        return;                                       /* reads take free (or stale) pages */
+    /* one page of room: the rule's anon share is swapped out, the cache share evicted,
+     * a dirty one written back; a list that is empty gives its share to the other */
+    double a = rule_anon_share(g);
+    if (anon_reclaimable(g) <= 0)
+        a = 0;
+    else if (g->cache_pages <= 0)
+        a = 1;
+    double per_page = a + (1.0 - a) * g->dirty_fraction;
+    *per_swapin = per_page;
+    if (g->cache_pages < g->file_pages)
+        *per_miss = (double)(g->file_tracking ? g->readahead_pages : 1) * per_page;
 }
 
 /* Reclaim decisions read the refault counter: remember it (DEACTIVATE_FILE is set when
@@ -412,7 +440,10 @@ void guest_advance(guest_t *g, const guest_rates_t *r, double dt_s, guest_delta_
                 d->swap_out_pages += a;
                 note_cost(g, 1, a);
                 fill += a;
+                write_back(g, c, d);          /* a replaced page, if dirty, is written back */
             }
+        } else if (want > fill) {
+            write_back(g, want - fill, d);    /* cache-first: the misses replace cached pages */
         }
         g->cache_pages += fill;
         d->cache_fill_pages += fill;

@@ -155,6 +155,11 @@ void guest_scan_balance(const guest_t *g, guest_scan_t *out);
 /* Of `need` pages to reclaim beyond free and stale pages, how many come from anon
  * (to swap) and from the page cache, by the rule; a + c <= need. */
 void guest_reclaim_split(const guest_t *g, int64_t need, int64_t *from_anon, int64_t *from_cache);
+/* Writes per read while the guest has no free page (io = closed: the guest disk's write
+ * load): a swap-in makes room by the rule (an anon page to swap, or a cache page evicted
+ * and written back if dirty), and a miss that fills the cache likewise for each page it
+ * reads; 0 while free or stale pages remain.  Pages written per swap-in and per miss. */
+void guest_writes_per_read(const guest_t *g, double *per_swapin, double *per_miss);
 int64_t guest_free_pages(const guest_t *g);
 int64_t guest_committed_pages(const guest_t *g);   /* kernel + anon demand (Hyper-V "committed") */
 /* Apply a new workload sample at once. */

@@ -68,6 +68,8 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
         back = sim_min64(v->host_swapped_pages, back);
     }
     v->host_swapped_pages -= back;
+    if (h->free_pages <= h->hard_pages)
+        h->churn_back_pages += back;      /* each will be swapped out in exchange: churn */
     h->free_pages -= back;
     /* New guest pages need host backing. */
     h->free_pages -= d.newly_touched_pages;
@@ -87,8 +89,37 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
         vm_refresh_rates(v);
 }
 
+enum { PRIO_DEVICE = 30 };   /* after workload changes and balloon steps at the same instant */
+
+/* The host swap device's write queue is empty: its VMs' faults get the whole device again. */
+static void on_swap_queue_empty(void *ctx, int64_t arg, sim_time_t now)
+{
+    (void)arg;
+    host_t *h = ctx;
+    h->swap_q.ev = NULL;
+    h->swap_q.pages = 0;                 /* the VMs were integrated at the share held until now */
+    host_advance_all(h, now);            /* ... and are solved again without it */
+}
+
+static void host_queue_swap_writes(host_t *h, double pages, sim_time_t now_ns)
+{
+    sim_time_t end = device_queue_add(&h->swap_q, h->swap_write_pages_per_s, pages, now_ns);
+    if (h->swap_q.ev)
+        sim_engine_reschedule(h->dc->engine, h->swap_q.ev, end);
+    else
+        h->swap_q.ev = sim_engine_at(h->dc->engine, end, PRIO_DEVICE, on_swap_queue_empty, h, 0);
+}
+
+double host_seconds_per_fault(const host_t *h)
+{
+    double read = 1.0 / h->swap_pages_per_s;
+    if (h->free_pages > h->hard_pages)
+        return read;
+    return read + (h->io_writes ? 1.0 / h->swap_write_pages_per_s : read);
+}
+
 /* Swap out `pages` from the running VMs in proportion to their resident pages. */
-static void host_swap_out(host_t *h, int64_t pages)
+static void host_swap_out(host_t *h, int64_t pages, sim_time_t now_ns)
 {
     int64_t total = 0;
     for (int32_t i = 0; i < h->nvms; i++)
@@ -122,33 +153,37 @@ static void host_swap_out(host_t *h, int64_t pages)
         done += extra;
     }
     h->free_pages += done;
+    /* the swap-outs that exchange pages faulted back at the threshold are the churn writes
+     * of host_seconds_per_fault; the rest are written at once: queued on the device */
+    int64_t burst = done - sim_min64(done, h->churn_back_pages);
+    h->churn_back_pages = 0;
+    if (h->io_writes && burst > 0)
+        host_queue_swap_writes(h, (double)burst, now_ns);
     for (int32_t i = 0; i < h->nvms; i++)
         vm_refresh_rates(h->vms[i]);
 }
 
-/* io = closed: the swap device's utilisation solves rho = writes * sum_v m_v x_v(T(rho)) / mu
- * (each VM's host faults at the response time T(rho) of device.h D1; a write per fault
- * while the host churns at its swap threshold).  The right side falls from its value at
- * rho = 0 towards 0 as rho -> 1, so the root is unique; GSL's Brent solver finds it. */
-typedef struct { host_t *h; double writes; } devsolve_t;
-
+/* io = closed: the swap device's utilisation solves
+ *   rho = q + sum_v m_v x_v(T(rho)) * t_f
+ * (each VM's host faults at the response time T(rho) of device.h D1, t_f the device time
+ * per fault, host_seconds_per_fault, and q the share of a queue of swap-outs made at once).
+ * The right side falls from its value at rho = 0 towards q < 1 as rho -> 1, so the root is
+ * unique; GSL's Brent solver finds it. */
 static double swap_excess(double rho, void *p)
 {
-    const devsolve_t *d = p;
-    const host_t *h = d->h;
+    const host_t *h = p;
     double t = device_response_s(sim_time_to_s(h->swap_latency_ns), h->swap_pages_per_s, rho), load = 0;
     for (int32_t i = 0; i < h->nvms; i++)
         if (h->vms[i]->running && h->vms[i]->io_m_host > 0)
             load += h->vms[i]->io_m_host * vm_progress(h->vms[i], t);
-    return d->writes * load / h->swap_pages_per_s - rho;
+    return device_queue_share(&h->swap_q) + load * host_seconds_per_fault(h) - rho;
 }
 
 static void host_refresh_devices(host_t *h)
 {
-    devsolve_t d = {h, h->free_pages <= h->hard_pages ? 2.0 : 1.0};
     double rho = 0;
-    if (swap_excess(0, &d) > 0) {
-        gsl_function f = {swap_excess, &d};
+    if (swap_excess(0, h) > 0) {
+        gsl_function f = {swap_excess, h};
         gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
         double hi = 1.0 - 1e-12;
         if (s && gsl_root_fsolver_set(s, &f, 0.0, hi) == GSL_SUCCESS) {
@@ -202,7 +237,7 @@ void host_advance_all(host_t *h, sim_time_t now_ns)
     for (int32_t i = h->nvms; i < nnext; i++)
         vm_prefetch(next->vms[i]);
     if (h->free_pages < h->hard_pages)
-        host_swap_out(h, h->hard_pages - h->free_pages);
+        host_swap_out(h, h->hard_pages - h->free_pages, now_ns);
     if (h->io_closed)
         host_refresh_devices(h);
 }
@@ -235,6 +270,7 @@ void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now
         v->c.stall_ns += hf * (h->io_closed ? h->swap_response_s * 1e9 : (double)h->swap_latency_ns);
     }
     h->free_pages -= d->newly_touched_pages;
+    vm_queue_writes(v, (double)(d->swap_out_pages + d->writeback_pages), now_ns);
     v->c.guest_swapouts += (double)d->swap_out_pages;
     v->c.guest_swapins += (double)d->swap_in_pages;
     v->c.cache_misses += (double)d->cache_fill_pages;

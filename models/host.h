@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_rng.h>
 #include "sim/engine.h"
+#include "models/device.h"
 #include "models/guest.h"
 #include "models/request.h"
 #include "models/vm.h"
@@ -29,6 +30,10 @@ struct host {
     double swap_response_s;    /* its response time per page (device.h D1; = latency when open) */
     double swap_read_load;     /* sum of the VMs' host faults per s (closed: kept <= bandwidth) */
     int devices_stale;         /* a VM's host-fault demand changed since the last solve */
+    int io_writes;             /* [host] io_writes = load: writes use device time */
+    double swap_write_pages_per_s;  /* the swap device's sequential write bandwidth */
+    device_queue_t swap_q;     /* host swap-outs made at once (device.h) */
+    int64_t churn_back_pages;  /* host faults brought back since the last swap-out (churn) */
     vm_t **vms;
     int32_t nvms;
     void *policy_state;
@@ -47,6 +52,10 @@ void host_advance_vm(vm_t *v, sim_time_t now_ns);
 void host_advance_all(host_t *h, sim_time_t now_ns);
 /* Apply a guest change: back newly touched pages (swapping if needed), take released ones. */
 void host_apply_delta(host_t *h, vm_t *v, const guest_delta_t *d, sim_time_t now_ns);
+/* io = closed: the swap device's time per host fault (s): the read, and while the host is
+ * at its swap threshold the write of the page it evicts in exchange (churn; at the
+ * sequential write bandwidth with io_writes = load, else at the read bandwidth). */
+double host_seconds_per_fault(const host_t *h);
 /* Check conservation C1-C3 on h: 0, or SIM_EINTERNAL with a message. */
 int host_check(const host_t *h, char *err, size_t errlen);
 

@@ -57,9 +57,14 @@ static const sim_key_t host_keys[] = {
      "host swap device bandwidth (size/s; assumption: a SATA SSD)"},
     {"swap_latency", SIM_KEY_DURATION, HO(swap_latency_ns), "1ms", 0, 1e10, NULL,
      "cost of one host swap fault (duration; assumption)"},
+    {"swap_write_bandwidth", SIM_KEY_RATE, HO(swap_write_bytes_per_s), "0B/s", 0, 1e12, NULL,
+     "host swap device sequential write bandwidth, for swap-outs (size/s; 0 = swap_bandwidth; io = closed)"},
     {"storage", SIM_KEY_CHOICE, HO(storage), "ssd", SIM_NO_RANGE, DEVICE_PRESET_CHOICES,
-     "host swap device preset: sets swap_latency and swap_bandwidth unless given (nvme, ssd, hdd: datasheets, "
-     "docs/models.md); custom = the keys as given"},
+     "host swap device preset: sets swap_latency, swap_bandwidth and swap_write_bandwidth unless given (nvme, "
+     "ssd, hdd: datasheets, docs/models.md); custom = the keys as given"},
+    {"io_writes", SIM_KEY_CHOICE, HO(io_writes), "load", SIM_NO_RANGE, "load|free",
+     "io = closed: load = swap-outs and write-back use their device's bandwidth (queued when made at once); "
+     "free = writes cost nothing (the model before; docs/models.md \"Devices\")"},
     {"io", SIM_KEY_CHOICE, HO(io), "closed", SIM_NO_RANGE, "open|closed",
      "open = references at a fixed rate and devices without queues (the old model); closed = references per unit "
      "of progress, and the host swap device (shared by the host's VMs) and each guest disk queue (M/M/1)"},
@@ -92,9 +97,12 @@ static const sim_key_t vm_keys[] = {
      "guest swap write bandwidth: limits inflation that must swap (size/s)"},
     {"disk_bandwidth", SIM_KEY_RATE, VO(disk_bytes_per_s), "100MiB/s", 4096, 1e12, NULL,
      "guest disk bandwidth for page-cache misses and swap-ins, 4 KiB random (size/s; io = closed)"},
+    {"disk_write_bandwidth", SIM_KEY_RATE, VO(disk_write_bytes_per_s), "0B/s", 0, 1e12, NULL,
+     "guest disk sequential write bandwidth, for swap-outs and write-back (size/s; 0 = disk_bandwidth; "
+     "io = closed)"},
     {"storage", SIM_KEY_CHOICE, VO(storage), "ssd", SIM_NO_RANGE, DEVICE_PRESET_CHOICES,
-     "guest disk preset: sets disk_latency, swap_latency, disk_bandwidth and swap_bandwidth unless given "
-     "(docs/models.md); custom = the keys as given"},
+     "guest disk preset: sets disk_latency, swap_latency, disk_bandwidth, disk_write_bandwidth and "
+     "swap_bandwidth unless given (docs/models.md); custom = the keys as given"},
     {"disk_latency", SIM_KEY_DURATION, VO(disk_latency_ns), "1ms", 0, 1e10, NULL,
      "cost of one page-cache miss (duration; assumption)"},
     {"swap_latency", SIM_KEY_DURATION, VO(swap_latency_ns), "1ms", 0, 1e10, NULL,
@@ -517,6 +525,8 @@ static void apply_legacy_defaults(const sim_ini_t *ini, scenario_t *s)
         return;
     if (!sim_ini_find(ini, "host", "io"))
         snprintf(s->host.io, sizeof s->host.io, "open");
+    if (!sim_ini_find(ini, "host", "io_writes"))
+        snprintf(s->host.io_writes, sizeof s->host.io_writes, "free");
     if (!sim_ini_find(ini, "host", "storage"))
         snprintf(s->host.storage, sizeof s->host.storage, "custom");
     if (!sim_ini_find(ini, "balloon", "pressure_rate"))
@@ -542,21 +552,29 @@ static void apply_storage_presets(const sim_ini_t *ini, scenario_t *s)
             s->host.swap_latency_ns = dev->latency_ns;
         if (!sim_ini_find(ini, "host", "swap_bandwidth"))
             s->host.swap_bytes_per_s = dev->bytes_per_s;
+        if (!sim_ini_find(ini, "host", "swap_write_bandwidth"))
+            s->host.swap_write_bytes_per_s = dev->write_bytes_per_s;
     }
+    if (s->host.swap_write_bytes_per_s <= 0)
+        s->host.swap_write_bytes_per_s = s->host.swap_bytes_per_s;
     for (size_t g = 0; g < s->nvm_groups; g++) {
         scn_vm_t *v = &s->vms[g];
         char sec[SIM_STR_MAX + 8];
         snprintf(sec, sizeof sec, "vm %s", v->name);
-        if (!(dev = device_preset_find(v->storage)))
-            continue;
-        if (!sim_ini_find(ini, sec, "disk_latency"))
-            v->disk_latency_ns = dev->latency_ns;
-        if (!sim_ini_find(ini, sec, "swap_latency"))
-            v->swap_latency_ns = dev->latency_ns;
-        if (!sim_ini_find(ini, sec, "disk_bandwidth"))
-            v->disk_bytes_per_s = dev->bytes_per_s;
-        if (!sim_ini_find(ini, sec, "swap_bandwidth"))
-            v->swap_bytes_per_s = dev->bytes_per_s;
+        if ((dev = device_preset_find(v->storage))) {
+            if (!sim_ini_find(ini, sec, "disk_latency"))
+                v->disk_latency_ns = dev->latency_ns;
+            if (!sim_ini_find(ini, sec, "swap_latency"))
+                v->swap_latency_ns = dev->latency_ns;
+            if (!sim_ini_find(ini, sec, "disk_bandwidth"))
+                v->disk_bytes_per_s = dev->bytes_per_s;
+            if (!sim_ini_find(ini, sec, "disk_write_bandwidth"))
+                v->disk_write_bytes_per_s = dev->write_bytes_per_s;
+            if (!sim_ini_find(ini, sec, "swap_bandwidth"))
+                v->swap_bytes_per_s = dev->write_bytes_per_s;   /* swap-outs are writes */
+        }
+        if (v->disk_write_bytes_per_s <= 0)
+            v->disk_write_bytes_per_s = v->disk_bytes_per_s;
     }
 }
 

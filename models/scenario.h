@@ -50,6 +50,8 @@ typedef struct scn_host {
     sim_time_t swap_latency_ns;
     char storage[SIM_STR_MAX];       /* swap device preset (models/device.h) or custom */
     char io[SIM_STR_MAX];            /* open | closed (host.c, docs/models.md "Devices") */
+    double swap_write_bytes_per_s;   /* sequential writes (swap-outs; io = closed) */
+    char io_writes[SIM_STR_MAX];     /* load | free: writes use device bandwidth (io = closed) */
     double high, soft, hard, low;    /* fractions of host memory */
     sim_time_t start_deadline_ns;    /* a VM start's memory request is refused after this */
 } scn_host_t;
@@ -68,6 +70,7 @@ typedef struct scn_vm {
     int64_t swap_bytes;
     double swap_bytes_per_s;
     double disk_bytes_per_s;         /* guest disk bandwidth (io = closed) */
+    double disk_write_bytes_per_s;   /* its sequential write bandwidth (swap-outs, write-back) */
     char storage[SIM_STR_MAX];       /* guest disk preset (models/device.h) or custom */
     sim_time_t disk_latency_ns;
     sim_time_t swap_latency_ns;

@@ -28,41 +28,50 @@ double vm_stall_ns(const vm_t *v, const guest_rates_t *r, double host_faults_per
            host_faults * (double)v->host->swap_latency_ns;
 }
 
-/* Its guest disk queues (device.h D1): with u = 1 - rho_disk,
- *   x = 1 / (1 + a + b / u),  rho_disk = x * b   (b = disk demand * service time)
- * so (1 + a) u^2 - (1 + a - 2b) u - b = 0, whose one positive root is taken. */
+/* Its guest disk queues (device.h D1).  Per second of progress the VM reads b_r = (misses
+ * + swap-ins) * S and writes b_w = writes * S_w (device time); a queue of writes made at
+ * once leaves the reads and these writes a share u' of the device.  With u = 1 - rho_disk:
+ *   x = 1 / (1 + a + b_r / u),  u = u' - x (b_r + b_w)
+ * so (1 + a) u^2 - (u'(1 + a) - 2 b_r - b_w) u - u' b_r = 0, whose one positive root
+ * (in (0, u'): the left side is -u' b_r at 0 and u' (b_r + b_w) at u') is taken. */
 double vm_progress(const vm_t *v, double t_host)
 {
-    double a = v->io_a0_s + v->io_m_host * t_host, b = v->io_b_s;
+    double a = v->io_a0_s + v->io_m_host * t_host, br = v->io_b_s;
     double A = 1.0 + a;
-    if (b <= 0)
+    if (br <= 0)
         return 1.0 / A;
-    double B = A - 2.0 * b;
-    double u = (B + sqrt(B * B + 4.0 * A * b)) / (2.0 * A);
-    return 1.0 / (A + b / u);
+    double up = v->io_avail, B = up * A - 2.0 * br - v->io_bw_s;
+    double u = (B + sqrt(B * B + 4.0 * A * up * br)) / (2.0 * A);
+    return 1.0 / (A + br / u);
 }
 
 /* io = closed: demands per progress second from the open-loop rates, then progress and
  * the wall-clock rates; the host faults are capped so that the host's VMs never take
  * more than the swap device's bandwidth (writes included: one per fault while the host
- * churns at its swap threshold; host_refresh_devices solves the shared device). */
+ * churns at its swap threshold, and the share of a queue of swap-outs;
+ * host_refresh_devices solves the shared device). */
 static void vm_rates_closed(vm_t *v, double m_host)
 {
     host_t *h = v->host;
     const scn_vm_t *gp = v->gp;
     double mu = gp->disk_bytes_per_s / (double)SIM_PAGE_BYTES, S = 1.0 / mu;
+    double Sw = (double)SIM_PAGE_BYTES / gp->disk_write_bytes_per_s;
+    double per_swapin = 0, per_miss = 0;
+    if (h->io_writes)
+        guest_writes_per_read(&v->g, &per_swapin, &per_miss);
     v->io_m_cache = v->rates.cache_miss_per_s;
     v->io_m_swapin = v->rates.swapin_faults_per_s;
     v->io_m_host = m_host;
     v->io_a0_s = v->io_m_cache * fmax(sim_time_to_s(gp->disk_latency_ns) - S, 0) +
                  v->io_m_swapin * fmax(sim_time_to_s(gp->swap_latency_ns) - S, 0);
     v->io_b_s = (v->io_m_cache + v->io_m_swapin) * S;
+    v->io_bw_s = (v->io_m_cache * per_miss + v->io_m_swapin * per_swapin) * Sw;
+    v->io_avail = 1.0 - device_queue_share(&v->disk_q);
     double x = vm_progress(v, h->swap_response_s);
     /* One VM alone never takes more than the device; the host's VMs together are kept
      * within it by host_refresh_devices, which a change of host-fault demand triggers
      * (devices_stale) before the event ends. */
-    double writes = h->free_pages <= h->hard_pages ? 2.0 : 1.0;
-    double cap = h->swap_pages_per_s / writes;
+    double cap = (1.0 - device_queue_share(&h->swap_q)) / host_seconds_per_fault(h);
     if (m_host * x > cap)
         x = cap / m_host;
     if (m_host != v->io_m_host_seen) {
@@ -75,6 +84,36 @@ static void vm_rates_closed(vm_t *v, double m_host)
     v->rates.resident_refs_per_s *= x;
     h->swap_read_load += m_host * x - v->host_fault_per_s;
     v->host_fault_per_s = m_host * x;
+}
+
+enum { PRIO_DEVICE = 30 };   /* after workload changes and balloon steps at the same instant */
+
+/* The guest disk's write queue is empty: the reads get the whole device again. */
+static void on_disk_queue_empty(void *ctx, int64_t arg, sim_time_t now)
+{
+    (void)arg;
+    vm_t *v = ctx;
+    v->disk_q.ev = NULL;
+    if (!v->running)
+        return;
+    host_advance_vm(v, now);             /* integrated at the share held until now */
+    v->disk_q.pages = 0;
+    vm_refresh_rates(v);
+    if (v->host->devices_stale)
+        host_advance_all(v->host, now);
+}
+
+void vm_queue_writes(vm_t *v, double pages, sim_time_t now_ns)
+{
+    host_t *h = v->host;
+    if (!h->io_writes || pages <= 0)
+        return;
+    double wps = v->gp->disk_write_bytes_per_s / (double)SIM_PAGE_BYTES;
+    sim_time_t end = device_queue_add(&v->disk_q, wps, pages, now_ns);
+    if (v->disk_q.ev)
+        sim_engine_reschedule(h->dc->engine, v->disk_q.ev, end);
+    else
+        v->disk_q.ev = sim_engine_at(h->dc->engine, end, PRIO_DEVICE, on_disk_queue_empty, v, 0);
 }
 
 void vm_refresh_rates(vm_t *v)
@@ -150,6 +189,10 @@ void vm_shutdown(vm_t *v, sim_time_t now_ns)
     host_advance_all(h, now_ns);
     balloon_stop(v);
     h->free_pages += h->overhead_pages + vm_resident(v);
+    if (v->disk_q.ev)
+        sim_engine_cancel(h->dc->engine, v->disk_q.ev);
+    v->c.disk_write_queue_ns += device_queue_busy_ns(&v->disk_q, now_ns);
+    v->disk_q = (device_queue_t){0};
     v->host_swapped_pages = 0;
     v->g.touched_pages = 0;
     v->g.anon_pages = v->g.swapped_pages = v->g.cache_pages = v->g.stale_pages = 0;

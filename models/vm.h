@@ -28,7 +28,10 @@
  * second of progress; each stalls on its device's queued response time, so the VM makes
  * progress a fraction x = 1 / (1 + stall per progress second) of the time, issues x times
  * the references, and stall_ns accumulates dt * (1/x - 1): slowdown = 1/x and stall_fraction
- * = 1 - x by the formulas below.
+ * = 1 - x by the formulas below.  Writes use device time too (io_writes = load): those
+ * that go with the faults (guest_writes_per_read; the host's churn) in the same equations,
+ * those made at once through the device's write queue (device.h), which leaves the reads
+ * 1 - DEVICE_WRITE_SHARE of the device while it lasts.
  *
  * SLOWDOWN with io = open (the old model; documented formula): over an interval of dt seconds,
  *   stall = cache_misses * disk_latency + guest_swapins * guest_swap_latency
@@ -42,6 +45,7 @@
 #include <gsl/gsl_rng.h>
 #include "sim/engine.h"
 #include "models/balloon.h"
+#include "models/device.h"
 #include "models/guest.h"
 #include "models/scenario.h"
 #include "models/workload.h"
@@ -67,6 +71,7 @@ typedef struct vm_counters {
     double target_reversals;  /* balloon target changes opposite to the previous change */
     double usage_capped_ns;   /* time its trace usage was above what the mapping admits */
     double usage_capped_max_pages; /* the largest usage cut off (workload_sample_t capped_pages) */
+    double disk_write_queue_ns; /* time its guest disk had writes queued (device.h), past boots */
 } vm_counters_t;
 
 typedef struct vm {
@@ -89,6 +94,9 @@ typedef struct vm {
      * fraction of wall time that makes progress (1 / slowdown) */
     double io_m_cache, io_m_swapin, io_m_host;   /* misses, swap-ins, host faults per progress s */
     double io_a0_s, io_b_s;                      /* guest-disk stall per progress s: fixed and queued parts */
+    double io_bw_s;                              /* guest-disk write time per progress s (w / mu_w) */
+    double io_avail;                             /* share of the guest disk left by its write queue */
+    device_queue_t disk_q;                       /* guest disk: writes made at once (device.h) */
     double io_m_host_seen;                       /* io_m_host at the last host device solve */
     double progress;
     /* guest swap-outs over the last policy interval (what a daemon reads from pswpout) */
@@ -137,6 +145,9 @@ double vm_stall_ns(const vm_t *v, const guest_rates_t *r, double host_faults_per
 /* io = closed: the fraction of time v makes progress when the host swap device answers in
  * t_host seconds (its own guest disk queueing solved in closed form; docs/models.md). */
 double vm_progress(const vm_t *v, double t_host);
+/* io = closed, io_writes = load: queue `pages` written at once on v's guest disk (a balloon
+ * inflation or a demand jump that swaps or writes back) and schedule the queue's end. */
+void vm_queue_writes(vm_t *v, double pages, sim_time_t now_ns);
 /* Boot (startup memory, a fresh guest and driver) or shut down v on its host. */
 void vm_boot(vm_t *v, sim_time_t now_ns);
 void vm_shutdown(vm_t *v, sim_time_t now_ns);

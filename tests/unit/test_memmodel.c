@@ -465,3 +465,166 @@ Test(memmodel, readahead_and_write_back)
     guest_reclaim(&g, guest_free_pages(&g) + 8000, &d);
     cr_assert_eq(d.writeback_pages, 2000, "a quarter of 8000 evicted pages written back");
 }
+
+/* ------------------------------------------------------------------ writes (issue 23) */
+
+/* vm_progress's closed form against the fixed point it solves: x = 1 / (1 + a + b_r / u),
+ * u = u' - x (b_r + b_w), iterated by bisection on u. */
+Test(memmodel, progress_with_writes_solves_its_fixed_point)
+{
+    static const struct { double a, br, bw, avail; } cases[] = {
+        {0.0, 0.3, 0.0, 1.0}, {0.2, 0.3, 0.4, 1.0}, {1.0, 0.05, 0.5, 2.0 / 3}, {0.0, 2.0, 3.0, 2.0 / 3},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vm_t v = {0};
+        v.io_a0_s = cases[i].a;
+        v.io_b_s = cases[i].br;
+        v.io_bw_s = cases[i].bw;
+        v.io_avail = cases[i].avail;
+        double lo = 1e-15, hi = cases[i].avail;     /* g(u) = u' - x(u)(b_r + b_w) - u falls */
+        for (int it = 0; it < 200; it++) {
+            double u = (lo + hi) / 2, x = 1 / (1 + cases[i].a + cases[i].br / u);
+            if (cases[i].avail - x * (cases[i].br + cases[i].bw) - u > 0)
+                lo = u;
+            else
+                hi = u;
+        }
+        double x = 1 / (1 + cases[i].a + cases[i].br / lo);
+        cr_assert_float_eq(vm_progress(&v, 0), x, 1e-9, "case %zu: %.12f vs %.12f", i, vm_progress(&v, 0), x);
+        /* the device is never over-used: reads and writes take at most the share left */
+        cr_assert(x * (cases[i].br + cases[i].bw) < cases[i].avail + 1e-12, "case %zu", i);
+    }
+}
+
+/* Writes per read while the guest has no free page: by the reclaim rule, the dirty share
+ * and readahead; none while free pages remain. */
+Test(memmodel, writes_per_read_follow_the_reclaim_rule)
+{
+    guest_t g;
+    double ws, wm;
+    /* linux, SCAN_FRACT of scan_fract_without_costs_by_hand: anon share 6/13; no free page */
+    linux_guest(&g, 150000, 100000, 50000, 60);
+    g.file_refaults = 1;
+    g.file_pages = 60000;                        /* the cache is below the file set: misses fill */
+    guest_set_file_cache(&g, 1, 0.25, 4);
+    guest_writes_per_read(&g, &ws, &wm);
+    double per_page = 6.0 / 13 + 7.0 / 13 * 0.25;
+    cr_assert_float_eq(ws, per_page, 1e-12, "%.6f", ws);
+    cr_assert_float_eq(wm, 4 * per_page, 1e-12, "%.6f", wm);
+    /* a cache that holds its whole file set: misses fill nothing, so write nothing */
+    g.file_pages = g.cache_pages;
+    guest_writes_per_read(&g, &ws, &wm);
+    cr_assert_eq(wm, 0);
+    /* free pages left: reads take them, no write */
+    linux_guest(&g, 200000, 100000, 50000, 60);
+    guest_writes_per_read(&g, &ws, &wm);
+    cr_assert(ws == 0 && wm == 0);
+    /* cache-first: cache is evicted (written back if dirty); with no cache, a swap-in
+     * displaces an anonymous page */
+    guest_init(&g, 1000, 0, 1000, NULL);
+    workload_sample_t s = {.anon_pages = 900, .file_pages = 200};
+    guest_delta_t d = {0};
+    guest_set_demand(&g, &s, &d);
+    g.cache_pages = 100;
+    g.touched_pages = 1000;
+    guest_set_file_cache(&g, 0, 0.5, 1);
+    guest_writes_per_read(&g, &ws, &wm);
+    cr_assert_float_eq(ws, 0.5, 1e-12);
+    g.cache_pages = 0;
+    g.anon_pages = 900;
+    g.usable_pages = 900;
+    g.touched_pages = 900;
+    guest_writes_per_read(&g, &ws, &wm);
+    cr_assert_float_eq(ws, 1.0, 1e-12);
+}
+
+/* A write queue drains at a third of the write bandwidth (mq-deadline's writes_starved
+ * = 2): 3000 pages at 300 pages/s take 30 s; half-way 1500 are left; 600 more then end
+ * the queue 36 s after the start. */
+Test(memmodel, write_queue_drains_at_its_share)
+{
+    device_queue_t q = {0};
+    cr_assert_eq(device_queue_share(&q), 0);
+    sim_time_t end = device_queue_add(&q, 300, 3000, 0);
+    cr_assert_eq(end, 30 * SIM_NS_PER_S);
+    cr_assert_float_eq(device_queue_share(&q), 1.0 / 3, 1e-15);
+    cr_assert_float_eq(device_queue_left(&q, 300, 15 * SIM_NS_PER_S), 1500, 1e-6);
+    end = device_queue_add(&q, 300, 600, 15 * SIM_NS_PER_S);
+    cr_assert_eq(end, 36 * SIM_NS_PER_S);
+    cr_assert_float_eq(device_queue_left(&q, 300, 40 * SIM_NS_PER_S), 0, 1e-12);
+}
+
+/* One VM thrashing in its own swap (1.5 GiB of anon in 1 GiB, references uniform): every
+ * swap-in displaces a page.  With io_writes = load the guest disk's time, reads / mu +
+ * writes / mu_w, stays within 1 and the VM is slower than when writes are free; with
+ * writes free the disk would need more than all of its time. */
+static void guest_thrash(const char *io_writes, double *slowdown, double *utilisation)
+{
+    char text[2048], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text,
+             "[simulation]\nduration = 5min\noutput = summary\n[host]\nmemory = 8GiB\nio_writes = %s\n"
+             "[vm a]\nmemory = 1GiB\nkernel = 64MiB\nstorage = custom\ndisk_latency = 100us\nswap_latency = 100us\n"
+             "disk_bandwidth = 40MiB/s\ndisk_write_bandwidth = 20MiB/s\nanon_refs = uniform\nworkload = constant\n"
+             "workload.mean = 1536MiB\nworkload.file_set = 16MiB\nworkload.access_rate = 1GiB/s\n"
+             "[policy]\nname = static\n",
+             io_writes);
+    db_t *db;
+    cr_assert_eq(harness_run(text, 42, &db, err), 0, "%s", err);
+    *slowdown = harness_metric(db, "mean_slowdown");
+    double reads = harness_metric(db, "guest_swap_in_bytes") / 4096 + harness_metric(db, "cache_misses");
+    double writes = harness_metric(db, "guest_swap_out_bytes") / 4096;
+    *utilisation = (reads / (40.0 * 256) + writes / (20.0 * 256)) / 300.0;
+    db_close(db);
+}
+
+Test(memmodel, swap_out_writes_load_the_guest_disk, .timeout = 120)
+{
+    double s_load, u_load, s_free, u_free;
+    guest_thrash("load", &s_load, &u_load);
+    guest_thrash("free", &s_free, &u_free);
+    cr_assert(s_load > 1.2 * s_free, "slowdown with writes %.3f, free %.3f", s_load, s_free);
+    cr_assert(u_load <= 1.0, "reads and writes take %.3f of the disk's time", u_load);
+    cr_assert(u_free > 1.2, "free writes: %.3f of the disk's time (expected above 1)", u_free);
+}
+
+/* Writes made at once occupy their device for pages / (write bandwidth / 3), computed by
+ * hand; no reference is made (access rate 0), so no fault writes anything else.
+ *   host: 1 GiB = 262,144 pages, hard = 2% = 5,242; two VMs boot with 64 MiB kernel +
+ *   256 MiB anon (81,920 pages) and 32 MiB overhead (8,192) each: free 81,920.  At 1 min
+ *   VM a's demand grows by 512 MiB (131,072 pages): free -49,152, so the host swaps
+ *   5,242 + 49,152 = 54,394 pages at once; at 40 MiB/s (10,240 pages/s) the queue drains
+ *   at 3,413.3 pages/s: 15.936 s.
+ *   guest: the 992 MiB VM alone on a 2 GiB host, 64 MiB kernel, demand 512 MiB grows by
+ *   1 GiB: 416 MiB free takes part of it, the other 608 MiB (155,648 pages) go to guest
+ *   swap at once: 45.6 s. */
+static void write_burst(const char *host_memory, const char *amplitude, int second_vm, double *swap_queue_s,
+                        double *disk_queue_s)
+{
+    char text[2048], err[SIM_ERR_MAX];
+    snprintf(text, sizeof text,
+             "[simulation]\nduration = 10min\noutput = summary\n[host]\nmemory = %s\nstorage = custom\n"
+             "swap_write_bandwidth = 40MiB/s\n"
+             "[vm a]\nmemory = 992MiB\nkernel = 64MiB\nswap = 2GiB\nstorage = custom\ndisk_write_bandwidth = 40MiB/s\n"
+             "workload = step\nworkload.mean = %s\nworkload.amplitude = %s\nworkload.step_at = 1min\n"
+             "workload.file_set = 0B\nworkload.access_rate = 0B/s\n"
+             "%s[policy]\nname = static\n",
+             host_memory, second_vm ? "256MiB" : "512MiB", amplitude,
+             second_vm ? "[vm b]\nmemory = 992MiB\nkernel = 64MiB\nworkload = constant\nworkload.mean = 256MiB\n"
+                         "workload.file_set = 0B\nworkload.access_rate = 0B/s\n" : "");
+    db_t *db;
+    cr_assert_eq(harness_run(text, 42, &db, err), 0, "%s", err);
+    *swap_queue_s = harness_metric(db, "swap_write_queue_s");
+    *disk_queue_s = harness_metric(db, "disk_write_queue_s");
+    db_close(db);
+}
+
+Test(memmodel, burst_writes_occupy_their_device)
+{
+    double swap_q, disk_q;
+    write_burst("1GiB", "512MiB", 1, &swap_q, &disk_q);
+    cr_assert_float_eq(swap_q, 54394.0 / (10240.0 / 3), 1e-6, "host swap queue %.6f s", swap_q);
+    cr_assert_eq(disk_q, 0, "no guest swap-out: %.3f s", disk_q);
+    write_burst("2GiB", "1GiB", 0, &swap_q, &disk_q);
+    cr_assert_eq(swap_q, 0, "the host has room: %.3f s", swap_q);
+    cr_assert_float_eq(disk_q, 155648.0 / (10240.0 / 3), 1e-6, "guest disk queue %.6f s", disk_q);
+}

@@ -65,7 +65,13 @@ table() {
       for (i = 2; i <= n; i++) { split(f[i], kv, "="); key = key (i > 2 ? " " : "") kv[2] }
       return key }
     FNR == 1 { fi++; vs = ""; if (match(FILENAME, /-vs-[^\/]*\.png\.dat$/)) vs = substr(FILENAME, RSTART + 4, RLENGTH - 12) }
-    FILENAME ~ /-nc\.txt$/ { nc[$1, $2 " " $3 " " $4 " " $5] = 1; next }
+    # grid values are compared as numbers where they are numbers (the database gives 1,
+    # the figure labels 1.0)
+    function normkey(k,   parts, n, i, out) {
+      n = split(k, parts, " "); out = ""
+      for (i = 1; i <= n; i++) out = out (i > 1 ? " " : "") (parts[i] ~ /^[0-9.]+$/ ? sprintf("%g", parts[i]) : parts[i])
+      return out }
+    FILENAME ~ /-nc\.txt$/ { nc[$1, normkey($2 " " $3 " " $4 " " $5)] = 1; next }
     /^# block/ { key = label($0)
                  if (vs == "" && !(pol in seenp)) { seenp[pol] = 1; pols[++np] = pol }
                  next }
@@ -88,7 +94,7 @@ table() {
         no = 0; ncl = ""
         for (j = 1; j <= np; j++) {
           P = pols[j]
-          if ((P, k) in nc) { printf " %.3f ± %.3f (n/c) |", m[k, P], c[k, P]; ncl = ncl (ncl ? ", " : "") P; ncpol[P]++; continue }
+          if ((P, normkey(k)) in nc) { printf " %.3f ± %.3f (n/c) |", m[k, P], c[k, P]; ncl = ncl (ncl ? ", " : "") P; ncpol[P]++; continue }
           printf " %.3f ± %.3f |", m[k, P], c[k, P]
           o[++no] = P }
         for (j = 2; j <= no; j++) { t = o[j]; l = j - 1

@@ -183,7 +183,10 @@ EOF
   and `guest_swap_out_bytes` of the two in results/sensitivity/*.db (`v_runs`).
 * A policy marked n/c refused or left waiting VM starts (hyperv-dm and squeezed admit a VM
   only when the host can give it its startup memory): it ran fewer VMs, so its mean slowdown
-  is over other VMs and is not ranked.
+  is over other VMs and is not ranked.  On the default grid hyperv-dm cannot give the fourth
+  4 GiB VM its startup memory on the 12 GiB host in any run; squeezed cannot free it within
+  the 60 s `[host] start_deadline` (an assumption, docs/models.md) in the first repetition,
+  and can within 120 s.
 * Storage dominates the magnitude: on `hdd` every policy's slowdown is 10 to 1,000 times that
   on `nvme`, while the order of the policies changes in few combinations (the "depends"
   table above); the Bitbrains replays are deterministic, so their intervals are 0 and small

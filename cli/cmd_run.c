@@ -1,7 +1,9 @@
 /*
  * cli/cmd_run.c -- `balloonsim run FILE`: every run of a scenario's study, serially, into
  * a database, with progress and a summary.  cli_run_one is also the sweep workers' and
- * the benchmarks' entry point.  See cli/cmd_run.h.
+ * the benchmarks' entry point; cli_guard_builds keeps runs of other builds (runs.version,
+ * the model digest) from being resumed beside this one's (docs/database.md "Builds do not
+ * mix").  See cli/cmd_run.h.
  */
 #include <signal.h>
 #include <stdio.h>

@@ -3,7 +3,8 @@
 # records runs.version = "0.1.0+model.DIGEST" (the Makefile's model digest, sim/version.h),
 # and no command resumes or merges complete runs of one study made by another build.
 # An older build is faked by rewriting runs.version of complete runs with sqlite3.
-#   1. --version prints the version every run records; it has the form 0.1.0+model.<12 hex>.
+#   1. --version prints the version every run records; it has the form 0.1.0+model.<12 hex>,
+#      the digest computed here from sim/ and models/ as the Makefile does.
 #   2. sweep: a stale run makes the resume exit 2 before running anything (every table's
 #      row count and the run ids unchanged) with a message naming the database, the count,
 #      both versions, -o and --force; --force with the stale run outside --runs exits 2 too;
@@ -51,6 +52,10 @@ refused() {
 # 1. the version
 V=$("$B" --version | awk '{ print $2 }')
 [[ $V =~ ^0\.1\.0\+model\.[0-9a-f]{12}$ ]] && ok "--version: $V" || bad "--version prints '$("$B" --version)'"
+# the digest is the one of these sources, computed as the Makefile does (sorted byte-wise)
+src=$(ls sim/*.[ch] models/*.[ch] models/policies/*.[ch] | LC_ALL=C sort)
+digest=$(sha256sum $src | sha256sum | cut -c1-12)
+check "the model digest is the SHA-256 of sim/ and models/ ($digest)" [ "$V" = "0.1.0+model.$digest" ]
 db=$T/sweep.db
 expect_status 0 "$B" sweep "$F" "${S[@]}" -j 2 -o "$db" --quiet
 check "every run records --version's version" [ "$(versions "$db")" = "$V" ]

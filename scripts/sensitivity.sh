@@ -186,7 +186,8 @@ EOF
   is over other VMs and is not ranked.  On the default grid hyperv-dm cannot give the fourth
   4 GiB VM its startup memory on the 12 GiB host in any run; squeezed cannot free it within
   the 60 s `[host] start_deadline` (an assumption, docs/models.md) in the first repetition,
-  and can within 120 s.
+  and can within 120 s: the grid gives every policy the same `vmware` driver, which takes
+  pages the guest must swap at 8 MiB/s (`pressure_rate`, docs/models.md).
 * Storage dominates the magnitude: on `hdd` every policy's slowdown is 10 to 1,000 times that
   on `nvme`, while the order of the policies changes in few combinations (the "depends"
   table above); the Bitbrains replays are deterministic, so their intervals are 0 and small

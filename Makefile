@@ -180,7 +180,7 @@ figures: $(BIN)
 	   results/figures/policies-slowdown-vs-static.png \
 	   results/figures/policies-host-swap.png docs/img/
 
-# Four capacity searches (every policy, 3 repetitions): a few minutes on 2 cores.
+# Four capacity searches (every policy compared, 3 repetitions): a few minutes on 2 cores.
 capacity-docs: $(BIN)
 	BALLOONSIM=./$(BIN) bash scripts/capacity-docs.sh
 

@@ -97,7 +97,8 @@ static const char *capacity_usage =
     "  --budget EXPR  clauses joined with 'and': mean_slowdown <= 1.10, p95(vm.slowdown_mean) <= 1.25,\n"
     "                 max(vm.slowdown_mean) <= 2, oom_kills == 0, host_swap_out_bytes <= 1GiB\n"
     "                 (run metrics; AGG(vm.METRIC) over a run's VMs, AGG mean|min|max|sum|p1..p99)\n"
-    "  --policies P   'all' (default: every policy of `balloonsim policies --names`) or a,b,...\n"
+    "  --policies P   'all' (default: the policies compared, `balloonsim policies --compared`:\n"
+    "                 every policy but the sample 'example', which runs when named) or a,b,...\n"
     "  --repeat N     repetitions per probe (default: the scenario's repeat if above 1, else 3)\n"
     "  -j N, -o DB    workers and database (default results/NAME-capacity.db), as for sweep;\n"
     "                 rerunning the same command resumes: complete probes are not run again\n"
@@ -288,15 +289,18 @@ static int build_sets(capacity_t *c, char *err, size_t errlen)
     return SIM_OK;
 }
 
+/* --policies: 'all' (the default) is the policies compared (policy_compared: every
+ * policy but the samples, as `balloonsim policies --compared` lists them), else a,b,... */
 static int parse_policies(capacity_t *c, char *err, size_t errlen)
 {
     const char *spec = c->o.policies ? c->o.policies : "all";
-    size_t n = !strcmp(spec, "all") ? policy_count() : 1;
+    int all = !strcmp(spec, "all");
+    size_t n = all ? policy_count() : 1;
     if (policy_count() > MAX_POLICIES) {
         snprintf(err, errlen, "internal: more than %d policies", MAX_POLICIES);
         return SIM_EINTERNAL;
     }
-    if (strcmp(spec, "all"))
+    if (!all)
         for (const char *p = spec; *p; p++)
             n += *p == ',';
     c->pol = calloc(n, sizeof *c->pol);
@@ -304,9 +308,10 @@ static int parse_policies(capacity_t *c, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return SIM_ENOMEM;
     }
-    if (!strcmp(spec, "all")) {
-        for (size_t i = 0; i < n; i++)
-            c->pol[c->npol++].name = policy_at(i)->name;
+    if (all) {
+        for (size_t i = 0; i < policy_count(); i++)
+            if (policy_compared(policy_at(i)))
+                c->pol[c->npol++].name = policy_at(i)->name;
         return SIM_OK;
     }
     char buf[1024];

@@ -5,6 +5,7 @@
  * first run (workloads and trace warnings, the host's room for a VM, outputs that would
  * overwrite inputs), each a callback of one walk, foreach_point.  See cli/common.h.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -693,17 +694,23 @@ int cli_check_output(const char *out, const sim_study_t *study, char *err, size_
     return foreach_point(study, NULL, output_vs_point, (void *)out, err, errlen);
 }
 
-int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, int *set)
+int cli_parse_flags(int argc, char **argv, const char *const *flags, const char *usage, int *set)
 {
-    const struct option longopts[] = {
-        {flag, no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    struct option longopts[CLI_MAX_FLAGS + 2];
+    size_t n = 0;
+    for (; flags[n]; n++) {
+        assert(n < CLI_MAX_FLAGS);
+        longopts[n] = (struct option){flags[n], no_argument, NULL, 'f'};
+        set[n] = 0;
+    }
+    longopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[n + 1] = (struct option){NULL, 0, NULL, 0};
     char err[SIM_ERR_MAX];
-    int c;
-    *set = 0;
+    int c, k = 0;
     optind = 0;
-    while ((c = cli_getopt(argc, argv, "h", longopts, err, sizeof err)) != -1) {
+    while ((c = cli_getopt_index(argc, argv, "h", longopts, &k, err, sizeof err)) != -1) {
         if (c == 'f') {
-            *set = 1;
+            set[k] = 1;
         } else if (c == 'h') {
             fputs(usage, stdout);
             return 0;
@@ -717,6 +724,12 @@ int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, i
         return 2;
     }
     return -1;
+}
+
+int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, int *set)
+{
+    const char *const flags[] = {flag, NULL};
+    return cli_parse_flags(argc, argv, flags, usage, set);
 }
 
 int cli_preamble(int argc, char **argv, cli_kind_t kind, const char *usage, int one_file, cli_opts_t *o)

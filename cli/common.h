@@ -45,9 +45,13 @@ int cli_parse(int argc, char **argv, cli_opts_t *o, cli_kind_t kind, char *err, 
  * value with the message in err ("unknown option '--x'", "option -o needs a value"). */
 int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts, char *err,
                size_t errlen);
-/* The options of a command that takes one flag --FLAG and --help, and no argument (keys,
- * policies, columns): *set = the flag.  Returns -1 to go on, or the exit status after
- * printing the usage (0, --help) or a message and the usage (2). */
+/* The options of a command that takes flags --FLAG (no value) and --help, and no argument
+ * (keys, policies, columns): flags is NULL-terminated (at most CLI_MAX_FLAGS names) and
+ * set[i] = 1 when flags[i] is given, else 0.  Returns -1 to go on, or the exit status
+ * after printing the usage (0, --help) or a message and the usage (2). */
+#define CLI_MAX_FLAGS 8
+int cli_parse_flags(int argc, char **argv, const char *const *flags, const char *usage, int *set);
+/* The same for one flag --FLAG: *set = the flag. */
 int cli_parse_flag(int argc, char **argv, const char *flag, const char *usage, int *set);
 /* The same, with the index in longopts of a long option found (getopt_long's longindex). */
 int cli_getopt_index(int argc, char **argv, const char *shortopts, const struct option *longopts, int *longindex,

@@ -19,6 +19,8 @@ size_t policy_count(void) { return NREG; }
 
 const policy_type_t *policy_at(size_t i) { return i < NREG ? registry[i] : NULL; }
 
+int policy_compared(const policy_type_t *p) { return !p->sample; }
+
 const policy_type_t *policy_find(const char *name)
 {
     for (size_t k = 0; k < NREG; k++)

@@ -189,10 +189,17 @@ typedef struct policy_type {
      * memory for explicit requests (request.h).  Else VM starts are requests too, and
      * admit() answers each at issue; one that waits is ended by a later tick. */
     policy_admit_t (*admit)(void *state, policy_ctx_t *ctx, const policy_request_t *r);
+    /* 1: a sample of how to write a policy (`example`, docs/policies.md), not a policy of
+     * the literature: it runs when named, but is not one of the policies compared. */
+    int sample;
 } policy_type_t;
 
 const policy_type_t *policy_find(const char *name);
 size_t policy_count(void);
 const policy_type_t *policy_at(size_t i);
+/* Is p one of the policies compared: the set `all` stands for everywhere (`balloonsim
+ * capacity --policies all`, `balloonsim policies --compared`, which scripts/figures.sh and
+ * scripts/bench.sh read)?  Every policy of the registry but the samples. */
+int policy_compared(const policy_type_t *p);
 
 #endif

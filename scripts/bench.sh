@@ -50,9 +50,9 @@ if [ "${BENCH_QUICK:-0}" != 1 ]; then
   echo
   echo "== every policy at its own default interval: dc-small, 24 h simulated"
   policy_row() { "$DC" table scenarios/bench/dc-small.ini --set policy.name="$1" | tail -n +2; }
-  # every policy of the registry but the README's sample (`balloonsim policies --names`)
-  mapfile -t POLICIES < <("$B" policies --names | grep -vx example)
-  [ "${#POLICIES[@]}" -gt 0 ] || { echo "bench.sh: 'balloonsim policies --names' lists no policy"; exit 2; }
+  # the policies compared: every policy of the registry but the sample `example`
+  mapfile -t POLICIES < <("$B" policies --compared)
+  [ "${#POLICIES[@]}" -gt 0 ] || { echo "bench.sh: 'balloonsim policies --compared' lists no policy"; exit 2; }
   for p in "${POLICIES[@]}"; do
     echo "-- policy $p"
     step policy_row "$p"

@@ -9,7 +9,7 @@
 #   default-timeline       scenarios/default.ini: host free memory, memory of each VM
 #   default-allocation     the same run at its end: where each VM's memory is
 #   default-balloon-ops    the same run: latency against size of its balloon operations
-#   policies-slowdown      every policy `balloonsim policies` lists on the default scenario,
+#   policies-slowdown      every policy `balloonsim policies --compared` lists on the default scenario,
 #   policies-host-swap     5 repetitions each: mean and 95% CI of a summary metric (bars)
 #   policies-slowdown-vs-static  the same runs: mean paired difference of the slowdown to
 #                          static's run of the same repetition (common random numbers), 95% CI
@@ -18,7 +18,8 @@
 #   overcommit-stall       the same policies at host memory 10..16 GiB (3 repetitions, 1 h):
 #                          memory stall time against host memory, one line per policy
 # Policies still being written by others join the comparison as soon as they are listed
-# (all but `example`, the how-to-write-a-policy sample of docs/policies.md).
+# by `balloonsim policies --compared` (all but `example`, the how-to-write-a-policy sample
+# of docs/policies.md: the set `all` stands for, as in `balloonsim capacity`).
 set -euo pipefail
 B="${1:-./balloonsim}"
 OUT=results/figures
@@ -27,7 +28,7 @@ mkdir -p "$OUT"
 [ -x "$B" ] || { echo "figures: no binary $B (run make)" >&2; exit 2; }
 
 # Every listed policy, as a sweep axis: ${static, oracle, esx-share, ...}
-mapfile -t POLICIES < <("$B" policies --names | grep -vx example)
+mapfile -t POLICIES < <("$B" policies --compared)
 [ "${#POLICIES[@]}" -gt 0 ] || { echo "figures: 'balloonsim policies' lists no policy" >&2; exit 2; }
 AXIS=$(IFS=,; echo "${POLICIES[*]}" | sed 's/,/, /g')
 # Line figures stay readable with the four reference policies (those that are listed).

@@ -83,4 +83,5 @@ const policy_type_t policy_example = {
     .create = example_create,
     .destroy = example_destroy,
     .tick = example_tick,
+    .sample = 1,   /* a template: left out of `all` (models/policy.h, policy_compared) */
 };

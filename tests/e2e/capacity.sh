@@ -7,6 +7,8 @@
 #   2. the same host searched downward over host.memory for a fixed count;
 #   3. a budget no load meets: "no passing value"; 4. a range whose top passes: it says so;
 #   5. bad budgets and options: exit 2, the message lists the metrics;
+#   `--policies all` (and the default) searches the policies compared, `balloonsim policies
+#      --compared`: not the sample `example`, which runs when named;
 #   6. interrupted and rerun: the same table as an uninterrupted search, no run twice, and
 #      a rerun of a finished search runs nothing.
 source "$(dirname "$0")/lib.bash"
@@ -84,6 +86,24 @@ expect_status 0 "$B" capacity "$T/hand.ini" --axis 'vm a.count' --range 1..5 --b
 check "top of range passes is printed" grep -q '^static: top of range passes: vm a.count = 5' "$T/out"
 check "top of range in the table" \
   [ "$(q "$T/top.db" "SELECT outcome, pass_value, fail_value IS NULL FROM capacity")" = "top of range passes|5.0|1" ]
+
+# `all`: the policies `balloonsim policies --compared` lists, in its order, never the sample
+# `example` (short runs: the outcome does not matter here, only which policies are searched)
+short=(--axis 'vm a.count' --range 1..2 --budget 'host_swap_out_bytes == 0' --repeat 2 -j 2
+       --set simulation.duration=2min)
+expect_status 0 "$B" capacity "$T/hand.ini" "${short[@]}" --policies all -o "$T/all.db"
+searched=$(q "$T/all.db" "SELECT policy FROM capacity ORDER BY rowid" | tr '\n' ' ')
+compared=$("$B" policies --compared | tr '\n' ' ')
+check "--policies all searches the policies compared ($searched)" test -n "$compared" -a "$searched" = "$compared"
+check "--policies all: no row for the sample example" \
+  [ "$(q "$T/all.db" "SELECT count(*) FROM capacity WHERE policy = 'example'")" = 0 ]
+check "--policies all: no run of example" [ "$(q "$T/all.db" "SELECT count(*) FROM runs WHERE policy = 'example'")" = 0 ]
+check "--policies all: the printed table has no example row" bash -c "! grep -q '^example ' '$T/out'"
+expect_status 0 "$B" capacity "$T/hand.ini" "${short[@]}" -o "$T/default.db"
+check "no --policies is --policies all" \
+  [ "$(q "$T/default.db" "SELECT policy FROM capacity ORDER BY rowid" | tr '\n' ' ')" = "$compared" ]
+expect_status 0 "$B" capacity "$T/hand.ini" "${short[@]}" --policies example -o "$T/example.db"
+check "the sample runs when named" [ "$(q "$T/example.db" "SELECT policy FROM capacity")" = example ]
 
 # 5. bad budgets and options: exit 2 with the metrics listed, nothing written
 for b in 'mean_slowdwn <= 1.1' 'mean_slowdown 1.1' 'p95(vm.slowdwn) <= 1' 'host_swap_out_bytes <= fast' \

@@ -60,6 +60,13 @@ expect_msg "unknown option '--bogus'"
 "$B" policies | awk '/^[a-z]/ {print $1}' > "$T/listed"
 check "policies --names lists the registry" cmp -s "$T/names" "$T/listed"
 check "policies --names: more than one policy" [ "$(wc -l < "$T/names")" -gt 1 ]
+# policies --compared (the set `all` stands for) is the registry in its order less the sample
+"$B" policies --compared > "$T/compared"
+check "policies --compared is --names without the sample example" \
+  cmp -s "$T/compared" <(grep -vx example "$T/names")
+check "policies --compared with --names is --compared" cmp -s "$T/compared" <("$B" policies --names --compared)
+expect_status 2 "$B" policies --compared extra
+expect_msg "unexpected argument"
 
 # columns: the listing is the database's columns, in order, for both sample tables
 for t in host_samples vm_samples; do

@@ -497,6 +497,7 @@ static int heatmap(plot_t *p, timeline_t *tl, int argc, char **argv)
     if (!(f = plot_open_data(p, "heat")))
         return SIM_EIO;
     tl->vm_dat = p->data[p->ndata - 1];
+    double prev_t = 0, dt = INFINITY;   /* before the first goto: done reads dt */
     fprintf(f, "# time_s vm_row usable_mib anon_demand_mib ratio   (run %lld; one block per VM; ratio = usable /"
                " max(anon demand, 1 MiB))\n", (long long)tl->run);
     if ((rc = plot_prepare(p, "SELECT s.vm_id, s.time_ns, s.usable_bytes, s.anon_demand_bytes FROM vm_samples s"
@@ -507,7 +508,6 @@ static int heatmap(plot_t *p, timeline_t *tl, int argc, char **argv)
     if (p->o.group)
         sqlite3_bind_text(st, 2, p->o.group, -1, SQLITE_STATIC);
     int64_t cur = -1, nrow = -1;
-    double prev_t = 0, dt = INFINITY;
     size_t vi = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         int64_t vm = sqlite3_column_int64(st, 0);

@@ -52,6 +52,16 @@ sim_time_t device_queue_add(device_queue_t *q, double write_pages_per_s, double 
     return end;
 }
 
+void device_queue_push(device_queue_t *q, sim_engine_t *e, double write_pages_per_s, double pages,
+                       sim_time_t now_ns, sim_event_fn fn, void *ctx)
+{
+    sim_time_t end = device_queue_add(q, write_pages_per_s, pages, now_ns);
+    if (q->ev)
+        sim_engine_reschedule(e, q->ev, end);
+    else
+        q->ev = sim_engine_at(e, end, DEVICE_QUEUE_PRIO, fn, ctx, 0);
+}
+
 double device_queue_busy_ns(const device_queue_t *q, sim_time_t until_ns)
 {
     return q->busy_ns - (q->end_ns > until_ns ? (double)(q->end_ns - until_ns) : 0.0);

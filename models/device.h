@@ -39,6 +39,7 @@
 #ifndef MODELS_DEVICE_H
 #define MODELS_DEVICE_H
 
+#include "sim/engine.h"
 #include "sim/types.h"
 
 typedef struct device_preset {
@@ -68,7 +69,7 @@ typedef struct device_queue {
     sim_time_t since_ns;
     sim_time_t end_ns;                /* when it will be (or was last) empty */
     double busy_ns;                   /* time with writes queued, to end_ns */
-    struct sim_event *ev;
+    sim_event_t *ev;
 } device_queue_t;
 
 /* Pages still queued at now_ns (>= since_ns). */
@@ -77,6 +78,11 @@ double device_queue_left(const device_queue_t *q, double write_pages_per_s, sim_
 sim_time_t device_queue_add(device_queue_t *q, double write_pages_per_s, double pages, sim_time_t now_ns);
 /* Time (ns) the device had writes queued from the start up to until_ns. */
 double device_queue_busy_ns(const device_queue_t *q, sim_time_t until_ns);
+/* device_queue_add, and schedule (or move) q->ev to the queue's end: fn(ctx) then, at
+ * DEVICE_QUEUE_PRIO (after workload changes and balloon steps at the same instant). */
+#define DEVICE_QUEUE_PRIO 30
+void device_queue_push(device_queue_t *q, sim_engine_t *e, double write_pages_per_s, double pages,
+                       sim_time_t now_ns, sim_event_fn fn, void *ctx);
 /* The share of the device's time the queue takes now: DEVICE_WRITE_SHARE or 0. */
 double device_queue_share(const device_queue_t *q);
 

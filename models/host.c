@@ -89,8 +89,6 @@ static void vm_advance_local(vm_t *v, sim_time_t now_ns)
         vm_refresh_rates(v);
 }
 
-enum { PRIO_DEVICE = 30 };   /* after workload changes and balloon steps at the same instant */
-
 /* The host swap device's write queue is empty: its VMs' faults get the whole device again. */
 static void on_swap_queue_empty(void *ctx, int64_t arg, sim_time_t now)
 {
@@ -99,15 +97,6 @@ static void on_swap_queue_empty(void *ctx, int64_t arg, sim_time_t now)
     h->swap_q.ev = NULL;
     h->swap_q.pages = 0;                 /* the VMs were integrated at the share held until now */
     host_advance_all(h, now);            /* ... and are solved again without it */
-}
-
-static void host_queue_swap_writes(host_t *h, double pages, sim_time_t now_ns)
-{
-    sim_time_t end = device_queue_add(&h->swap_q, h->swap_write_pages_per_s, pages, now_ns);
-    if (h->swap_q.ev)
-        sim_engine_reschedule(h->dc->engine, h->swap_q.ev, end);
-    else
-        h->swap_q.ev = sim_engine_at(h->dc->engine, end, PRIO_DEVICE, on_swap_queue_empty, h, 0);
 }
 
 double host_seconds_per_fault(const host_t *h)
@@ -158,7 +147,8 @@ static void host_swap_out(host_t *h, int64_t pages, sim_time_t now_ns)
     int64_t burst = done - sim_min64(done, h->churn_back_pages);
     h->churn_back_pages = 0;
     if (h->io_writes && burst > 0)
-        host_queue_swap_writes(h, (double)burst, now_ns);
+        device_queue_push(&h->swap_q, h->dc->engine, h->swap_write_pages_per_s, (double)burst, now_ns,
+                          on_swap_queue_empty, h);
     for (int32_t i = 0; i < h->nvms; i++)
         vm_refresh_rates(h->vms[i]);
 }

@@ -86,8 +86,6 @@ static void vm_rates_closed(vm_t *v, double m_host)
     v->host_fault_per_s = m_host * x;
 }
 
-enum { PRIO_DEVICE = 30 };   /* after workload changes and balloon steps at the same instant */
-
 /* The guest disk's write queue is empty: the reads get the whole device again. */
 static void on_disk_queue_empty(void *ctx, int64_t arg, sim_time_t now)
 {
@@ -108,12 +106,8 @@ void vm_queue_writes(vm_t *v, double pages, sim_time_t now_ns)
     host_t *h = v->host;
     if (!h->io_writes || pages <= 0)
         return;
-    double wps = v->gp->disk_write_bytes_per_s / (double)SIM_PAGE_BYTES;
-    sim_time_t end = device_queue_add(&v->disk_q, wps, pages, now_ns);
-    if (v->disk_q.ev)
-        sim_engine_reschedule(h->dc->engine, v->disk_q.ev, end);
-    else
-        v->disk_q.ev = sim_engine_at(h->dc->engine, end, PRIO_DEVICE, on_disk_queue_empty, v, 0);
+    device_queue_push(&v->disk_q, h->dc->engine, v->gp->disk_write_bytes_per_s / (double)SIM_PAGE_BYTES, pages,
+                      now_ns, on_disk_queue_empty, v);
 }
 
 void vm_refresh_rates(vm_t *v)
